@@ -1,0 +1,1 @@
+"""API: the FastAPI service and the reviewer pages."""

@@ -1,0 +1,1 @@
+"""Extractors: OCR engines, page classification and field extraction per document kind."""

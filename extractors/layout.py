@@ -1,0 +1,137 @@
+"""Reading a page's lines as rows of label/value pairs, keeping every character's place on the page."""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+
+from extractors.normalize import to_halfwidth
+from intake.model import Box, TextLine
+
+_SPACE = re.compile(r"\s")
+SEPARATORS = ":：;；,，.。、 "
+
+
+@dataclass(frozen=True)
+class CharRef:
+    """One non-space character of a row, with the line it came from and its estimated box."""
+
+    char: str
+    line: TextLine
+    box: Box
+    boundary: bool
+    """True where a label may start: first character of a line, or after white space."""
+
+
+@dataclass
+class Row:
+    """Lines that sit side by side on one visual row, left to right, as cleaned characters."""
+
+    lines: list[TextLine]
+    chars: list[CharRef]
+
+    @property
+    def text(self) -> str:
+        return "".join(c.char for c in self.chars)
+
+    @property
+    def top(self) -> float:
+        return min(ln.box[1] for ln in self.lines)
+
+    @property
+    def bottom(self) -> float:
+        return max(ln.box[3] for ln in self.lines)
+
+
+@dataclass(frozen=True)
+class Span:
+    """A run of characters read from one or more rows: its text, box and worst confidence."""
+
+    text: str
+    raw: str
+    box: Box | None
+    confidence: float
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
+
+
+def _line_chars(line: TextLine) -> list[CharRef]:
+    """Spread a line's characters over its box in proportion to their widths."""
+    raw = to_halfwidth(line.text)
+    weights = [0.0 if ch.isspace() else (0.55 if ord(ch) < 0x2E80 else 1.0) for ch in raw]
+    spaces = [0.5 if ch.isspace() else 0.0 for ch in raw]
+    total = sum(weights) + sum(spaces) or 1.0
+    x0, y0, x1, y1 = line.box
+    unit = (x1 - x0) / total
+    out: list[CharRef] = []
+    x = x0
+    boundary = True
+    for ch, w, s in zip(raw, weights, spaces):
+        if s:
+            x += s * unit
+            boundary = True
+            continue
+        out.append(CharRef(ch, line, (x, y0, x + w * unit, y1), boundary))
+        x += w * unit
+        boundary = False
+    return out
+
+
+def group_rows(lines: list[TextLine]) -> list[Row]:
+    """Group lines into visual rows: a line joins a row when their vertical middles overlap."""
+    if not lines:
+        return []
+    ordered = sorted(lines, key=lambda ln: (ln.center_y, ln.box[0]))
+    median_h = statistics.median(ln.height for ln in ordered) or 1.0
+    rows: list[list[TextLine]] = []
+    for line in ordered:
+        if rows:
+            last = rows[-1]
+            mid = statistics.fmean(ln.center_y for ln in last)
+            tolerance = 0.5 * min(median_h, max(ln.height for ln in last), line.height)
+            if abs(line.center_y - mid) <= max(tolerance, 0.35 * median_h):
+                last.append(line)
+                continue
+        rows.append([line])
+    result = []
+    for members in rows:
+        members.sort(key=lambda ln: ln.box[0])
+        chars = [c for ln in members for c in _line_chars(ln)]
+        result.append(Row(members, chars))
+    return result
+
+
+def span_of(chars: list[CharRef]) -> Span:
+    """The text, union box and lowest line confidence of a run of characters."""
+    chars = [c for c in chars if not _SPACE.match(c.char)]
+    if not chars:
+        return Span("", "", None, 0.0)
+    box = (
+        min(c.box[0] for c in chars),
+        min(c.box[1] for c in chars),
+        max(c.box[2] for c in chars),
+        max(c.box[3] for c in chars),
+    )
+    lines = {id(c.line): c.line for c in chars}
+    raw = " ".join(ln.text for ln in lines.values())
+    confidence = min(ln.confidence for ln in lines.values())
+    return Span("".join(c.char for c in chars), raw, box, confidence)
+
+
+def union_box(a: Box | None, b: Box | None) -> Box | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
+def strip_separators(chars: list[CharRef]) -> list[CharRef]:
+    start, end = 0, len(chars)
+    while start < end and chars[start].char in SEPARATORS:
+        start += 1
+    while end > start and chars[end - 1].char in SEPARATORS:
+        end -= 1
+    return chars[start:end]

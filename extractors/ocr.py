@@ -1,0 +1,125 @@
+"""OCR engines behind one interface: RapidOCR (default) and Tesseract, both returning TextLines."""
+
+from __future__ import annotations
+
+import re
+import threading
+from functools import lru_cache
+from typing import Protocol
+
+import numpy as np
+
+from intake.errors import IntakeError
+from intake.model import TextLine
+
+
+class OcrEngineUnavailable(IntakeError):
+    code = "ocr_engine_unavailable"
+
+
+class OcrEngine(Protocol):
+    """Reads an upright page image (BGR or grey) into lines with boxes in that image's pixels."""
+
+    name: str
+
+    def read(self, image: np.ndarray) -> list[TextLine]: ...
+
+
+def _quad_to_box(quad) -> tuple[float, float, float, float]:
+    xs = [float(p[0]) for p in quad]
+    ys = [float(p[1]) for p in quad]
+    return (min(xs), min(ys), max(xs), max(ys))
+
+
+class RapidOcrEngine:
+    """PP-OCR models shipped in the rapidocr-onnxruntime wheel; nothing is downloaded."""
+
+    name = "rapidocr"
+
+    def __init__(self, max_side: int = 2000, use_cls: bool = True):
+        try:
+            from rapidocr_onnxruntime import RapidOCR
+        except ImportError as exc:  # pragma: no cover - dependency missing
+            raise OcrEngineUnavailable(f"RapidOCR 未安装：{exc}") from exc
+        # PP-OCR's own limit (2000 px) reads 300-DPI A4 best: larger images make its detector
+        # split spaced labels (名　　称) and lose their first character.
+        self._ocr = RapidOCR(max_side_len=max_side)
+        self._use_cls = use_cls
+        self._lock = threading.Lock()
+
+    @property
+    def models(self):
+        """The underlying detector/classifier/recogniser, for cheap passes."""
+        return self._ocr
+
+    def read(self, image: np.ndarray) -> list[TextLine]:
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        with self._lock:  # onnxruntime sessions are shared; keep one call at a time
+            result, _ = self._ocr(image, use_cls=self._use_cls)
+        lines = []
+        for quad, text, score in result or []:
+            text = text.strip()
+            if text:
+                lines.append(TextLine(text=text, box=_quad_to_box(quad), confidence=float(score)))
+        return lines
+
+
+_CJK_GAP = re.compile(r"(?<=[\u3000-\u9fff\uff00-\uffef])\s+(?=[\u3000-\u9fff\uff00-\uffef])")
+
+
+class TesseractEngine:
+    """Tesseract 5 with the chi_sim traineddata from Debian's tesseract-ocr-chi-sim."""
+
+    name = "tesseract"
+
+    def __init__(self, lang: str = "chi_sim", psm: int = 11):
+        try:
+            import pytesseract
+
+            langs = pytesseract.get_languages(config="")
+        except Exception as exc:  # noqa: BLE001 - any failure means the binary is unusable
+            raise OcrEngineUnavailable(f"Tesseract 不可用：{exc}") from exc
+        if lang not in langs:
+            raise OcrEngineUnavailable(
+                f"Tesseract 缺少语言包 {lang}（请安装 tesseract-ocr-chi-sim），现有：{langs}"
+            )
+        self._tess = pytesseract
+        self._config = f"--psm {psm}"
+        self._lang = lang
+
+    def read(self, image: np.ndarray) -> list[TextLine]:
+        data = self._tess.image_to_data(
+            image, lang=self._lang, config=self._config, output_type=self._tess.Output.DICT
+        )
+        groups: dict[tuple[int, int, int], list[int]] = {}
+        for i, word in enumerate(data["text"]):
+            if word.strip() and float(data["conf"][i]) >= 0:
+                key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
+                groups.setdefault(key, []).append(i)
+        lines = []
+        for idx in groups.values():
+            text = _CJK_GAP.sub("", " ".join(data["text"][i].strip() for i in idx))
+            x0 = min(data["left"][i] for i in idx)
+            y0 = min(data["top"][i] for i in idx)
+            x1 = max(data["left"][i] + data["width"][i] for i in idx)
+            y1 = max(data["top"][i] + data["height"][i] for i in idx)
+            conf = sum(float(data["conf"][i]) for i in idx) / len(idx) / 100.0
+            lines.append(TextLine(text=text, box=(x0, y0, x1, y1), confidence=conf))
+        lines.sort(key=lambda ln: (ln.box[1], ln.box[0]))
+        return lines
+
+
+ENGINES = {"rapidocr": RapidOcrEngine, "tesseract": TesseractEngine}
+
+
+@lru_cache(maxsize=4)
+def get_engine(name: str = "rapidocr") -> OcrEngine:
+    """A shared engine instance by name; loading models once per process."""
+    try:
+        factory = ENGINES[name]
+    except KeyError:
+        raise OcrEngineUnavailable(
+            f"未知的 OCR 引擎：{name}（可选：{', '.join(ENGINES)}）"
+        ) from None
+    return factory()

@@ -1,0 +1,120 @@
+"""Parsers that turn the text read for a field into the contract's normal form, by field type."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from extractors import normalize as nz
+from extractors.entities import organisations
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A normal-form value, or `ok=False` when the text holds no value of the type."""
+
+    value: Any
+    ok: bool = True
+    repaired: bool = False
+
+
+FAILED = Parsed(None, ok=False)
+
+_CODE_RUN = re.compile(r"[0-9A-Za-z]{16,20}")
+_DIGITS = re.compile(r"\d{4,}")
+_REPORT_NO = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/()（）]{3,}")
+
+
+def parse_credit_code(text: str) -> Parsed:
+    compact = nz.normalize_credit_code(text)
+    for run in [compact, *(_CODE_RUN.findall(compact))]:
+        if len(run) == 18:
+            code, repaired = nz.repair_credit_code(run)
+            if code:
+                return Parsed(code, repaired=repaired)
+    runs = [r for r in _CODE_RUN.findall(compact) if len(r) == 18]
+    # Read but failing the check character: report it as printed, the rules flag it.
+    return Parsed(runs[0]) if runs else FAILED
+
+
+def parse_company(text: str) -> Parsed:
+    name = nz.normalize_company_name(text)
+    return Parsed(name) if name else FAILED
+
+
+def parse_text(text: str) -> Parsed:
+    value = nz.strip_spaces(nz.to_halfwidth(text)).strip("：:")
+    return Parsed(value) if value else FAILED
+
+
+def parse_date(text: str) -> Parsed:
+    day = nz.parse_chinese_date(text)
+    return Parsed(day.isoformat()) if day else FAILED
+
+
+def parse_date_or_unpublished(text: str) -> Parsed:
+    if "未发表" in nz.strip_spaces(text):
+        return Parsed(None)
+    return parse_date(text)
+
+
+def parse_version(text: str) -> Parsed:
+    version = nz.normalize_version(text)
+    return Parsed(version) if version else FAILED
+
+
+def parse_software_name(text: str) -> Parsed:
+    """The name without its version; the version, if printed inside, is kept for the caller."""
+    name, _version = nz.split_name_version(nz.normalize_software_name(text))
+    return Parsed(name) if name else FAILED
+
+
+def parse_holders(text: str) -> Parsed:
+    holders = nz.split_holders(text)
+    return Parsed(holders) if holders else FAILED
+
+
+def parse_registration_no(text: str) -> Parsed:
+    value = nz.normalize_registration_no(text)
+    return Parsed(value) if value else FAILED
+
+
+def parse_certificate_no(text: str) -> Parsed:
+    value = nz.normalize_certificate_no(text)
+    return Parsed(value) if value else FAILED
+
+
+def parse_standard(text: str) -> Parsed:
+    value = nz.normalize_standard(text)
+    return Parsed(value) if value else FAILED
+
+
+def parse_report_no(text: str) -> Parsed:
+    match = _REPORT_NO.search(nz.to_halfwidth(text).replace(" ", ""))
+    return Parsed(nz.normalize_report_no(match.group(0))) if match else FAILED
+
+
+def parse_institution(text: str) -> Parsed:
+    orgs = organisations(text)
+    if orgs:
+        return Parsed(nz.normalize_company_name(orgs[-1]))
+    return parse_company(text)
+
+
+PARSERS: dict[str, Callable[[str], Parsed]] = {
+    "credit_code": parse_credit_code,
+    "company": parse_company,
+    "text": parse_text,
+    "date": parse_date,
+    "date_or_unpublished": parse_date_or_unpublished,
+    "version": parse_version,
+    "software_name": parse_software_name,
+    "holders": parse_holders,
+    "registration_no": parse_registration_no,
+    "certificate_no": parse_certificate_no,
+    "standard": parse_standard,
+    "report_no": parse_report_no,
+    "institution": parse_institution,
+}

@@ -1,0 +1,1 @@
+"""Intake: upload, storage, page images and clean-up, and the check pipeline that ties stages together."""

@@ -1,0 +1,82 @@
+"""The `intake` command: check one filing's scans, or a folder of cases, from the terminal."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from intake.errors import IntakeError, UsageError
+
+EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad arguments as a UsageError (exit 2) in Chinese and English."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"参数有误：{message}\n{self.format_usage()}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="intake", description="首版次软件产品征集材料核验")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    check = sub.add_parser("check", help="check one filing against its scans")
+    check.add_argument("--filing", required=True, type=Path, help="filing JSON (征集信息表)")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.add_argument("--engine", choices=["rapidocr", "tesseract"], default="rapidocr")
+    check.add_argument("--campaign-dir", type=Path, action="append", help="extra campaign YAML folder")
+    check.add_argument("scans", nargs="+", type=Path, help="PDF, JPEG, PNG or TIFF files")
+
+    batch = sub.add_parser("batch", help="check every case folder (filing.json + scans) under DIR")
+    batch.add_argument("directory", type=Path)
+    batch.add_argument("--out", type=Path, help="write one <filing_id>.json report per case here")
+    batch.add_argument("--engine", choices=["rapidocr", "tesseract"], default="rapidocr")
+    batch.add_argument("--campaign-dir", type=Path, action="append")
+
+    samples = sub.add_parser("samples", help="generate synthetic sample cases")
+    samples.add_argument("args", nargs=argparse.REMAINDER, help="arguments of python -m intake.synth")
+
+    bench = sub.add_parser("bench", help="accuracy and speed benchmark on generated held-out cases")
+    bench.add_argument("args", nargs=argparse.REMAINDER, help="see `intake bench -- --help`")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        args = build_parser().parse_args(argv)
+        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+        if args.command == "check":
+            from intake.commands import run_check
+
+            return run_check(args)
+        if args.command == "batch":
+            from intake.commands import run_batch
+
+            return run_batch(args)
+        if args.command == "samples":
+            from intake.synth import main as synth_main
+
+            return synth_main(_strip_dashdash(args.args))
+        if args.command == "bench":
+            from intake.bench import main as bench_main
+
+            return bench_main(_strip_dashdash(args.args))
+    except IntakeError as exc:
+        print(f"intake: {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("intake: 已中断", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_ERROR
+
+
+def _strip_dashdash(args: list[str]) -> list[str]:
+    return args[1:] if args and args[0] == "--" else args
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""The check pipeline: stored file → pages → clean-up → OCR lines → fields with evidence → flags."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from extractors.classify import classify_lines
+from extractors.fields import extract_fields
+from extractors.ocr import OcrEngine, get_engine
+from extractors.triage import Triager
+from intake import cleanup
+from intake.errors import DocumentUnreadable
+from intake.filing import Filing
+from intake.model import CleanPage, DocumentResult, Flag, PageImage, PageKind, PageResult
+from intake.sources import InputLimits, open_source, sha256_of
+
+log = logging.getLogger(__name__)
+
+TRIAGE_DPI = 110
+"""Resolution at which bundle pages are rendered for the first pass."""
+SMALL_DOCUMENT_PAGES = 3
+"""Documents this short are read in full: each of their pages is likely to matter."""
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    engine: str = "rapidocr"
+    dpi: float = 300.0
+    cleanup: bool = True
+    """Orientation, flattening, deskew and seal suppression before OCR."""
+    triage: bool = True
+    """Read only the pages that the cheap first pass finds interesting in longer documents."""
+    limits: InputLimits = field(default_factory=InputLimits)
+
+
+@dataclass
+class PageTiming:
+    pages_seen: int = 0
+    pages_read: int = 0
+    seconds: float = 0.0
+
+
+class Pipeline:
+    """Reads documents into fields; one instance holds the OCR models for many documents."""
+
+    def __init__(self, options: PipelineOptions | None = None, engine: OcrEngine | None = None):
+        self.options = options or PipelineOptions()
+        self.engine = engine or get_engine(self.options.engine)
+        self._triager: Triager | None = None
+        self.timing = PageTiming()
+
+    @property
+    def triager(self) -> Triager:
+        if self._triager is None:
+            self._triager = Triager()
+        return self._triager
+
+    # -- documents -------------------------------------------------------------------------
+    def read_document(self, path: Path, source: str | None = None, progress=None) -> DocumentResult:
+        """Every page of one file with its kind and fields; an unreadable file gets `error`."""
+        source = source or path.name
+        started = time.perf_counter()
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            return DocumentResult(source, "0" * 64, error=f"无法读取文件：{exc}", error_code="io_error")
+        result = DocumentResult(source=source, sha256=sha)
+        try:
+            doc = open_source(path, self.options.limits)
+        except DocumentUnreadable as exc:
+            result.error, result.error_code = exc.message, exc.code
+            return result
+        try:
+            result.page_count = doc.page_count
+            read_all = not self.options.triage or doc.page_count <= SMALL_DOCUMENT_PAGES
+            for index in range(doc.page_count):
+                try:
+                    result.pages.append(self._read_page(doc, index, read_all))
+                except DocumentUnreadable as exc:
+                    result.error = f"第 {index + 1} 页：{exc.message}"
+                    result.error_code = exc.code
+                    result.pages.append(PageResult(index=index, kind=PageKind.OTHER))
+                if progress:
+                    progress(index + 1, doc.page_count)
+        finally:
+            doc.close()
+        self.timing.seconds += time.perf_counter() - started
+        return result
+
+    # -- pages -----------------------------------------------------------------------------
+    def _read_page(self, doc, index: int, read_all: bool) -> PageResult:
+        self.timing.pages_seen += 1
+        if doc.kind == "pdf" and not read_all:
+            quick = doc.page(index, dpi=TRIAGE_DPI)
+            if quick.text_lines is None:
+                kind_hint, rotation = self._triage(quick.image)
+                if kind_hint == PageKind.OTHER:
+                    return PageResult(index=index, kind=PageKind.OTHER, rotation=rotation,
+                                      width=_scaled(quick.width, self.options.dpi / quick.dpi),
+                                      height=_scaled(quick.height, self.options.dpi / quick.dpi))
+        page = doc.page(index, dpi=self.options.dpi)
+        if page.text_lines is not None:
+            return self._read_text_page(page)
+        rotation = None
+        if not read_all or self.options.cleanup:
+            kind_hint, rotation = self._triage(page.image)
+            if kind_hint == PageKind.OTHER and not read_all:
+                return PageResult(index=index, kind=PageKind.OTHER, rotation=rotation,
+                                  width=page.width, height=page.height)
+        return self._read_scan_page(page, rotation or 0)
+
+    def _triage(self, image: np.ndarray) -> tuple[PageKind, int]:
+        flat, _ = cleanup.flatten_sheet(image) if self.options.cleanup else (image, False)
+        triage = self.triager.triage(flat)
+        verdict = classify_lines(triage.lines, triage.height, candidate=True)
+        return verdict.kind, triage.rotation
+
+    def _read_text_page(self, page: PageImage) -> PageResult:
+        lines = page.text_lines or []
+        verdict = classify_lines(lines, page.height)
+        result = PageResult(
+            index=page.index, kind=verdict.kind, rotation=0,
+            width=page.width, height=page.height, lines=lines,
+        )
+        result.fields = extract_fields(verdict.kind, lines)
+        if verdict.kind == PageKind.USAGE_REPORT:
+            result.fields["has_seal"] = _seal_field(page.image)
+        self.timing.pages_read += 1
+        return result
+
+    def clean(self, page: PageImage, rotation: int) -> CleanPage:
+        """Upright, flat, straight page at the working resolution, with a seal-free OCR copy."""
+        image = page.image
+        flattened = False
+        skew = 0.0
+        if self.options.cleanup:
+            image, flattened = cleanup.flatten_sheet(image)
+            image = cleanup.rotate_quarter(image, rotation)
+            skew = cleanup.estimate_skew(image)
+            image = cleanup.deskew(image, skew)
+            if not flattened:
+                image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
+        ocr_image = cleanup.suppress_red(image) if self.options.cleanup else image
+        return CleanPage(
+            index=page.index, image=image, rotation=rotation, skew_degrees=skew,
+            flattened=flattened, ocr_image=ocr_image,
+        )
+
+    def _read_scan_page(self, page: PageImage, rotation: int) -> PageResult:
+        clean = self.clean(page, rotation)
+        lines = self.engine.read(clean.ocr_image)
+        height, width = clean.image.shape[:2]
+        verdict = classify_lines(lines, height)
+        result = PageResult(
+            index=page.index, kind=verdict.kind, rotation=rotation,
+            width=width, height=height, lines=lines,
+        )
+        result.fields = extract_fields(verdict.kind, lines)
+        if verdict.kind == PageKind.USAGE_REPORT:
+            result.fields["has_seal"] = _seal_field(clean.image)
+        self.timing.pages_read += 1
+        return result
+
+    # -- a whole check ---------------------------------------------------------------------
+    def check(self, filing: Filing, paths: list[Path], campaign) -> tuple[list[DocumentResult], list[Flag]]:
+        from validators import check_filing
+
+        documents = [self.read_document(p) for p in paths]
+        return documents, check_filing(filing, documents, campaign)
+
+
+def _scaled(value: int, factor: float) -> int:
+    return int(round(value * factor))
+
+
+def _seal_field(image: np.ndarray | None):
+    from intake.model import FieldValue
+
+    box = cleanup.find_red_seal(image) if image is not None else None
+    return FieldValue(
+        name="has_seal", value=box is not None, raw=None, confidence=1.0,
+        box=tuple(float(v) for v in box) if box else None,
+    )
