@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
 
+from intake.cleanup import guard_pixels
 from intake.errors import (
     CorruptFile,
     EmptyFile,
@@ -22,7 +23,7 @@ from intake.model import PageImage, TextLine
 A4_LONG_INCHES = 11.69
 
 # Pillow's own bomb check fires inside Image.open, before the size can be reported; every
-# image opened here goes through `_guard_pixels` instead, which names the size and the limit.
+# image opened here goes through `guard_pixels` instead, which names the size and the limit.
 Image.MAX_IMAGE_PIXELS = None
 
 
@@ -53,14 +54,6 @@ def sha256_of(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _guard_pixels(width: float, height: float, limits: InputLimits, what: str) -> None:
-    if width * height > limits.max_pixels:
-        raise ImageTooLarge(
-            f"{what}尺寸过大（{int(width)}×{int(height)} 像素，上限 {limits.max_pixels:,} 像素），"
-            "可能是异常文件；请以 300 DPI 左右重新扫描"
-        )
 
 
 class SourceDocument:
@@ -140,7 +133,7 @@ class PdfDocument(SourceDocument):
         # a bomb in a PDF is its page box, and the pixels are what we bound.
         while (w_pt * dpi / 72) * (h_pt * dpi / 72) > self.limits.max_pixels and dpi > 36:
             dpi /= 2
-        _guard_pixels(w_pt * dpi / 72, h_pt * dpi / 72, self.limits, "PDF 页面")
+        guard_pixels(int(w_pt * dpi / 72), int(h_pt * dpi / 72), self.limits.max_pixels)
         scale = dpi / 72.0
         try:
             bitmap = pdf_page.render(scale=scale, rotate=0)
@@ -170,7 +163,7 @@ class ImageDocument(SourceDocument):
         super().__init__(path, kind, limits)
         try:
             self._img = Image.open(path)
-            _guard_pixels(*self._img.size, limits, "图片")
+            guard_pixels(*self._img.size, limits.max_pixels)
             self._n = getattr(self._img, "n_frames", 1)
         except (UnidentifiedImageError, OSError, SyntaxError) as exc:
             raise CorruptFile(f"图片文件已损坏或格式不符，无法读取（{exc}）") from None
@@ -184,7 +177,7 @@ class ImageDocument(SourceDocument):
     def page(self, index: int, dpi: float | None = None) -> PageImage:
         try:
             frame = next(f for i, f in enumerate(ImageSequence.Iterator(self._img)) if i == index)
-            _guard_pixels(*frame.size, self.limits, "图片")
+            guard_pixels(*frame.size, self.limits.max_pixels)
             frame = ImageOps.exif_transpose(frame.copy())
             native_dpi = _image_dpi(frame)
             rgb = frame.convert("RGB")
