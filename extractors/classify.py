@@ -41,7 +41,9 @@ class ClassifierRules:
 
 @lru_cache(maxsize=1)
 def load_rules() -> ClassifierRules:
-    raw = yaml.safe_load(resources.files("extractors").joinpath("page_kinds.yaml").read_text("utf-8"))
+    raw = yaml.safe_load(
+        resources.files("extractors").joinpath("page_kinds.yaml").read_text("utf-8")
+    )
     try:
         kinds = tuple(
             KindRules(
@@ -71,9 +73,7 @@ def title_lines(lines: list[TextLine], page_height: float) -> list[TextLine]:
         return []
     median = statistics.median(ln.height for ln in lines)
     upper = [ln for ln in lines if ln.center_y < page_height * 0.45]
-    tall = sorted(
-        (ln for ln in upper if ln.height >= 1.3 * median), key=lambda ln: -ln.height
-    )
+    tall = sorted((ln for ln in upper if ln.height >= 1.3 * median), key=lambda ln: -ln.height)
     return tall[:3] if tall else sorted(upper, key=lambda ln: ln.box[1])[:1]
 
 

@@ -23,7 +23,9 @@ ORG_SUFFIX = (
 )
 ENTITY_PATTERNS: dict[str, re.Pattern[str]] = {
     "ORG": re.compile(
-        r"[\u4e00-\u9fff（）()A-Za-z0-9]{2,40}?" + ORG_SUFFIX + r"(?:[（(][\u4e00-\u9fff]{2,20}[）)])?"
+        r"[\u4e00-\u9fff（）()A-Za-z0-9]{2,40}?"
+        + ORG_SUFFIX
+        + r"(?:[（(][\u4e00-\u9fff]{2,20}[）)])?"
     ),
     "CREDIT_CODE": re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])"),
     "REG_NO": re.compile(r"\d{4}SR\d{5,8}"),
@@ -41,7 +43,7 @@ def document_entities(doc: Doc) -> Doc:
             span = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
-    for day, start, end in find_dates(doc.text):
+    for _day, start, end in find_dates(doc.text):
         span = doc.char_span(start, end, label="DATE", alignment_mode="expand")
         if span is not None:
             spans.append(span)

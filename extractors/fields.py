@@ -114,7 +114,9 @@ class PageReader:
             if row.top - bottom > 1.0 * height:
                 break
             own = [c for c in row.chars if c.box[0] >= left - 0.6 * height]
-            if not own or any(h.start == row.chars.index(own[0]) for h in self._hits_by_row.get(r, [])):
+            if not own or any(
+                h.start == row.chars.index(own[0]) for h in self._hits_by_row.get(r, [])
+            ):
                 break
             if r in self._hits_by_row:
                 stop = min(h.start for h in self._hits_by_row[r])
@@ -133,7 +135,11 @@ class PageReader:
             chars = self._value_chars(hit)
             if field.multiline:
                 chars = chars + self._continuation(hit, chars)
-            if not chars and hit.row + 1 < len(self.rows) and (hit.row + 1) not in self._hits_by_row:
+            if (
+                not chars
+                and hit.row + 1 < len(self.rows)
+                and (hit.row + 1) not in self._hits_by_row
+            ):
                 chars = strip_separators(self.rows[hit.row + 1].chars)
             for extra in range(1, field.below + 1):
                 if field.type != "date" or nz.find_dates(span_of(chars).text):
@@ -180,7 +186,9 @@ _CREDIT = re.compile(r"(?<![0-9A-Z])([0-9A-Z]{18})(?![0-9A-Z])")
 
 def _field(name: str, parsed: Parsed, span: Span) -> FieldValue:
     confidence = span.confidence if parsed.ok else 0.0
-    return FieldValue(name=name, value=parsed.value, raw=span.raw, confidence=round(confidence, 4), box=span.box)
+    return FieldValue(
+        name=name, value=parsed.value, raw=span.raw, confidence=round(confidence, 4), box=span.box
+    )
 
 
 def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValue]:
@@ -223,10 +231,15 @@ def _fallback(page: PageReader, kind: PageKind, name: str) -> Span | None:
 
 def _versions_from_names(fields: dict[str, FieldValue]) -> None:
     """A version printed at the end of the software name fills the version field when absent."""
-    for name_field, version_field in (("software_name", "software_version"), ("product_name", "product_version")):
+    for name_field, version_field in (
+        ("software_name", "software_version"),
+        ("product_name", "product_version"),
+    ):
         named = fields.get(name_field)
         if named is None or version_field in fields or named.raw is None:
             continue
         _, version = nz.split_name_version(nz.normalize_software_name(named.raw))
         if version:
-            fields[version_field] = FieldValue(version_field, version, named.raw, named.confidence, named.box)
+            fields[version_field] = FieldValue(
+                version_field, version, named.raw, named.confidence, named.box
+            )

@@ -37,8 +37,8 @@ class Triager:
     def __init__(self, det_side: int = 560):
         from rapidocr_onnxruntime import RapidOCR
         from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
-        from rapidocr_onnxruntime.utils import read_yaml, update_model_path
         from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
+        from rapidocr_onnxruntime.utils import read_yaml, update_model_path
 
         config = update_model_path(read_yaml(DEFAULT_CFG_PATH))
         det_config = dict(config["Det"], limit_side_len=det_side, limit_type="min")

@@ -28,7 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--filing", required=True, type=Path, help="filing JSON (征集信息表)")
     check.add_argument("--format", choices=["text", "json"], default="text")
     check.add_argument("--engine", choices=["rapidocr", "tesseract"], default="rapidocr")
-    check.add_argument("--campaign-dir", type=Path, action="append", help="extra campaign YAML folder")
+    check.add_argument(
+        "--campaign-dir", type=Path, action="append", help="extra campaign YAML folder"
+    )
     check.add_argument("scans", nargs="+", type=Path, help="PDF, JPEG, PNG or TIFF files")
 
     batch = sub.add_parser("batch", help="check every case folder (filing.json + scans) under DIR")
@@ -38,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--campaign-dir", type=Path, action="append")
 
     samples = sub.add_parser("samples", help="generate synthetic sample cases")
-    samples.add_argument("args", nargs=argparse.REMAINDER, help="arguments of python -m intake.synth")
+    samples.add_argument(
+        "args", nargs=argparse.REMAINDER, help="arguments of python -m intake.synth"
+    )
 
     bench = sub.add_parser("bench", help="accuracy and speed benchmark on generated held-out cases")
     bench.add_argument("args", nargs=argparse.REMAINDER, help="see `intake bench -- --help`")
@@ -48,7 +52,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     try:
         args = build_parser().parse_args(argv)
-        logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr)
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr
+        )
         if args.command == "check":
             from intake.commands import run_check
 

@@ -63,7 +63,9 @@ def find_cases(directory: Path) -> list[Case]:
     cases = []
     for filing_path in sorted(directory.rglob("*filing*.json")):
         folder = filing_path.parent
-        scans = sorted(p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES)
+        scans = sorted(
+            p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in SCAN_SUFFIXES
+        )
         cases.append(Case(folder, filing_path, scans))
     if not cases:
         raise UsageError(f"{directory} 下没有找到任何 filing.json")
@@ -82,8 +84,12 @@ def run_batch(args: argparse.Namespace) -> int:
     reports: list[CheckReport] = []
     failures: list[tuple[Path, str]] = []
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=console, transient=False,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
     ) as progress:
         task = progress.add_task("核验", total=len(cases))
         for case in cases:
@@ -97,7 +103,9 @@ def run_batch(args: argparse.Namespace) -> int:
                 progress.advance(task)
                 continue
             documents = [pipeline.read_document(p) for p in case.scans]
-            reports.append(CheckReport(filing, documents, check_filing(filing, documents, campaign)))
+            reports.append(
+                CheckReport(filing, documents, check_filing(filing, documents, campaign))
+            )
             progress.advance(task)
 
     across = check_across_filings([r.filing for r in reports], campaigns)
@@ -133,7 +141,12 @@ def _bureau_table(reports: list[CheckReport], table_cls):
         flag_counts: Counter[str] = Counter(f.code for r in group for f in r.flags)
         name = bureaus[code].name if code in bureaus else code
         top = "、".join(f"{c}×{n}" for c, n in flag_counts.most_common(3))
-        table.add_row(name, str(len(group)), str(statuses["clean"]), str(statuses["flagged"]),
-                      str(statuses["failed"]), top)
+        table.add_row(
+            name,
+            str(len(group)),
+            str(statuses["clean"]),
+            str(statuses["flagged"]),
+            str(statuses["failed"]),
+            top,
+        )
     return table
-

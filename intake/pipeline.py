@@ -68,7 +68,9 @@ class Pipeline:
         try:
             sha = sha256_of(path)
         except OSError as exc:
-            return DocumentResult(source, "0" * 64, error=f"无法读取文件：{exc}", error_code="io_error")
+            return DocumentResult(
+                source, "0" * 64, error=f"无法读取文件：{exc}", error_code="io_error"
+            )
         result = DocumentResult(source=source, sha256=sha)
         try:
             doc = open_source(path, self.options.limits)
@@ -100,9 +102,13 @@ class Pipeline:
             if quick.text_lines is None:
                 kind_hint, rotation = self._triage(quick.image)
                 if kind_hint == PageKind.OTHER:
-                    return PageResult(index=index, kind=PageKind.OTHER, rotation=rotation,
-                                      width=_scaled(quick.width, self.options.dpi / quick.dpi),
-                                      height=_scaled(quick.height, self.options.dpi / quick.dpi))
+                    return PageResult(
+                        index=index,
+                        kind=PageKind.OTHER,
+                        rotation=rotation,
+                        width=_scaled(quick.width, self.options.dpi / quick.dpi),
+                        height=_scaled(quick.height, self.options.dpi / quick.dpi),
+                    )
         page = doc.page(index, dpi=self.options.dpi)
         if page.text_lines is not None:
             return self._read_text_page(page)
@@ -110,8 +116,13 @@ class Pipeline:
         if not read_all or self.options.cleanup:
             kind_hint, rotation = self._triage(page.image)
             if kind_hint == PageKind.OTHER and not read_all:
-                return PageResult(index=index, kind=PageKind.OTHER, rotation=rotation,
-                                  width=page.width, height=page.height)
+                return PageResult(
+                    index=index,
+                    kind=PageKind.OTHER,
+                    rotation=rotation,
+                    width=page.width,
+                    height=page.height,
+                )
         return self._read_scan_page(page, rotation or 0)
 
     def _triage(self, image: np.ndarray) -> tuple[PageKind, int]:
@@ -124,8 +135,12 @@ class Pipeline:
         lines = page.text_lines or []
         verdict = classify_lines(lines, page.height)
         result = PageResult(
-            index=page.index, kind=verdict.kind, rotation=0,
-            width=page.width, height=page.height, lines=lines,
+            index=page.index,
+            kind=verdict.kind,
+            rotation=0,
+            width=page.width,
+            height=page.height,
+            lines=lines,
         )
         result.fields = extract_fields(verdict.kind, lines)
         if verdict.kind == PageKind.USAGE_REPORT:
@@ -147,8 +162,12 @@ class Pipeline:
                 image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
         ocr_image = cleanup.suppress_red(image) if self.options.cleanup else image
         return CleanPage(
-            index=page.index, image=image, rotation=rotation, skew_degrees=skew,
-            flattened=flattened, ocr_image=ocr_image,
+            index=page.index,
+            image=image,
+            rotation=rotation,
+            skew_degrees=skew,
+            flattened=flattened,
+            ocr_image=ocr_image,
         )
 
     def _read_scan_page(self, page: PageImage, rotation: int) -> PageResult:
@@ -157,8 +176,12 @@ class Pipeline:
         height, width = clean.image.shape[:2]
         verdict = classify_lines(lines, height)
         result = PageResult(
-            index=page.index, kind=verdict.kind, rotation=rotation,
-            width=width, height=height, lines=lines,
+            index=page.index,
+            kind=verdict.kind,
+            rotation=rotation,
+            width=width,
+            height=height,
+            lines=lines,
         )
         result.fields = extract_fields(verdict.kind, lines)
         if verdict.kind == PageKind.USAGE_REPORT:
@@ -167,7 +190,9 @@ class Pipeline:
         return result
 
     # -- a whole check ---------------------------------------------------------------------
-    def check(self, filing: Filing, paths: list[Path], campaign) -> tuple[list[DocumentResult], list[Flag]]:
+    def check(
+        self, filing: Filing, paths: list[Path], campaign
+    ) -> tuple[list[DocumentResult], list[Flag]]:
         from validators import check_filing
 
         documents = [self.read_document(p) for p in paths]
@@ -183,6 +208,9 @@ def _seal_field(image: np.ndarray | None):
 
     box = cleanup.find_red_seal(image) if image is not None else None
     return FieldValue(
-        name="has_seal", value=box is not None, raw=None, confidence=1.0,
+        name="has_seal",
+        value=box is not None,
+        raw=None,
+        confidence=1.0,
         box=tuple(float(v) for v in box) if box else None,
     )

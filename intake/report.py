@@ -118,8 +118,14 @@ def render_text(report: CheckReport) -> str:
         if doc.error and not doc.pages:
             out.append(f"  ✗ {doc.source}：{doc.error}")
             continue
-        kinds = [f"第{p.index + 1}页 {KIND_LABELS[p.kind]}" for p in doc.pages if p.kind != PageKind.OTHER]
-        out.append(f"  • {doc.source}（{doc.page_count} 页）：{'；'.join(kinds) or '未找到关键材料'}")
+        kinds = [
+            f"第{p.index + 1}页 {KIND_LABELS[p.kind]}"
+            for p in doc.pages
+            if p.kind != PageKind.OTHER
+        ]
+        out.append(
+            f"  • {doc.source}（{doc.page_count} 页）：{'；'.join(kinds) or '未找到关键材料'}"
+        )
         if doc.error:
             out.append(f"    ✗ {doc.error}")
     out.append("")
@@ -128,6 +134,12 @@ def render_text(report: CheckReport) -> str:
     else:
         out.append(f"疑点（{len(report.flags)}）：")
         for flag in report.flags:
-            where = f"  [{flag.source} 第{flag.page + 1}页]" if flag.source and flag.page is not None else ""
-            out.append(f"  [{SEVERITY_LABELS[flag.severity.value]}] {flag.code}：{flag.message}{where}")
+            where = (
+                f"  [{flag.source} 第{flag.page + 1}页]"
+                if flag.source and flag.page is not None
+                else ""
+            )
+            out.append(
+                f"  [{SEVERITY_LABELS[flag.severity.value]}] {flag.code}：{flag.message}{where}"
+            )
     return "\n".join(out)

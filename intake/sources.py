@@ -86,7 +86,9 @@ class PdfDocument(SourceDocument):
             self._pdfium = pdfium.PdfDocument(str(path))
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
-                raise EncryptedPdf("PDF 文件已加密（需要密码），无法读取；请提交未加密的扫描件") from None
+                raise EncryptedPdf(
+                    "PDF 文件已加密（需要密码），无法读取；请提交未加密的扫描件"
+                ) from None
             raise CorruptFile(f"PDF 文件已损坏，无法打开（{exc}）") from None
         n = len(self._pdfium)
         if n == 0:
@@ -222,7 +224,9 @@ def open_source(path: Path, limits: InputLimits | None = None) -> SourceDocument
     if size == 0:
         raise EmptyFile("文件为空（0 字节），可能上传中断；请重新上传")
     if size > limits.max_bytes:
-        raise ImageTooLarge(f"文件大小 {size / 1048576:.0f} MB 超过上限 {limits.max_bytes / 1048576:.0f} MB")
+        raise ImageTooLarge(
+            f"文件大小 {size / 1048576:.0f} MB 超过上限 {limits.max_bytes / 1048576:.0f} MB"
+        )
     with path.open("rb") as fh:
         head = fh.read(2048)
     kind = sniff_type(head)
