@@ -86,6 +86,8 @@ class PageResult:
     height: int = 0
     fields: dict[str, FieldValue] = field(default_factory=dict)
     lines: list[TextLine] = field(default_factory=list)
+    error: str | None = None
+    """Why this page could not be read, when the rest of its file could."""
 
 
 @dataclass

@@ -84,9 +84,9 @@ class Pipeline:
                 try:
                     result.pages.append(self._read_page(doc, index, read_all))
                 except DocumentUnreadable as exc:
-                    result.error = f"第 {index + 1} 页：{exc.message}"
-                    result.error_code = exc.code
-                    result.pages.append(PageResult(index=index, kind=PageKind.OTHER))
+                    result.pages.append(
+                        PageResult(index=index, kind=PageKind.OTHER, error=exc.message)
+                    )
                 if progress:
                     progress(index + 1, doc.page_count)
         finally:

@@ -33,7 +33,7 @@ class CheckReport:
     def status(self) -> str:
         if self.documents and all(d.error and not d.pages for d in self.documents):
             return "failed"
-        if self.flags or any(d.error for d in self.documents):
+        if self.flags or any(d.error or any(p.error for p in d.pages) for d in self.documents):
             return "flagged"
         return "clean"
 
@@ -78,6 +78,7 @@ def _document(doc: DocumentResult) -> dict[str, Any]:
                 "width": p.width,
                 "height": p.height,
                 "fields": {name: _field(fv) for name, fv in p.fields.items()},
+                **({"error": p.error} if p.error else {}),
             }
             for p in doc.pages
         ],

@@ -1,0 +1,178 @@
+"""Cross-checks: what the licence, certificate and test report say against what the filing says."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from extractors.normalize import (
+    normalize_credit_code,
+    normalize_registration_no,
+    normalize_report_no,
+    normalize_software_name,
+    normalize_version,
+    same_company,
+    split_name_version,
+)
+from intake.filing import Filing
+from intake.model import Evidence, Flag, PageKind
+from validators.campaign import Campaign
+from validators.evidence import ReadStatus, read_field, unreadable_flag
+from validators.flags import make_flag
+
+Equal = Callable[[Any, Any], bool]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One field of a document compared with one value of the filing."""
+
+    code: str
+    kind: PageKind
+    field: str
+    filing_value: Any
+    equal: Equal
+
+
+@dataclass(frozen=True)
+class FilingProduct:
+    """The filing's product name and version in normal form (the name may carry the version)."""
+
+    name: str
+    version: str | None
+
+    @classmethod
+    def of(cls, filing: Filing) -> FilingProduct:
+        name, version_in_name = split_name_version(filing.product.name)
+        version = normalize_version(filing.product.version) if filing.product.version else None
+        return cls(name=name, version=version or version_in_name)
+
+
+def _same_date(filing_value: date, document_value: Any) -> bool:
+    return filing_value.isoformat() == str(document_value).strip()
+
+
+def _same_credit_code(filing_value: str, document_value: Any) -> bool:
+    return normalize_credit_code(filing_value) == normalize_credit_code(str(document_value))
+
+
+def _same_registration_no(filing_value: str, document_value: Any) -> bool:
+    def normal(text: str) -> str:
+        return normalize_registration_no(text) or "".join(text.split()).upper()
+
+    return normal(filing_value) == normal(str(document_value))
+
+
+def _same_report_no(filing_value: str, document_value: Any) -> bool:
+    return normalize_report_no(filing_value) == normalize_report_no(str(document_value))
+
+
+def same_software_name(filing_name: str, document_value: Any) -> bool:
+    """Names equal in normal form, ignoring a version either side carries at its end."""
+    document_name, _ = split_name_version(str(document_value))
+    filing_bare, _ = split_name_version(filing_name)
+    return normalize_software_name(filing_bare) == normalize_software_name(document_name)
+
+
+def same_version(filing_version: str, document_value: Any) -> bool:
+    document_version = normalize_version(str(document_value))
+    return document_version is not None and document_version == normalize_version(filing_version)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def comparisons(filing: Filing) -> list[Comparison]:
+    """Every cross-check of the contract, with the filing's side of it."""
+    product = FilingProduct.of(filing)
+    license_, certificate, report = (
+        PageKind.BUSINESS_LICENSE,
+        PageKind.COPYRIGHT_CERTIFICATE,
+        PageKind.TEST_REPORT,
+    )
+    p = filing.product
+    return [
+        Comparison(
+            "credit_code_mismatch",
+            license_,
+            "credit_code",
+            filing.applicant.credit_code,
+            _same_credit_code,
+        ),
+        Comparison(
+            "applicant_name_mismatch",
+            license_,
+            "name",
+            filing.applicant.name,
+            lambda f, d: same_company(f, str(d)),
+        ),
+        Comparison(
+            "established_date_mismatch",
+            license_,
+            "established_date",
+            filing.applicant.established_date,
+            _same_date,
+        ),
+        Comparison(
+            "software_name_mismatch", certificate, "software_name", p.name, same_software_name
+        ),
+        Comparison(
+            "software_name_mismatch", certificate, "software_version", product.version, same_version
+        ),
+        Comparison(
+            "development_date_mismatch",
+            certificate,
+            "development_completed_date",
+            p.development_completed_date,
+            _same_date,
+        ),
+        Comparison(
+            "registration_no_mismatch",
+            certificate,
+            "registration_no",
+            p.copyright_registration_no,
+            _same_registration_no,
+        ),
+        Comparison(
+            "test_report_no_mismatch", report, "report_no", p.test_report_no, _same_report_no
+        ),
+        Comparison("test_product_mismatch", report, "product_name", p.name, same_software_name),
+        Comparison(
+            "test_product_mismatch", report, "product_version", product.version, same_version
+        ),
+    ]
+
+
+def check_against_filing(
+    filing: Filing, evidence: dict[tuple[PageKind, str], Evidence], campaign: Campaign
+) -> list[Flag]:
+    """The cross-check flags of one filing.
+
+    A comparison is skipped when the filing has no value for it or no page of the kind was
+    found; it raises unreadable_field when the page is there but the field is absent or read
+    with less than the campaign's min_confidence — never a silent pass.
+    """
+    flags: list[Flag] = []
+    for comparison in comparisons(filing):
+        if _blank(comparison.filing_value):
+            continue
+        reading = read_field(evidence, comparison.kind, comparison.field, campaign.min_confidence)
+        if reading.status is ReadStatus.NO_DOCUMENT:
+            continue
+        if reading.status is ReadStatus.UNREADABLE:
+            flags.append(unreadable_flag(reading, campaign.min_confidence, comparison.filing_value))
+            continue
+        if not comparison.equal(comparison.filing_value, reading.value):
+            flags.append(
+                make_flag(
+                    comparison.code,
+                    field=comparison.field,
+                    filing=comparison.filing_value,
+                    document=reading.value,
+                    evidence=reading.evidence,
+                )
+            )
+    return flags

@@ -1,0 +1,454 @@
+"""Campaign rules: cutoffs, province, standard, institutions, documents, seals, deadline, lists."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from extractors.normalize import (
+    credit_code_region,
+    is_valid_credit_code,
+    normalize_credit_code,
+    normalize_software_name,
+    normalize_standard,
+    normalize_version,
+    same_company,
+    split_name_version,
+)
+from intake.filing import Filing
+from intake.model import DocumentResult, Evidence, FieldValue, Flag, PageKind
+from validators.campaign import Campaign, Institution
+from validators.crosscheck import FilingProduct
+from validators.evidence import Reading, ReadStatus, is_empty, read_field, unreadable_flag
+from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
+
+
+@dataclass(frozen=True)
+class RuleInput:
+    filing: Filing
+    evidence: dict[tuple[PageKind, str], Evidence]
+    documents: list[DocumentResult]
+    campaign: Campaign
+
+    def read(self, kind: PageKind, field: str) -> Reading:
+        return read_field(self.evidence, kind, field, self.campaign.min_confidence)
+
+
+@dataclass(frozen=True)
+class JudgedValue:
+    """The value a rule judges: from a document, or from the filing when no such page exists."""
+
+    value: Any
+    evidence: Evidence | None
+    where: str
+    """Where the value comes from, for the message: 营业执照, or 填报信息（…未找到营业执照）."""
+
+    @property
+    def document_value(self) -> Any:
+        return self.value if self.evidence is not None else None
+
+
+def _judged_value(
+    rule_input: RuleInput, kind: PageKind, field: str, filing_value: Any, flags: list[Flag]
+) -> JudgedValue | None:
+    """The document's reading of `field`; unreadable → a flag and None; no page → the filing's."""
+    reading = rule_input.read(kind, field)
+    kind_label = load_flag_catalogue().kind_label(kind)
+    if reading.status is ReadStatus.READ:
+        return JudgedValue(reading.value, reading.evidence, kind_label)
+    if reading.status is ReadStatus.UNREADABLE:
+        flags.append(unreadable_flag(reading, rule_input.campaign.min_confidence, filing_value))
+        return None
+    if is_empty(filing_value):
+        return None
+    return JudgedValue(filing_value, None, f"填报信息（扫描件中未找到{kind_label}）")
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value).strip())
+    except ValueError:
+        return None
+
+
+def institution_key(name: str) -> str:
+    """An institution name with width, spacing and parenthesis style folded away."""
+    folded = unicodedata.normalize("NFKC", name)
+    return re.sub(r"\s+", "", folded)
+
+
+def is_qualified(name: str, institutions: tuple[Institution, ...]) -> bool:
+    """True when `name` is one of the institutions or their aliases (spacing/parentheses aside)."""
+    key = institution_key(name)
+    return any(
+        key == institution_key(candidate)
+        for institution in institutions
+        for candidate in (institution.name, *institution.aliases)
+    )
+
+
+def _rule_copyright_holder(rule_input: RuleInput, flags: list[Flag]) -> None:
+    filing = rule_input.filing
+    holders = _judged_value(
+        rule_input,
+        PageKind.COPYRIGHT_CERTIFICATE,
+        "copyright_holders",
+        filing.product.copyright_holders,
+        flags,
+    )
+    if holders is None:
+        return
+    holder_names = [holders.value] if isinstance(holders.value, str) else list(holders.value)
+    applicant_names = [filing.applicant.name]
+    license_name = rule_input.read(PageKind.BUSINESS_LICENSE, "name")
+    if license_name.status is ReadStatus.READ:
+        applicant_names.append(str(license_name.value))
+    if not any(same_company(a, h) for a in applicant_names for h in holder_names):
+        flags.append(
+            make_flag(
+                "applicant_not_copyright_holder",
+                field="copyright_holders",
+                filing=filing.applicant.name,
+                document=holder_names,
+                evidence=holders.evidence,
+            )
+        )
+
+
+def _rule_date_cutoff(
+    rule_input: RuleInput,
+    flags: list[Flag],
+    *,
+    code: str,
+    kind: PageKind,
+    field: str,
+    filing_value: date | None,
+    cutoff: date,
+    broken: Callable[[date, date], bool],
+) -> None:
+    judged = _judged_value(rule_input, kind, field, filing_value, flags)
+    if judged is None:
+        return
+    day = _as_date(judged.value)
+    if day is None:
+        reason = f"识别结果「{judged.value}」不是有效日期"
+        reading = Reading(kind, field, ReadStatus.UNREADABLE, judged.evidence)
+        flags.append(unreadable_flag(reading, rule_input.campaign.min_confidence, reason=reason))
+        return
+    if broken(day, cutoff):
+        flags.append(
+            make_flag(
+                code,
+                field=field,
+                filing=filing_value,
+                document=judged.document_value,
+                evidence=judged.evidence,
+                where=judged.where,
+                value=day,
+                cutoff=cutoff,
+            )
+        )
+
+
+def _rule_established(rule_input: RuleInput, flags: list[Flag]) -> None:
+    _rule_date_cutoff(
+        rule_input,
+        flags,
+        code="established_after_cutoff",
+        kind=PageKind.BUSINESS_LICENSE,
+        field="established_date",
+        filing_value=rule_input.filing.applicant.established_date,
+        cutoff=rule_input.campaign.established_cutoff,
+        broken=lambda day, cutoff: day > cutoff,
+    )
+
+
+def _rule_development(rule_input: RuleInput, flags: list[Flag]) -> None:
+    _rule_date_cutoff(
+        rule_input,
+        flags,
+        code="development_before_cutoff",
+        kind=PageKind.COPYRIGHT_CERTIFICATE,
+        field="development_completed_date",
+        filing_value=rule_input.filing.product.development_completed_date,
+        cutoff=rule_input.campaign.development_cutoff,
+        broken=lambda day, cutoff: day < cutoff,
+    )
+
+
+def _rule_standard(rule_input: RuleInput, flags: list[Flag]) -> None:
+    filing_value = rule_input.filing.product.test_standard
+    judged = _judged_value(rule_input, PageKind.TEST_REPORT, "test_standard", filing_value, flags)
+    if judged is None:
+        return
+    required = rule_input.campaign.required_standard
+    if normalize_standard(str(judged.value)) != required:
+        flags.append(
+            make_flag(
+                "wrong_test_standard",
+                field="test_standard",
+                filing=filing_value,
+                document=judged.document_value,
+                evidence=judged.evidence,
+                where=judged.where,
+                value=judged.value,
+                required=required,
+            )
+        )
+
+
+def _rule_institution(rule_input: RuleInput, flags: list[Flag]) -> None:
+    filing_value = rule_input.filing.product.testing_institution
+    judged = _judged_value(
+        rule_input, PageKind.TEST_REPORT, "testing_institution", filing_value, flags
+    )
+    if judged is None:
+        return
+    if not is_qualified(str(judged.value), rule_input.campaign.qualified_institutions or ()):
+        flags.append(
+            make_flag(
+                "test_institution_not_qualified",
+                field="testing_institution",
+                filing=filing_value,
+                document=judged.document_value,
+                evidence=judged.evidence,
+                where=judged.where,
+                value=judged.value,
+            )
+        )
+
+
+def _credit_code(rule_input: RuleInput, flags: list[Flag]) -> JudgedValue | None:
+    return _judged_value(
+        rule_input,
+        PageKind.BUSINESS_LICENSE,
+        "credit_code",
+        rule_input.filing.applicant.credit_code,
+        flags,
+    )
+
+
+def _rule_province(rule_input: RuleInput, flags: list[Flag]) -> None:
+    judged = _credit_code(rule_input, flags)
+    if judged is None:
+        return
+    code = normalize_credit_code(str(judged.value))
+    region = credit_code_region(code) if len(code) == 18 else ""
+    province = rule_input.campaign.province
+    if region.isdigit() and len(region) == 6 and region.startswith(province):
+        return
+    flags.append(
+        make_flag(
+            "not_registered_in_province",
+            field="credit_code",
+            filing=rule_input.filing.applicant.credit_code,
+            document=judged.document_value,
+            evidence=judged.evidence,
+            where=judged.where,
+            value=code,
+            region=region if region.isdigit() and len(region) == 6 else "无法确定",
+            province=province,
+            province_name=rule_input.campaign.province_name or "要求的省份",
+        )
+    )
+
+
+def _rule_credit_code_valid(rule_input: RuleInput, flags: list[Flag]) -> None:
+    judged = _credit_code(rule_input, flags)
+    if judged is None:
+        return
+    code = normalize_credit_code(str(judged.value))
+    if not is_valid_credit_code(code):
+        flags.append(
+            make_flag(
+                "invalid_credit_code",
+                field="credit_code",
+                filing=rule_input.filing.applicant.credit_code,
+                document=judged.document_value,
+                evidence=judged.evidence,
+                where=judged.where,
+                value=code,
+            )
+        )
+
+
+def _rule_rd(rule_input: RuleInput, flags: list[Flag]) -> None:
+    minimum = rule_input.campaign.rd_minimum_wan
+    amount = rule_input.filing.product.rd_investment_wan
+    if amount is None:
+        problem = "填报信息中未填写研发投入，无法核对，请补充"
+    elif amount < minimum:
+        problem = f"填报的研发投入为 {amount:g} 万元，低于要求"
+    else:
+        return
+    flags.append(
+        make_flag(
+            "rd_investment_below_minimum",
+            field="rd_investment_wan",
+            filing=amount,
+            minimum=minimum,
+            problem=problem,
+        )
+    )
+
+
+def _rule_missing_documents(rule_input: RuleInput, flags: list[Flag]) -> None:
+    found = {page.kind for d in rule_input.documents if not d.error for page in d.pages}
+    failed = [d.source for d in rule_input.documents if d.error]
+    note = (
+        f"（另有 {len(failed)} 个文件无法读取：{'、'.join(failed)}，可能包含该材料）"
+        if failed
+        else ""
+    )
+    for kind in rule_input.campaign.required_documents:
+        if kind not in found:
+            flags.append(make_flag("missing_document", kind=kind, note=note))
+
+
+def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
+    """Each document with usage-report pages needs a confidently read seal on one of them.
+
+    No confident seal and some page unread or doubtful → unreadable_field (the seal may be
+    there); every page confidently read as unstamped → usage_report_not_stamped.
+    """
+    min_confidence = rule_input.campaign.min_confidence
+    for document in rule_input.documents:
+        pages = [p for p in document.pages if p.kind is PageKind.USAGE_REPORT]
+        if document.error or not pages:
+            continue
+        readings = [
+            Evidence(field=p.fields["has_seal"], kind=p.kind, source=document.source, page=p.index)
+            for p in pages
+            if "has_seal" in p.fields
+        ]
+        if any(ev.field.value is True and ev.field.confidence >= min_confidence for ev in readings):
+            continue
+        doubtful = [
+            ev
+            for ev in readings
+            if ev.field.confidence < min_confidence or not isinstance(ev.field.value, bool)
+        ]
+        unread = [p for p in pages if "has_seal" not in p.fields]
+        if doubtful or unread:
+            where = (
+                doubtful[0]
+                if doubtful
+                else Evidence(
+                    field=FieldValue(
+                        name="has_seal", value=None, raw=None, confidence=0.0, box=None
+                    ),
+                    kind=PageKind.USAGE_REPORT,
+                    source=document.source,
+                    page=unread[0].index,
+                )
+            )
+            reading = Reading(PageKind.USAGE_REPORT, "has_seal", ReadStatus.UNREADABLE, where)
+            flags.append(unreadable_flag(reading, min_confidence))
+            continue
+        flags.append(
+            make_flag(
+                "usage_report_not_stamped", field="has_seal", document=False, evidence=readings[0]
+            )
+        )
+
+
+def _rule_late(rule_input: RuleInput, flags: list[Flag]) -> None:
+    """A submitted_at without a time zone is taken in the deadline's zone (Beijing time)."""
+    deadline = rule_input.campaign.deadline
+    submitted = rule_input.filing.submitted_at
+    if submitted is None:
+        return
+    if submitted.tzinfo is None:
+        submitted = submitted.replace(tzinfo=deadline.tzinfo)
+    if submitted > deadline:
+        flags.append(
+            make_flag(
+                "late_submission",
+                field="submitted_at",
+                filing=submitted.astimezone(deadline.tzinfo),
+                deadline=deadline,
+            )
+        )
+
+
+def _catalog_key(name: str, version: str | None) -> tuple[str, str | None]:
+    bare, version_in_name = split_name_version(name)
+    normal_version = normalize_version(version) if version else None
+    return normalize_software_name(bare), normal_version or version_in_name
+
+
+def _rule_previous_catalog(rule_input: RuleInput, flags: list[Flag]) -> None:
+    """Same normalised name and same version as an entry; an unknown version matches any."""
+    catalog = rule_input.campaign.previous_catalog
+    product = FilingProduct.of(rule_input.filing)
+    version = product.version
+    if version is None:
+        certificate_version = rule_input.read(PageKind.COPYRIGHT_CERTIFICATE, "software_version")
+        if certificate_version.status is ReadStatus.READ:
+            version = normalize_version(str(certificate_version.value))
+    name_key = normalize_software_name(product.name)
+    for entry in catalog.products:
+        entry_name, entry_version = _catalog_key(entry.name, entry.version)
+        if entry_name != name_key:
+            continue
+        if version is not None and entry_version is not None and version != entry_version:
+            continue
+        flags.append(
+            make_flag(
+                "in_previous_catalog",
+                field="software_name",
+                filing=" ".join(v for v in (product.name, version) if v),
+                document=" ".join(v for v in (entry.name, entry.version) if v),
+                catalog=catalog.title,
+            )
+        )
+        return
+
+
+Rule = Callable[[RuleInput, list[Flag]], None]
+
+
+def active_rules(campaign: Campaign) -> list[Rule]:
+    """The rules `campaign` switches on by having their parameters, in the contract's order."""
+    switched: list[tuple[bool, Rule]] = [
+        (campaign.applicant_must_hold_copyright, _rule_copyright_holder),
+        (campaign.established_cutoff is not None, _rule_established),
+        (campaign.development_cutoff is not None, _rule_development),
+        (campaign.required_standard is not None, _rule_standard),
+        (campaign.qualified_institutions is not None, _rule_institution),
+        (campaign.province is not None, _rule_province),
+        (campaign.rd_minimum_wan is not None, _rule_rd),
+        (bool(campaign.required_documents), _rule_missing_documents),
+        (campaign.credit_code_must_be_valid, _rule_credit_code_valid),
+        (campaign.usage_report_must_be_stamped, _rule_usage_stamped),
+        (campaign.deadline is not None, _rule_late),
+        (
+            campaign.previous_catalog is not None and bool(campaign.previous_catalog.products),
+            _rule_previous_catalog,
+        ),
+    ]
+    return [rule for on, rule in switched if on]
+
+
+def check_campaign_rules(
+    filing: Filing,
+    evidence: dict[tuple[PageKind, str], Evidence],
+    documents: list[DocumentResult],
+    campaign: Campaign,
+) -> list[Flag]:
+    """The campaign-rule flags of one filing (duplicate_application is in crossfiling).
+
+    A rule whose field is on a page but unreadable raises unreadable_field instead; a rule
+    whose page is missing judges the filing's value and says so in its message.
+    """
+    rule_input = RuleInput(filing, evidence, documents, campaign)
+    flags: list[Flag] = []
+    for rule in active_rules(campaign):
+        rule(rule_input, flags)
+    return dedupe_flags(flags)
