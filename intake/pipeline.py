@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,8 +62,18 @@ class Pipeline:
         return self._triager
 
     # -- documents -------------------------------------------------------------------------
-    def read_document(self, path: Path, source: str | None = None, progress=None) -> DocumentResult:
-        """Every page of one file with its kind and fields; an unreadable file gets `error`."""
+    def read_document(
+        self,
+        path: Path,
+        source: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        on_page: Callable[[PageResult, np.ndarray | None], None] | None = None,
+    ) -> DocumentResult:
+        """Every page of one file with its kind and fields; an unreadable file gets `error`.
+
+        `progress(done, total)` is called after each page; `on_page(result, image)` receives the
+        upright page image that the page's boxes refer to (for storing and drawing).
+        """
         source = source or path.name
         started = time.perf_counter()
         try:
@@ -82,11 +93,13 @@ class Pipeline:
             read_all = not self.options.triage or doc.page_count <= SMALL_DOCUMENT_PAGES
             for index in range(doc.page_count):
                 try:
-                    result.pages.append(self._read_page(doc, index, read_all))
+                    page, image = self._read_page(doc, index, read_all)
                 except DocumentUnreadable as exc:
-                    result.pages.append(
-                        PageResult(index=index, kind=PageKind.OTHER, error=exc.message)
-                    )
+                    page = PageResult(index=index, kind=PageKind.OTHER, error=exc.message)
+                    image = None
+                result.pages.append(page)
+                if on_page:
+                    on_page(page, image)
                 if progress:
                     progress(index + 1, doc.page_count)
         finally:
@@ -95,41 +108,41 @@ class Pipeline:
         return result
 
     # -- pages -----------------------------------------------------------------------------
-    def _read_page(self, doc, index: int, read_all: bool) -> PageResult:
+    def _read_page(self, doc, index: int, read_all: bool) -> tuple[PageResult, np.ndarray]:
         self.timing.pages_seen += 1
         if doc.kind == "pdf" and not read_all:
             quick = doc.page(index, dpi=TRIAGE_DPI)
             if quick.text_lines is None:
-                kind_hint, rotation = self._triage(quick.image)
+                kind_hint, rotation, flat = self._triage(quick.image)
                 if kind_hint == PageKind.OTHER:
-                    return PageResult(
-                        index=index,
-                        kind=PageKind.OTHER,
-                        rotation=rotation,
-                        width=_scaled(quick.width, self.options.dpi / quick.dpi),
-                        height=_scaled(quick.height, self.options.dpi / quick.dpi),
-                    )
+                    return self._unread(index, rotation, flat)
         page = doc.page(index, dpi=self.options.dpi)
         if page.text_lines is not None:
-            return self._read_text_page(page)
-        rotation = None
-        if not read_all or self.options.cleanup:
-            kind_hint, rotation = self._triage(page.image)
-            if kind_hint == PageKind.OTHER and not read_all:
-                return PageResult(
-                    index=index,
-                    kind=PageKind.OTHER,
-                    rotation=rotation,
-                    width=page.width,
-                    height=page.height,
-                )
-        return self._read_scan_page(page, rotation or 0)
+            return self._read_text_page(page), page.image
+        if not self.options.cleanup:
+            return self._read_scan_page(page, page.image, rotation=0, flattened=False)
+        kind_hint, rotation, flat = self._triage(page.image)
+        if kind_hint == PageKind.OTHER and not read_all:
+            return self._unread(index, rotation, flat)
+        return self._read_scan_page(page, flat, rotation, flattened=flat is not page.image)
 
-    def _triage(self, image: np.ndarray) -> tuple[PageKind, int]:
-        flat, _ = cleanup.flatten_sheet(image) if self.options.cleanup else (image, False)
+    def _unread(
+        self, index: int, rotation: int, image: np.ndarray
+    ) -> tuple[PageResult, np.ndarray]:
+        """A page the first pass found to be none of the four documents: kept, not read."""
+        upright = cleanup.rotate_quarter(image, rotation)
+        height, width = upright.shape[:2]
+        page = PageResult(
+            index=index, kind=PageKind.OTHER, rotation=rotation, width=width, height=height
+        )
+        return page, upright
+
+    def _triage(self, image: np.ndarray) -> tuple[PageKind, int, np.ndarray]:
+        """The first pass: page kind hint, quarter turn, and the sheet flattened if photographed."""
+        flat, flattened = cleanup.flatten_sheet(image)
         triage = self.triager.triage(flat)
         verdict = classify_lines(triage.lines, triage.height, candidate=True)
-        return verdict.kind, triage.rotation
+        return verdict.kind, triage.rotation, flat if flattened else image
 
     def _read_text_page(self, page: PageImage) -> PageResult:
         lines = page.text_lines or []
@@ -148,13 +161,15 @@ class Pipeline:
         self.timing.pages_read += 1
         return result
 
-    def clean(self, page: PageImage, rotation: int) -> CleanPage:
-        """Upright, flat, straight page at the working resolution, with a seal-free OCR copy."""
-        image = page.image
-        flattened = False
+    def clean(
+        self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
+    ) -> CleanPage:
+        """Upright, straight page at the working resolution, with a seal-free OCR copy.
+
+        `image` is the page's pixels, already flattened when `flattened` (a photographed sheet).
+        """
         skew = 0.0
         if self.options.cleanup:
-            image, flattened = cleanup.flatten_sheet(image)
             image = cleanup.rotate_quarter(image, rotation)
             skew = cleanup.estimate_skew(image)
             image = cleanup.deskew(image, skew)
@@ -170,8 +185,10 @@ class Pipeline:
             ocr_image=ocr_image,
         )
 
-    def _read_scan_page(self, page: PageImage, rotation: int) -> PageResult:
-        clean = self.clean(page, rotation)
+    def _read_scan_page(
+        self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
+    ) -> tuple[PageResult, np.ndarray]:
+        clean = self.clean(page, image, rotation, flattened)
         lines = self.engine.read(clean.ocr_image)
         height, width = clean.image.shape[:2]
         verdict = classify_lines(lines, height)
@@ -187,7 +204,7 @@ class Pipeline:
         if verdict.kind == PageKind.USAGE_REPORT:
             result.fields["has_seal"] = _seal_field(clean.image)
         self.timing.pages_read += 1
-        return result
+        return result, clean.image
 
     # -- a whole check ---------------------------------------------------------------------
     def check(
@@ -197,10 +214,6 @@ class Pipeline:
 
         documents = [self.read_document(p) for p in paths]
         return documents, check_filing(filing, documents, campaign)
-
-
-def _scaled(value: int, factor: float) -> int:
-    return int(round(value * factor))
 
 
 def _seal_field(image: np.ndarray | None):
