@@ -31,6 +31,7 @@ class FieldSpec:
 class KindSpec:
     fields: tuple[FieldSpec, ...]
     stops: tuple[str, ...]
+    noise: tuple[str, ...] = ()
 
     @property
     def all_labels(self) -> list[str]:
@@ -55,6 +56,7 @@ def load_specs() -> dict[PageKind, KindSpec]:
                     for name, spec in body["fields"].items()
                 ),
                 stops=tuple(nz.strip_spaces(s) for s in body.get("stops", [])),
+                noise=tuple(nz.to_halfwidth(nz.strip_spaces(s)) for s in body.get("noise", [])),
             )
             for kind, body in raw.items()
         }
@@ -77,13 +79,22 @@ def _find_labels(rows: list[Row], labels: list[str]) -> list[LabelHit]:
         text = row.text
         taken = [False] * len(text)
         for label in labels:
-            for m in re.finditer(re.escape(label), text):
+            for m in _label_pattern(label).finditer(text):
                 s, e = m.start(), m.end()
                 if row.chars[s].boundary and not any(taken[s:e]):
                     hits.append(LabelHit(r, s, e, label))
                     for i in range(s, e):
                         taken[i] = True
     return sorted(hits, key=lambda h: (h.row, h.start))
+
+
+_LABEL_GAP = "[.·•・,，、'`]?"
+
+
+@lru_cache(maxsize=512)
+def _label_pattern(label: str) -> re.Pattern[str]:
+    """A label as printed, letting OCR put a stray dot between its spaced characters (名.称)."""
+    return re.compile(_LABEL_GAP.join(re.escape(ch) for ch in label))
 
 
 class PageReader:
@@ -127,6 +138,44 @@ class PageReader:
             bottom = row.bottom
         return chars
 
+    def _row_middle(self, r: int) -> float:
+        return (self.rows[r].top + self.rows[r].bottom) / 2
+
+    def _rows_above(self, hit: LabelHit, value: list[CharRef]) -> list[CharRef]:
+        """Lines of a table cell that stand above its vertically centred label.
+
+        In a table the label sits in the middle of a tall cell, so the cell's first lines are
+        above the label's own row. Rows count when they stand right of the label, carry no
+        label, lie below halfway to the label above in the same column, and — when the label's
+        row has a value of its own — follow on from that value without a gap.
+        """
+        row = self.rows[hit.row]
+        label_left = row.chars[hit.start].box[0]
+        label_right = row.chars[hit.end - 1].box[2]
+        height = row.bottom - row.top
+        above = [
+            h
+            for h in self.hits
+            if h.row < hit.row
+            and abs(self.rows[h.row].chars[h.start].box[0] - label_left) < 1.5 * height
+        ]
+        if not above:
+            return []
+        limit = (self._row_middle(above[-1].row) + self._row_middle(hit.row)) / 2
+        blocks: list[list[CharRef]] = []
+        lower_top = row.top
+        for r in range(hit.row - 1, above[-1].row, -1):
+            if r in self._hits_by_row or self._row_middle(r) <= limit:
+                break
+            chars = [c for c in self.rows[r].chars if c.box[0] >= label_right - 0.5 * height]
+            if not chars:
+                continue
+            if value and lower_top - self.rows[r].bottom > 0.5 * height:
+                break
+            blocks.insert(0, chars)
+            lower_top = self.rows[r].top
+        return [c for block in blocks for c in block]
+
     def read(self, field: FieldSpec) -> Span | None:
         """The text after the first label of `field` that has one (or the rows below it)."""
         for hit in self.hits:
@@ -134,7 +183,9 @@ class PageReader:
                 continue
             chars = self._value_chars(hit)
             if field.multiline:
-                chars = chars + self._continuation(hit, chars)
+                chars = self._without_noise(chars)
+                chars = self._rows_above(hit, chars) + chars + self._continuation(hit, chars)
+                chars = self._without_noise(chars)
             if (
                 not chars
                 and hit.row + 1 < len(self.rows)
@@ -149,6 +200,16 @@ class PageReader:
             if chars:
                 return span_of(chars)
         return None
+
+    def _without_noise(self, chars: list[CharRef]) -> list[CharRef]:
+        """Drop printed asides inside a value, such as （检验检测专用章） under a seal."""
+        text = "".join(c.char for c in chars)
+        keep = [True] * len(chars)
+        for noise in self.spec.noise:
+            for m in re.finditer(re.escape(noise), text):
+                for i in range(m.start(), m.end()):
+                    keep[i] = False
+        return strip_separators([c for c, k in zip(chars, keep) if k])
 
     def last_date(self) -> Span | None:
         """The lowest date printed on the page: the date under a seal or a signature."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
 
@@ -29,6 +30,18 @@ def _quad_to_box(quad) -> tuple[float, float, float, float]:
     xs = [float(p[0]) for p in quad]
     ys = [float(p[1]) for p in quad]
     return (min(xs), min(ys), max(xs), max(ys))
+
+
+@dataclass(frozen=True)
+class RawLine:
+    """A line as the detector found it on the page as given, whatever its orientation."""
+
+    text: str
+    confidence: float
+    quad: np.ndarray
+    """4×2 corner points (clockwise from the line's top-left as detected), input pixels."""
+    flipped: bool
+    """The line classifier turned this line's crop by 180° before reading it."""
 
 
 class RapidOcrEngine:
@@ -62,6 +75,35 @@ class RapidOcrEngine:
             text = text.strip()
             if text:
                 lines.append(TextLine(text=text, box=_quad_to_box(quad), confidence=float(score)))
+        return lines
+
+    def read_raw(self, image: np.ndarray) -> list[RawLine]:
+        """Read a page in any orientation in one pass, keeping each line's quad and flip.
+
+        The same detector, line classifier and recogniser as `read`, called step by step so
+        that the classifier's verdicts tell the page's orientation (extractors/orientation.py).
+        """
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        ocr = self._ocr
+        raw_h, raw_w = image.shape[:2]
+        with self._lock:
+            img, ratio_h, ratio_w = ocr.preprocess(image)
+            record = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
+            img, record = ocr.maybe_add_letterbox(img, record)
+            quads, _ = ocr.auto_text_det(img)
+            if quads is None or len(quads) == 0:
+                return []
+            crops = ocr.get_crop_img_list(img, quads)
+            crops, cls_res, _ = ocr.text_cls(crops)
+            rec_res, _ = ocr.text_rec(crops, False)
+            quads = ocr._get_origin_points(quads, record, raw_h, raw_w)
+        lines = []
+        for quad, (label, cls_score), (text, score, *_rest) in zip(quads, cls_res, rec_res):
+            text = text.strip()
+            if text and score >= ocr.text_score:
+                flipped = label == "180" and cls_score > ocr.text_cls.cls_thresh
+                lines.append(RawLine(text, float(score), np.asarray(quad, np.float32), flipped))
         return lines
 
 

@@ -40,7 +40,8 @@ def parse_credit_code(text: str) -> Parsed:
 
 
 def parse_company(text: str) -> Parsed:
-    name = nz.normalize_company_name(text)
+    # No name or company type holds a colon; one read inside comes from a spaced label.
+    name = nz.normalize_company_name(re.sub(r"[:：]", "", text))
     return Parsed(name) if name else FAILED
 
 

@@ -20,6 +20,7 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from extractors.normalize import strip_spaces, to_halfwidth
 from intake.commands import find_cases
 from intake.filing import load_filing
 from intake.pipeline import Pipeline, PipelineOptions
@@ -70,6 +71,20 @@ class Tally:
                 setattr(self, name, getattr(self, name) + value)
 
 
+LOOSE_TEXT_FIELDS = {"conclusion"}
+"""Free text kept as printed: compared without spaces, width or closing punctuation."""
+
+
+def _loose(text: str) -> str:
+    return to_halfwidth(strip_spaces(text)).rstrip("。.")
+
+
+def same_value(name: str, have, want) -> bool:
+    if name in LOOSE_TEXT_FIELDS and isinstance(have, str) and isinstance(want, str):
+        return _loose(have) == _loose(want)
+    return have == want
+
+
 def _pct(right: int, total: int) -> str:
     return f"{100 * right / total:.1f}%" if total else "—"
 
@@ -94,7 +109,7 @@ def score_case(case_dir: Path, report_docs, flags) -> Tally:
                 )
             for name, want in page.get("fields", {}).items():
                 have = read.fields.get(name) if read is not None else None
-                right = have is not None and have.value == want
+                right = have is not None and same_value(name, have.value, want)
                 t.fields += 1
                 t.fields_right += right
                 if name in CODE_AND_DATE_FIELDS:
@@ -108,8 +123,8 @@ def score_case(case_dir: Path, report_docs, flags) -> Tally:
                         f"{case_dir.name}/{doc['source']}#{page['index']}: {name} "
                         f"{have.value if have else None!r} != {want!r}"
                     )
-    want_flags = Counter(f["code"] for f in expected["flags"])
-    have_flags = Counter(f.code for f in flags)
+    want_flags = Counter((f["code"], f.get("field")) for f in expected["flags"])
+    have_flags = Counter((f.code, f.field) for f in flags)
     t.flags_expected = sum(want_flags.values())
     t.flags_raised = sum(have_flags.values())
     t.flags_matched = sum((want_flags & have_flags).values())

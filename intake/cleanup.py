@@ -307,17 +307,23 @@ def estimate_skew(image: np.ndarray) -> float:
     return float(np.clip(angle, -MAX_SKEW_DEGREES, MAX_SKEW_DEGREES))
 
 
-def deskew(image: np.ndarray, degrees: float) -> np.ndarray:
-    """Rotate by -degrees about the centre on a white canvas grown to keep every corner."""
-    if abs(degrees) < MIN_DESKEW_DEGREES:
-        return image.copy()
-    height, width = image.shape[:2]
+def deskew_matrix(width: int, height: int, degrees: float) -> tuple[np.ndarray, tuple[int, int]]:
+    """The 2×3 affine map `deskew` applies, and the size of its grown canvas (width, height)."""
     rotation = cv2.getRotationMatrix2D(((width - 1) / 2, (height - 1) / 2), -degrees, 1.0)
     cosine, sine = abs(rotation[0, 0]), abs(rotation[0, 1])
     new_width = math.ceil(height * sine + width * cosine - 1e-6)
     new_height = math.ceil(height * cosine + width * sine - 1e-6)
     rotation[0, 2] += (new_width - width) / 2
     rotation[1, 2] += (new_height - height) / 2
+    return rotation, (new_width, new_height)
+
+
+def deskew(image: np.ndarray, degrees: float) -> np.ndarray:
+    """Rotate by -degrees about the centre on a white canvas grown to keep every corner."""
+    if abs(degrees) < MIN_DESKEW_DEGREES:
+        return image.copy()
+    height, width = image.shape[:2]
+    rotation, (new_width, new_height) = deskew_matrix(width, height, degrees)
     border = (WHITE,) * (1 if image.ndim == 2 else image.shape[2])
     return cv2.warpAffine(
         image,

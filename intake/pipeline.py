@@ -12,12 +12,21 @@ import numpy as np
 
 from extractors.classify import classify_lines
 from extractors.fields import extract_fields
-from extractors.ocr import OcrEngine, get_engine
+from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
+from extractors.orientation import upright_lines
 from extractors.triage import Triager
 from intake import cleanup
 from intake.errors import DocumentUnreadable
 from intake.filing import Filing
-from intake.model import CleanPage, DocumentResult, Flag, PageImage, PageKind, PageResult
+from intake.model import (
+    CleanPage,
+    DocumentResult,
+    Flag,
+    PageImage,
+    PageKind,
+    PageResult,
+    TextLine,
+)
 from intake.sources import InputLimits, open_source, sha256_of
 
 log = logging.getLogger(__name__)
@@ -121,10 +130,40 @@ class Pipeline:
             return self._read_text_page(page), page.image
         if not self.options.cleanup:
             return self._read_scan_page(page, page.image, rotation=0, flattened=False)
-        kind_hint, rotation, flat = self._triage(page.image)
-        if kind_hint == PageKind.OTHER and not read_all:
-            return self._unread(index, rotation, flat)
-        return self._read_scan_page(page, flat, rotation, flattened=flat is not page.image)
+        if read_all or doc.kind == "pdf":
+            flat, flattened = cleanup.flatten_sheet(page.image)
+            rotation = None
+        else:  # a long multi-page TIFF: the first pass decides here, on the full page
+            kind_hint, rotation, flat = self._triage(page.image)
+            if kind_hint == PageKind.OTHER:
+                return self._unread(index, rotation, flat)
+            flattened = flat is not page.image
+        if isinstance(self.engine, RapidOcrEngine):
+            return self._read_in_one_pass(page, flat, flattened)
+        if rotation is None:
+            _, rotation, _ = self._triage(flat)
+        return self._read_scan_page(page, flat, rotation, flattened)
+
+    def _read_in_one_pass(
+        self, page: PageImage, image: np.ndarray, flattened: bool
+    ) -> tuple[PageResult, np.ndarray]:
+        """OCR the page as it lies; its lines tell the quarter turn and skew, boxes follow."""
+        if not flattened:
+            image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
+        raw = self.engine.read_raw(cleanup.suppress_red(image))
+        height, width = image.shape[:2]
+        geometry, lines, _size = upright_lines(raw, width, height)
+        rotation = geometry.rotation
+        if rotation:
+            # Lines read upside down or sideways are read less well: turn the page and read
+            # it again. Upright pages, by far the most, are read once.
+            image = cleanup.rotate_quarter(image, rotation)
+            raw = self.engine.read_raw(cleanup.suppress_red(image))
+            height, width = image.shape[:2]
+            geometry, lines, _size = upright_lines(raw, width, height)
+            rotation = (rotation + geometry.rotation) % 360
+        upright = cleanup.deskew(cleanup.rotate_quarter(image, geometry.rotation), geometry.skew)
+        return self._page_result(page.index, rotation, upright, lines), upright
 
     def _unread(
         self, index: int, rotation: int, image: np.ndarray
@@ -145,21 +184,7 @@ class Pipeline:
         return verdict.kind, triage.rotation, flat if flattened else image
 
     def _read_text_page(self, page: PageImage) -> PageResult:
-        lines = page.text_lines or []
-        verdict = classify_lines(lines, page.height)
-        result = PageResult(
-            index=page.index,
-            kind=verdict.kind,
-            rotation=0,
-            width=page.width,
-            height=page.height,
-            lines=lines,
-        )
-        result.fields = extract_fields(verdict.kind, lines)
-        if verdict.kind == PageKind.USAGE_REPORT:
-            result.fields["has_seal"] = _seal_field(page.image)
-        self.timing.pages_read += 1
-        return result
+        return self._page_result(page.index, 0, page.image, page.text_lines or [])
 
     def clean(
         self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
@@ -190,10 +215,15 @@ class Pipeline:
     ) -> tuple[PageResult, np.ndarray]:
         clean = self.clean(page, image, rotation, flattened)
         lines = self.engine.read(clean.ocr_image)
-        height, width = clean.image.shape[:2]
+        return self._page_result(page.index, rotation, clean.image, lines), clean.image
+
+    def _page_result(
+        self, index: int, rotation: int, image: np.ndarray, lines: list[TextLine]
+    ) -> PageResult:
+        height, width = image.shape[:2]
         verdict = classify_lines(lines, height)
         result = PageResult(
-            index=page.index,
+            index=index,
             kind=verdict.kind,
             rotation=rotation,
             width=width,
@@ -202,9 +232,9 @@ class Pipeline:
         )
         result.fields = extract_fields(verdict.kind, lines)
         if verdict.kind == PageKind.USAGE_REPORT:
-            result.fields["has_seal"] = _seal_field(clean.image)
+            result.fields["has_seal"] = _seal_field(image)
         self.timing.pages_read += 1
-        return result, clean.image
+        return result
 
     # -- a whole check ---------------------------------------------------------------------
     def check(

@@ -138,7 +138,7 @@ class PdfDocument(SourceDocument):
         guard_pixels(int(w_pt * dpi / 72), int(h_pt * dpi / 72), self.limits.max_pixels)
         scale = dpi / 72.0
         try:
-            bitmap = pdf_page.render(scale=scale, rotate=0)
+            bitmap = pdf_page.render(scale=scale)
             pil = bitmap.to_pil().convert("RGB")
         except Exception as exc:  # noqa: BLE001
             raise CorruptFile(f"PDF 第 {index + 1} 页无法渲染（{exc}）") from None
