@@ -94,6 +94,8 @@ def upright_lines(
         ordered = [q @ matrix[:, :2].T + matrix[:, 2] for q in ordered]
     out = []
     for line, quad in zip(lines, ordered):
+        if _off_level(quad):
+            continue  # text on a seal's arc, not a printed line
         box = (
             float(quad[:, 0].min()),
             float(quad[:, 1].min()),
@@ -103,6 +105,18 @@ def upright_lines(
         out.append(TextLine(text=line.text, box=box, confidence=line.confidence))
     out.sort(key=lambda ln: (ln.box[1], ln.box[0]))
     return PageGeometry(rotation, skew if abs(skew) >= MIN_DESKEW_DEGREES else 0.0), out, size
+
+
+OFF_LEVEL_DEGREES = 12.0
+
+
+def _off_level(quad: np.ndarray) -> bool:
+    """A line tilted well away from the (deskewed) page's lines: a seal's curved lettering."""
+    (x0, y0), (x1, y1) = quad[0], quad[1]
+    width, height = _sides(quad)
+    if width < 1.5 * height:  # a character or two: its tilt is not measurable
+        return False
+    return abs(math.degrees(math.atan2(-(y1 - y0), x1 - x0))) > OFF_LEVEL_DEGREES
 
 
 def _reading_order(quad: np.ndarray) -> np.ndarray:

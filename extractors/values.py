@@ -9,6 +9,7 @@ from typing import Any
 
 from extractors import normalize as nz
 from extractors.entities import organisations
+from extractors.places import correct_places
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,12 @@ def parse_credit_code(text: str) -> Parsed:
 
 def parse_company(text: str) -> Parsed:
     # No name or company type holds a colon; one read inside comes from a spaced label.
-    name = nz.normalize_company_name(re.sub(r"[:：]", "", text))
+    name = nz.normalize_company_name(correct_places(re.sub(r"[:：]", "", text)))
     return Parsed(name) if name else FAILED
 
 
 def parse_text(text: str) -> Parsed:
-    value = nz.strip_spaces(nz.to_halfwidth(text)).strip("：:")
+    value = correct_places(nz.strip_spaces(nz.to_halfwidth(text)).strip("：:"))
     return Parsed(value) if value else FAILED
 
 
@@ -73,7 +74,8 @@ def parse_software_name(text: str) -> Parsed:
 
 
 def parse_holders(text: str) -> Parsed:
-    holders = nz.split_holders(text)
+    # No holder's name holds a colon: one read between names is a misread `；`.
+    holders = nz.split_holders(correct_places(re.sub(r"[:：]", "；", text)))
     return Parsed(holders) if holders else FAILED
 
 

@@ -455,6 +455,48 @@ def find_red_seal(image: np.ndarray) -> SealBox | None:
     return seals[0] if seals else None
 
 
+def find_red_stamp(image: np.ndarray) -> SealBox | None:
+    """A seal, or else any stamp-sized, stamp-shaped patch of red ink.
+
+    Real stamps are often cut by the page edge, faded, smudged or overprinted, which the strict
+    seal test refuses; a red patch as tall as it is wide, of a seal's size and with enough ink,
+    still shows that the page was stamped. Thin red text or rules are too flat to pass.
+    """
+    seal = find_red_seal(image)
+    if seal is not None:
+        return seal
+    bgr = _as_bgr(image)
+    if bgr is None:
+        return None
+    small, scale = _shrink(bgr, SEAL_WORK_SIDE)
+    mask = red_mask(small)
+    if cv2.countNonZero(mask) == 0:
+        return None
+    width = mask.shape[1]
+    size = max(3, round(0.03 * width)) | 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    closed = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    low, high = SEAL_DIAMETER_RANGE
+    best: tuple[int, SealBox] | None = None
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if not (low * width <= max(w, h) <= high * width and min(w, h) >= 0.45 * max(w, h)):
+            continue
+        ink = cv2.countNonZero(mask[y : y + h, x : x + w])
+        if ink < 0.03 * w * h:
+            continue
+        box = (
+            max(0, math.floor(x / scale)),
+            max(0, math.floor(y / scale)),
+            min(image.shape[1], math.ceil((x + w) / scale)),
+            min(image.shape[0], math.ceil((y + h) / scale)),
+        )
+        if best is None or ink > best[0]:
+            best = (ink, box)
+    return best[1] if best else None
+
+
 def _seal_likeness(contour: np.ndarray, mask: np.ndarray, page_width: int) -> float | None:
     """How much of its rim a red blob inks if it is shaped like a seal, else None."""
     _, _, box_width, box_height = cv2.boundingRect(contour)

@@ -249,7 +249,7 @@ class Pipeline:
 def _seal_field(image: np.ndarray | None):
     from intake.model import FieldValue
 
-    box = cleanup.find_red_seal(image) if image is not None else None
+    box = cleanup.find_red_stamp(image) if image is not None else None
     return FieldValue(
         name="has_seal",
         value=box is not None,
