@@ -23,9 +23,9 @@ ORG_SUFFIX = (
 )
 ENTITY_PATTERNS: dict[str, re.Pattern[str]] = {
     "ORG": re.compile(
-        r"[\u4e00-\u9fff（）()A-Za-z0-9]{2,40}?"
+        r"[\u4e00-\u9fff（）()A-Za-z0-9]{2,40}"
         + ORG_SUFFIX
-        + r"(?:[（(][\u4e00-\u9fff]{2,20}[）)])?"
+        + r"(?:[（(](?!盖章|公章|签章|印章)[\u4e00-\u9fff]{2,20}[）)])?"
     ),
     "CREDIT_CODE": re.compile(r"(?<![0-9A-Z])[0-9A-Z]{18}(?![0-9A-Z])"),
     "REG_NO": re.compile(r"\d{4}SR\d{5,8}"),
@@ -40,7 +40,12 @@ def document_entities(doc: Doc) -> Doc:
     spans: list[Span] = []
     for label, pattern in ENTITY_PATTERNS.items():
         for m in pattern.finditer(doc.text):
-            span = doc.char_span(m.start(), m.end(), label=label, alignment_mode="expand")
+            end = m.end()
+            opened = m.group().count("（") + m.group().count("(")
+            closed = m.group().count("）") + m.group().count(")")
+            if opened > closed and doc.text[end : end + 1] in ("）", ")"):
+                end += 1  # a name ending in its own bracketed alias: （…中心）
+            span = doc.char_span(m.start(), end, label=label, alignment_mode="expand")
             if span is not None:
                 spans.append(span)
     for _day, start, end in find_dates(doc.text):

@@ -146,8 +146,8 @@ class PageReader:
 
         In a table the label sits in the middle of a tall cell, so the cell's first lines are
         above the label's own row. Rows count when they stand right of the label, carry no
-        label, lie below halfway to the label above in the same column, and — when the label's
-        row has a value of its own — follow on from that value without a gap.
+        label, lie below the text of the cell above (whose lines run on without a gap), and —
+        when the label's row has a value of its own — follow on from that value without a gap.
         """
         row = self.rows[hit.row]
         label_left = row.chars[hit.start].box[0]
@@ -161,11 +161,18 @@ class PageReader:
         ]
         if not above:
             return []
-        limit = (self._row_middle(above[-1].row) + self._row_middle(hit.row)) / 2
+        # The cell above ends where its own text stops running on without a gap.
+        first = above[-1].row + 1
+        while (
+            first < hit.row
+            and first not in self._hits_by_row
+            and self.rows[first].top - self.rows[first - 1].bottom <= 0.8 * height
+        ):
+            first += 1
         blocks: list[list[CharRef]] = []
         lower_top = row.top
-        for r in range(hit.row - 1, above[-1].row, -1):
-            if r in self._hits_by_row or self._row_middle(r) <= limit:
+        for r in range(hit.row - 1, first - 1, -1):
+            if r in self._hits_by_row:
                 break
             chars = [c for c in self.rows[r].chars if c.box[0] >= label_right - 0.5 * height]
             if not chars:

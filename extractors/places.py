@@ -19,7 +19,9 @@ def _misreadings() -> dict[str, str]:
     raw = yaml.safe_load(resources.files("extractors").joinpath("places.yaml").read_text("utf-8"))
     try:
         places = set(raw["places"])
-        confusions: dict[str, list[str]] = {k: v for k, v in raw["confusions"].items() if len(k) == 1}
+        confusions: dict[str, list[str]] = {
+            k: v for k, v in raw["confusions"].items() if len(k) == 1
+        }
     except (KeyError, TypeError, AttributeError) as exc:
         raise IntakeError(f"places.yaml 配置有误：{exc!r}") from exc
     wrong: dict[str, str] = {}

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from extractors.classify import classify_lines
@@ -221,6 +222,7 @@ class Pipeline:
         self, index: int, rotation: int, image: np.ndarray, lines: list[TextLine]
     ) -> PageResult:
         height, width = image.shape[:2]
+        lines = _without_seal_lettering(lines, image)
         verdict = classify_lines(lines, height)
         result = PageResult(
             index=index,
@@ -244,6 +246,34 @@ class Pipeline:
 
         documents = [self.read_document(p) for p in paths]
         return documents, check_filing(filing, documents, campaign)
+
+
+def _without_seal_lettering(lines: list[TextLine], image: np.ndarray) -> list[TextLine]:
+    """Drop what OCR read of a red seal's own lettering, keeping text printed under the seal.
+
+    A line counts as lettering when it lies inside a seal, has no digits (a date under a seal
+    stays) and most of its ink is red; black print beneath the seal is not.
+    """
+    seals = cleanup.find_red_seals(image)
+    if not seals:
+        return lines
+    red = cleanup.red_mask(image)
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    kept = []
+    for line in lines:
+        x0, y0, x1, y1 = (int(round(v)) for v in line.box)
+        area = max(1, (x1 - x0) * (y1 - y0))
+        inside = max(
+            max(0, min(x1, sx1) - max(x0, sx0)) * max(0, min(y1, sy1) - max(y0, sy0)) / area
+            for sx0, sy0, sx1, sy1 in seals
+        )
+        if inside >= 0.6 and not any(c.isdigit() for c in line.text):
+            ink = int(np.count_nonzero(grey[y0:y1, x0:x1] < 170))
+            red_ink = int(np.count_nonzero(red[y0:y1, x0:x1]))
+            if ink and red_ink >= 0.5 * ink:
+                continue
+        kept.append(line)
+    return kept
 
 
 def _seal_field(image: np.ndarray | None):
