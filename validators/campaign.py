@@ -135,7 +135,9 @@ class Campaign(BaseModel):
 
 
 def _default_dirs(search_dirs: list[Path] | None) -> list[Path]:
-    return [Path(d) for d in search_dirs] if search_dirs else [CAMPAIGNS_DIR]
+    """Folders given first (a bureau's own or amended campaigns), then the packaged ones."""
+    dirs = [Path(d) for d in search_dirs or []]
+    return dirs if CAMPAIGNS_DIR in dirs else [*dirs, CAMPAIGNS_DIR]
 
 
 def list_campaigns(search_dirs: list[Path] | None = None) -> list[str]:
