@@ -51,6 +51,17 @@ def parse_text(text: str) -> Parsed:
     return Parsed(value) if value else FAILED
 
 
+def parse_sentence(text: str) -> Parsed:
+    """A statement such as 检测结论, which ends with 。; a short tail after it is seal lettering."""
+    value = parse_text(text)
+    if not value.ok:
+        return value
+    head, stop, tail = value.value.rpartition("。")
+    if stop and len(tail) <= 10:
+        return Parsed(head + stop)
+    return value
+
+
 def parse_date(text: str) -> Parsed:
     day = nz.parse_chinese_date(text)
     return Parsed(day.isoformat()) if day else FAILED
@@ -110,6 +121,7 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
     "credit_code": parse_credit_code,
     "company": parse_company,
     "text": parse_text,
+    "sentence": parse_sentence,
     "date": parse_date,
     "date_or_unpublished": parse_date_or_unpublished,
     "version": parse_version,

@@ -149,7 +149,8 @@ class Pipeline:
         self, page: PageImage, image: np.ndarray, flattened: bool
     ) -> tuple[PageResult, np.ndarray]:
         """OCR the page as it lies; its lines tell the quarter turn and skew, boxes follow."""
-        if not flattened:
+        if not flattened and page.dpi > self.options.dpi:
+            # Only ever shrink: PP-OCR reads 120-DPI print well, and enlarging costs time.
             image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
         raw = self.engine.read_raw(cleanup.suppress_red(image))
         height, width = image.shape[:2]
