@@ -11,7 +11,15 @@ import yaml
 
 from extractors import normalize as nz
 from extractors.entities import organisations
-from extractors.layout import CharRef, Row, Span, group_rows, span_of, strip_separators
+from extractors.layout import (
+    SEPARATORS,
+    CharRef,
+    Row,
+    Span,
+    group_rows,
+    span_of,
+    strip_separators,
+)
 from extractors.values import PARSERS, Parsed
 from intake.errors import IntakeError
 from intake.model import FieldValue, PageKind, TextLine
@@ -103,10 +111,27 @@ class PageReader:
     def __init__(self, lines: list[TextLine], spec: KindSpec):
         self.rows = group_rows(lines)
         self.spec = spec
-        self.hits = _find_labels(self.rows, spec.all_labels)
+        self.hits = [h for h in _find_labels(self.rows, spec.all_labels) if not self._in_text(h)]
         self._hits_by_row: dict[int, list[LabelHit]] = {}
         for h in self.hits:
             self._hits_by_row.setdefault(h.row, []).append(h)
+
+    def _in_text(self, hit: LabelHit) -> bool:
+        """A label's words running on inside a paragraph (…的要求，/ 检测结论为通过。), not a label.
+
+        It is one when nothing separates it from the next word and the row just above, with no
+        gap between them, already has text over the same place.
+        """
+        row = self.rows[hit.row]
+        following = row.chars[hit.end] if hit.end < len(row.chars) else None
+        if hit.row == 0 or following is None or following.boundary or following.char in SEPARATORS:
+            return False
+        above = self.rows[hit.row - 1]
+        height = row.bottom - row.top
+        x0 = row.chars[hit.start].box[0]
+        return row.top - above.bottom <= 0.5 * height and any(
+            c.box[0] <= x0 + height and c.box[2] >= x0 for c in above.chars
+        )
 
     def _value_chars(self, hit: LabelHit) -> list[CharRef]:
         row = self.rows[hit.row]

@@ -129,9 +129,10 @@ def union_box(a: Box | None, b: Box | None) -> Box | None:
 
 
 def strip_separators(chars: list[CharRef]) -> list[CharRef]:
+    """Trim separators around a value; a closing 。 belongs to a sentence and stays."""
     start, end = 0, len(chars)
     while start < end and chars[start].char in SEPARATORS:
         start += 1
-    while end > start and chars[end - 1].char in SEPARATORS:
+    while end > start and chars[end - 1].char in SEPARATORS and chars[end - 1].char != "。":
         end -= 1
     return chars[start:end]

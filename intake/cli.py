@@ -10,6 +10,7 @@ from pathlib import Path
 from intake.errors import IntakeError, UsageError
 
 EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
+SERVICE_COMMANDS = frozenset({"serve", "worker", "users", "db", "bench-service"})
 
 
 class _Parser(argparse.ArgumentParser):
@@ -40,17 +41,29 @@ def build_parser() -> argparse.ArgumentParser:
     batch.add_argument("--campaign-dir", type=Path, action="append")
 
     samples = sub.add_parser("samples", help="generate synthetic sample cases")
-    samples.add_argument(
-        "args", nargs=argparse.REMAINDER, help="arguments of python -m intake.synth"
-    )
+    samples.add_argument("args", nargs="*", help="see `intake samples --help`")
 
     bench = sub.add_parser("bench", help="accuracy and speed benchmark on generated held-out cases")
-    bench.add_argument("args", nargs=argparse.REMAINDER, help="see `intake bench -- --help`")
+    bench.add_argument("args", nargs="*", help="see `intake bench --help`")
+
+    from intake.serve import add_arguments as add_service_arguments
+
+    add_service_arguments(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
+        if argv and argv[0] in ("samples", "bench"):
+            # Their own parsers take every option after the command word.
+            if argv[0] == "samples":
+                from intake.synth import main as synth_main
+
+                return synth_main(argv[1:])
+            from intake.bench import main as bench_main
+
+            return bench_main(argv[1:])
         args = build_parser().parse_args(argv)
         logging.basicConfig(
             level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr
@@ -63,14 +76,10 @@ def main(argv: list[str] | None = None) -> int:
             from intake.commands import run_batch
 
             return run_batch(args)
-        if args.command == "samples":
-            from intake.synth import main as synth_main
+        if args.command in SERVICE_COMMANDS:
+            from intake.serve import run as run_service_command
 
-            return synth_main(_strip_dashdash(args.args))
-        if args.command == "bench":
-            from intake.bench import main as bench_main
-
-            return bench_main(_strip_dashdash(args.args))
+            return run_service_command(args)
     except IntakeError as exc:
         print(f"intake: {exc.message}", file=sys.stderr)
         return EXIT_ERROR
@@ -78,10 +87,6 @@ def main(argv: list[str] | None = None) -> int:
         print("intake: 已中断", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_ERROR
-
-
-def _strip_dashdash(args: list[str]) -> list[str]:
-    return args[1:] if args and args[0] == "--" else args
 
 
 if __name__ == "__main__":

@@ -1,0 +1,138 @@
+"""Field extraction over the layouts real documents have, from OCR lines placed by hand."""
+
+from __future__ import annotations
+
+from extractors.classify import classify_lines
+from extractors.fields import extract_fields
+from intake.model import PageKind, TextLine
+
+H = 40  # line height in pixels
+
+
+def line(
+    text: str, x: float, row: float, conf: float = 0.99, width: float | None = None
+) -> TextLine:
+    width = width if width is not None else H * len(text)
+    return TextLine(text=text, box=(x, row * 100, x + width, row * 100 + H), confidence=conf)
+
+
+def values(kind: PageKind, lines: list[TextLine]) -> dict:
+    return {name: f.value for name, f in extract_fields(kind, lines).items()}
+
+
+def test_spaced_labels_split_into_separate_boxes_and_two_columns():
+    lines = [
+        line("营 业 执 照", 800, 0),
+        line("统一社会信用代码 91320594MA1MXXXX0G", 200, 1),
+        line("名", 200, 2),
+        line("称", 320, 2),
+        line("苏州云帆软件科技有限公司", 500, 2),
+        line("注册资本", 1500, 2),
+        line("伍佰万元整", 1700, 2),
+        line("类　　型　有限责任公司(自然人投资或控股)", 200, 3),
+        line("成立日期", 1500, 3),
+        line("2018年3月5日", 1700, 3),
+        line("住所：苏州工业园区星湖街328号创意产业园", 200, 4),
+        line("12-301", 500, 4.45),
+        line("法定代表人  张伟", 200, 5),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["name"] == "苏州云帆软件科技有限公司"
+    assert got["registered_capital"] == "伍佰万元整"
+    assert got["company_type"] == "有限责任公司（自然人投资或控股）"
+    assert got["established_date"] == "2018-03-05"
+    assert got["address"] == "苏州工业园区星湖街328号创意产业园12-301"
+    assert got["legal_representative"] == "张伟"
+
+
+def test_credit_code_repaired_only_when_the_check_character_confirms():
+    # The real code is 91320594MA1MXQ2X1T? Build one that is valid, then misread O for 0.
+    from extractors.normalize import credit_code_check_char
+
+    body = "91320506MA1P3A5K0"
+    code = body + credit_code_check_char(body)
+    misread = code.replace("0", "O", 1)
+    got = extract_fields(PageKind.BUSINESS_LICENSE, [line(f"统一社会信用代码{misread}", 200, 1)])
+    assert got["credit_code"].value == code
+    # A code failing its check is reported as printed; the rules flag it.
+    wrong = body + ("0" if code[-1] != "0" else "1")
+    got = extract_fields(PageKind.BUSINESS_LICENSE, [line(f"统一社会信用代码 {wrong}", 200, 1)])
+    assert got["credit_code"].value == wrong
+
+
+def test_certificate_version_in_name_several_holders_and_unpublished():
+    lines = [
+        line("计算机软件著作权登记证书", 600, 0),
+        line("证书号：软著登字第6543210号", 200, 1),
+        line("软件名称：", 200, 2),
+        line("云帆智能制造执行系统V2.0", 560, 2),
+        line("著作权人：苏州云帆软件科技有限公司；南京", 200, 3),
+        line("邮电大学", 560, 3.45),
+        line("开发完成日期：2020年1月8日", 200, 4),
+        line("首次发表日期：未发表", 200, 5),
+        line("登记号：2021SR0123456", 200, 6),
+        line("2021年03月02日", 1600, 9),
+    ]
+    got = values(PageKind.COPYRIGHT_CERTIFICATE, lines)
+    assert got["certificate_no"] == "6543210"
+    assert got["software_name"] == "云帆智能制造执行系统"
+    assert got["software_version"] == "V2.0"
+    assert got["copyright_holders"] == ["苏州云帆软件科技有限公司", "南京邮电大学"]
+    assert got["development_completed_date"] == "2020-01-08"
+    assert got["first_published_date"] is None
+    assert got["registration_no"] == "2021SR0123456"
+    assert got["issue_date"] == "2021-03-02"
+
+
+def test_certificate_version_on_its_own_line():
+    lines = [
+        line("软件名称：云帆数据中台软件", 200, 2),
+        line("版本号：v3.1", 200, 3),
+    ]
+    got = values(PageKind.COPYRIGHT_CERTIFICATE, lines)
+    assert got["software_name"] == "云帆数据中台软件" and got["software_version"] == "V3.1"
+
+
+def test_report_table_with_a_centred_label_and_the_institution_on_the_cover_line():
+    lines = [
+        line("报告编号：JSSTC-2021-R0345", 1400, 0),
+        line("产品名称", 200, 1),
+        line("云帆智能制造执行系统", 600, 1),
+        line("检测依据", 200, 2),
+        line("GB/T 25000.51-2016《系统与软件工程 系统与软件质量要求和评价", 600, 2),
+        line("(SQuaRE)第51部分》", 600, 2.45),
+        line("经检测，该软件产品符合GB/T 25000.51-2016的要求，", 600, 3.6),
+        line("检测结论为通过。", 600, 4.05),
+        line("检测结论", 200, 4.5),
+        line("签发日期：2021年3月1日", 1400, 5.6),
+        line("江苏省软件产品检测中心", 900, 7),
+    ]
+    got = values(PageKind.TEST_REPORT, lines)
+    assert got["report_no"] == "JSSTC-2021-R0345"
+    assert got["test_standard"] == "GB/T 25000.51-2016"
+    assert got["conclusion"].startswith("经检测") and got["conclusion"].endswith("检测结论为通过。")
+    assert got["issue_date"] == "2021-03-01"
+    assert got["testing_institution"] == "江苏省软件产品检测中心"
+
+
+def test_low_confidence_is_kept_as_read_for_the_validators_to_judge():
+    got = extract_fields(
+        PageKind.USAGE_REPORT, [line("使用单位：常州恒越精密机械有限公司", 200, 2, conf=0.41)]
+    )
+    assert got["user_organization"].confidence == 0.41
+
+
+def test_a_table_of_contents_is_not_a_licence():
+    lines = [
+        line("目  录", 900, 0, width=200),
+        line("一、营业执照 ........ 3", 200, 2),
+        line("二、计算机软件著作权登记证书 ........ 4", 200, 3),
+        line("三、软件产品检测报告 ........ 5", 200, 4),
+    ]
+    assert classify_lines(lines, 3500).kind == PageKind.OTHER
+
+
+def test_titles_decide_the_kind():
+    title = TextLine("软件产品检测报告", (700, 400, 1700, 520), 0.99)
+    body = [line("委托单位：苏州云帆软件科技有限公司", 200, 8), line("报告编号：X-1", 200, 9)]
+    assert classify_lines([title, *body], 3500).kind == PageKind.TEST_REPORT
