@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -24,16 +24,43 @@ SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 
 
 @dataclass
+class ReportNotes:
+    """Properties the service adds to a report (the contract allows additions, never removals).
+
+    `documents` and `flags` run parallel to the report's lists; `fields` is keyed by
+    (document position, page index, field name). A flag whose note has status `dismissed`
+    no longer makes the report flagged.
+    """
+
+    documents: list[dict[str, Any]] = field(default_factory=list)
+    flags: list[dict[str, Any]] = field(default_factory=list)
+    fields: dict[tuple[int, int, str], dict[str, Any]] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
 class CheckReport:
     filing: Filing
     documents: list[DocumentResult]
     flags: list[Flag]
+    notes: ReportNotes | None = None
+
+    def _standing_flags(self) -> list[Flag]:
+        if self.notes is None or not self.notes.flags:
+            return self.flags
+        return [
+            flag
+            for flag, note in zip(self.flags, self.notes.flags)
+            if note.get("status") not in ("dismissed", "resolved")
+        ]
 
     @property
     def status(self) -> str:
         if self.documents and all(d.error and not d.pages for d in self.documents):
             return "failed"
-        if self.flags or any(d.error or any(p.error for p in d.pages) for d in self.documents):
+        if self._standing_flags() or any(
+            d.error or any(p.error for p in d.pages) for d in self.documents
+        ):
             return "flagged"
         return "clean"
 
@@ -42,13 +69,18 @@ class CheckReport:
         return 0 if self.status == "clean" else 1
 
     def to_dict(self) -> dict[str, Any]:
+        notes = self.notes or ReportNotes()
         return {
             "filing_id": self.filing.filing_id,
             "campaign": self.filing.campaign,
             "bureau": self.filing.bureau,
             "status": self.status,
-            "documents": [_document(d) for d in self.documents],
-            "flags": [_flag(f) for f in self.flags],
+            "documents": [
+                _document(d, _nth(notes.documents, i), _fields_of(notes, i))
+                for i, d in enumerate(self.documents)
+            ],
+            "flags": [_flag(f, _nth(notes.flags, i)) for i, f in enumerate(self.flags)],
+            **notes.report,
         }
 
     def to_json(self) -> str:
@@ -59,11 +91,37 @@ def _box(box) -> list[float] | None:
     return [round(float(v), 1) for v in box] if box is not None else None
 
 
-def _field(fv: FieldValue) -> dict[str, Any]:
-    return {"value": fv.value, "raw": fv.raw, "confidence": fv.confidence, "box": _box(fv.box)}
+def field_json(fv: FieldValue) -> dict[str, Any]:
+    """A field as the report's JSON: value, raw text, confidence and box (how pages store it)."""
+    return _field(fv)
 
 
-def _document(doc: DocumentResult) -> dict[str, Any]:
+def _nth(items: list[dict[str, Any]], index: int) -> dict[str, Any]:
+    return items[index] if index < len(items) else {}
+
+
+def _fields_of(notes: ReportNotes, position: int) -> dict[tuple[int, str], dict[str, Any]]:
+    return {
+        (page, name): extra for (doc, page, name), extra in notes.fields.items() if doc == position
+    }
+
+
+def _field(fv: FieldValue, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {
+        "value": fv.value,
+        "raw": fv.raw,
+        "confidence": fv.confidence,
+        "box": _box(fv.box),
+        **(extra or {}),
+    }
+
+
+def _document(
+    doc: DocumentResult,
+    extra: dict[str, Any] | None = None,
+    field_notes: dict[tuple[int, str], dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    field_notes = field_notes or {}
     return {
         "source": doc.source,
         "sha256": doc.sha256,
@@ -77,15 +135,19 @@ def _document(doc: DocumentResult) -> dict[str, Any]:
                 "rotation": p.rotation,
                 "width": p.width,
                 "height": p.height,
-                "fields": {name: _field(fv) for name, fv in p.fields.items()},
+                "fields": {
+                    name: _field(fv, field_notes.get((p.index, name)))
+                    for name, fv in p.fields.items()
+                },
                 **({"error": p.error} if p.error else {}),
             }
             for p in doc.pages
         ],
+        **(extra or {}),
     }
 
 
-def _flag(flag: Flag) -> dict[str, Any]:
+def _flag(flag: Flag, extra: dict[str, Any] | None = None) -> dict[str, Any]:
     return {
         "code": flag.code,
         "severity": flag.severity.value,
@@ -96,6 +158,7 @@ def _flag(flag: Flag) -> dict[str, Any]:
         "source": flag.source,
         "page": flag.page,
         "box": _box(flag.box),
+        **(extra or {}),
     }
 
 

@@ -1,0 +1,154 @@
+"""The FastAPI application: `create_app(settings)` wires the database, file store and job queue."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from starlette.exceptions import HTTPException
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from api import errors
+from api.deps import Services
+from api.routes import auth, bureaus, documents, filings, flags, users
+from api.settings import Settings, get_settings
+from intake.accounts import TokenCache
+from intake.database import Database, upgrade
+from intake.storage import storage_from_url
+from intake.wiring import PipelineFactory, job_context, make_queue
+
+MiB = 1024 * 1024
+DEFAULT_BODY_LIMIT = 2 * MiB
+"""JSON bodies (a filing, a decision) are small; only the upload routes take more."""
+
+_UPLOAD_PATH = re.compile(r"^/api/filings/[^/]+/documents/?$")
+_IMPORT_PATH = re.compile(r"^/api/filings/import/?$")
+
+
+class BodyLimit:
+    """Refuses a request body over its route's limit with 413, before or while it is read."""
+
+    def __init__(self, app: ASGIApp, limit_for: Callable[[str], int]):
+        self.app = app
+        self.limit_for = limit_for
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limit_for(scope["path"])
+        length = _content_length(scope)
+        if length is not None and length > limit:
+            await _too_large(send)
+            return
+        received = 0
+
+        async def limited() -> dict:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise HTTPException(413, "请求内容超过大小上限，未保存（request too large）")
+            return message
+
+        await self.app(scope, limited, send)
+
+
+def _content_length(scope: Scope) -> int | None:
+    for name, value in scope.get("headers", ()):
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return None
+    return None
+
+
+async def _too_large(send: Send) -> None:
+    body = json.dumps(
+        errors.error_body("upload_too_large", "请求内容超过大小上限，未保存（request too large）"),
+        ensure_ascii=False,
+    ).encode("utf-8")
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 413,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"connection", b"close"),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def body_limits(settings: Settings) -> Callable[[str], int]:
+    upload = settings.max_upload_bytes * settings.max_files_per_upload + MiB
+    table = settings.max_import_bytes + MiB
+
+    def limit_for(path: str) -> int:
+        if _UPLOAD_PATH.match(path):
+            return upload
+        if _IMPORT_PATH.match(path):
+            return table
+        return DEFAULT_BODY_LIMIT
+
+    return limit_for
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    pipeline: PipelineFactory | None = None,
+    migrate: bool = True,
+) -> FastAPI:
+    """The service on `settings` (default: from INTAKE_* variables).
+
+    `pipeline` builds the OCR pipeline of the in-process workers (tests pass a scripted one);
+    `migrate` applies the Alembic migrations when the app starts.
+    """
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        url = settings.effective_database_url
+        if migrate:
+            upgrade(url)
+        db = Database(url, pool_size=settings.db_pool_size)
+        storage = storage_from_url(settings.effective_storage)
+        queue = make_queue(settings, job_context(settings, db, storage, pipeline))
+        queue.start()
+        app.state.services = Services(
+            settings=settings,
+            db=db,
+            storage=storage,
+            queue=queue,
+            tokens=TokenCache(settings.token_cache_seconds),
+        )
+        try:
+            yield
+        finally:
+            queue.stop()
+            db.dispose()
+
+    app = FastAPI(
+        title="首版次软件产品征集材料核验 · intake service",
+        description="Filings, scans, background checks, flags and bureau summaries.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    errors.install(app)
+    app.add_middleware(BodyLimit, limit_for=body_limits(settings))
+    for module in (auth, users, filings, documents, flags, bureaus):
+        app.include_router(module.router)
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """For `uvicorn --factory api.app:app_from_env`: settings from the environment, migrated."""
+    return create_app(get_settings(), migrate=False)

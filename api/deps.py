@@ -1,0 +1,173 @@
+"""Named dependencies of the routes: settings, session, storage, queue, current user, scope."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+
+from api.settings import Settings
+from intake.accounts import (
+    Principal,
+    TokenCache,
+    browser_session_user,
+    same_secret,
+    scope_of,
+    user_by_token,
+)
+from intake.database import Database
+from intake.runner import JobQueue
+from intake.scope import Scope
+from intake.service_errors import CsrfFailed, Forbidden, Unauthorized
+from intake.storage import Storage
+
+SESSION_COOKIE = "intake_session"
+CSRF_HEADER = "x-csrf-token"
+CSRF_FIELD = "csrf_token"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass
+class Services:
+    """What the running app holds: built in the lifespan, reached through the dependencies."""
+
+    settings: Settings
+    db: Database
+    storage: Storage
+    queue: JobQueue
+    tokens: TokenCache
+
+
+def services_of(request: Request) -> Services:
+    return request.app.state.services
+
+
+# The dependencies that only hand out what the app holds are `async`: FastAPI runs them in
+# the event loop instead of sending each to the thread pool.
+
+
+async def get_settings_dep(request: Request) -> Settings:
+    return services_of(request).settings
+
+
+async def get_storage(request: Request) -> Storage:
+    return services_of(request).storage
+
+
+async def get_queue(request: Request) -> JobQueue:
+    return services_of(request).queue
+
+
+async def get_db(request: Request) -> Database:
+    return services_of(request).db
+
+
+async def get_session(
+    request: Request, db: Annotated[Database, Depends(get_db)]
+) -> AsyncIterator[Session]:
+    """A session per request; requests that may write take the write lock at BEGIN (SQLite).
+
+    Opening a session touches no connection; the route (in the thread pool) does the I/O.
+    """
+    session = db.new_session(write=request.method not in SAFE_METHODS)
+    try:
+        yield session
+    finally:
+        await run_in_threadpool(session.close)
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+DatabaseDep = Annotated[Database, Depends(get_db)]
+SessionDep = Annotated[Session, Depends(get_session)]
+StorageDep = Annotated[Storage, Depends(get_storage)]
+QueueDep = Annotated[JobQueue, Depends(get_queue)]
+
+
+@dataclass
+class Authenticated:
+    """Who is calling, and how: an API token, or a browser session (which needs CSRF tokens)."""
+
+    user: Principal
+    csrf_token: str | None = None
+    """Set for a browser session: its unsafe requests must send it back."""
+
+    @property
+    def via_browser(self) -> bool:
+        return self.csrf_token is not None
+
+
+def _by_token(session: Session, token: str) -> Principal | None:
+    user = user_by_token(session, token)
+    return Principal.of(user) if user is not None else None
+
+
+def _by_cookie(session: Session, cookie: str) -> Authenticated | None:
+    found = browser_session_user(session, cookie)
+    if found is None:
+        return None
+    return Authenticated(Principal.of(found[0]), found[1].csrf_token)
+
+
+async def authenticate(request: Request, session: SessionDep) -> Authenticated:
+    header = request.headers.get("authorization")
+    if header:
+        scheme, _, token = header.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise Unauthorized("令牌无效或已停用（invalid bearer token）")
+        cache = services_of(request).tokens
+        principal = cache.get(token) or await run_in_threadpool(_by_token, session, token)
+        if principal is None:
+            raise Unauthorized("令牌无效或已停用（invalid bearer token）")
+        cache.put(token, principal)
+        return Authenticated(principal)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        found = await run_in_threadpool(_by_cookie, session, cookie)
+        if found is None:
+            raise Unauthorized("登录已过期，请重新登录（session expired）")
+        return found
+    raise Unauthorized("请先登录或提供令牌：Authorization: Bearer <token>")
+
+
+async def require_csrf(
+    request: Request, caller: Annotated[Authenticated, Depends(authenticate)]
+) -> Authenticated:
+    """A browser session's unsafe requests must carry its CSRF token (header or form field)."""
+    if not caller.via_browser or request.method in SAFE_METHODS:
+        return caller
+    sent = request.headers.get(CSRF_HEADER)
+    content_type = request.headers.get("content-type", "")
+    if not sent and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    ):
+        form = await request.form()
+        value = form.get(CSRF_FIELD)
+        sent = value if isinstance(value, str) else None
+    if not same_secret(sent, caller.csrf_token):
+        raise CsrfFailed("缺少或错误的 CSRF 令牌，请刷新页面后重试（CSRF token missing or wrong）")
+    return caller
+
+
+CurrentUser = Annotated[Authenticated, Depends(require_csrf)]
+
+
+async def bureau_scope(caller: CurrentUser) -> Scope:
+    """The caller's jurisdiction: a clerk's bureau, or every bureau for reviewers and admins."""
+    return scope_of(caller.user)
+
+
+BureauScope = Annotated[Scope, Depends(bureau_scope)]
+
+
+async def admin_scope(caller: CurrentUser) -> Scope:
+    if caller.user.role != "admin":
+        raise Forbidden("只有管理员可以管理用户（admins only）")
+    return scope_of(caller.user)
+
+
+AdminScope = Annotated[Scope, Depends(admin_scope)]

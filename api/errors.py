@@ -1,0 +1,129 @@
+"""One error shape for every failure: `{"error": {"code", "message"}}` with the right status."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from intake.errors import CampaignNotFound, FilingInvalid, IntakeError
+from intake.importer import ImportInvalid
+from intake.service import ImportRejected
+from intake.service_errors import (
+    Conflict,
+    CsrfFailed,
+    FileNameInvalid,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unauthorized,
+    UploadTypeInvalid,
+)
+from intake.storage import ObjectNotFound, StorageError, UploadTooLarge
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: tuple[tuple[type[IntakeError], int], ...] = (
+    (NotFound, 404),
+    (ObjectNotFound, 404),
+    (Unauthorized, 401),
+    (Forbidden, 403),
+    (CsrfFailed, 403),
+    (Conflict, 409),
+    (FileNameInvalid, 400),
+    (UploadTooLarge, 413),
+    (UploadTypeInvalid, 415),
+    (FilingInvalid, 422),
+    (CampaignNotFound, 422),
+    (ImportInvalid, 422),
+    (InvalidInput, 422),
+    (StorageError, 503),
+)
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "upload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_request",
+    429: "too_many_requests",
+}
+HTTP_MESSAGES = {
+    401: "请先登录或提供有效的令牌（authentication required）",
+    404: "找不到该地址（not found）",
+    405: "不支持该请求方法（method not allowed）",
+    413: "请求内容超过大小上限，未保存（request too large）",
+}
+
+
+def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message, **extra}}
+
+
+def status_for(exc: IntakeError) -> int:
+    for cls, status in STATUS_BY_ERROR:
+        if isinstance(exc, cls):
+            return status
+    return 422 if exc.exit_status == 2 else 500
+
+
+async def intake_error(_request: Request, exc: IntakeError) -> JSONResponse:
+    status = status_for(exc)
+    extra: dict[str, Any] = {}
+    if isinstance(exc, ImportRejected):
+        extra["details"] = [
+            {"row": e.row, "column": e.column, "message": e.message} for e in exc.errors
+        ]
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(error_body(exc.code, exc.message, **extra), status, headers=headers)
+
+
+async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    code = HTTP_CODES.get(exc.status_code, "http_error")
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    message = HTTP_MESSAGES.get(exc.status_code) or detail or code
+    if detail and exc.status_code not in HTTP_MESSAGES:
+        message = detail
+    return JSONResponse(
+        error_body(code, message), exc.status_code, headers=getattr(exc, "headers", None)
+    )
+
+
+async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    errors = exc.errors()
+    if any(e.get("type") == "json_invalid" for e in errors):
+        first = errors[0]
+        where = first.get("ctx", {}).get("error", "")
+        return JSONResponse(
+            error_body("invalid_json", f"请求内容不是有效的 JSON（{where}）（malformed JSON）"),
+            400,
+        )
+    first = errors[0] if errors else {}
+    location = "/".join(str(p) for p in first.get("loc", ()) if p != "body") or "(请求)"
+    message = f"字段 {location}：{first.get('msg', '无效')}"
+    if len(errors) > 1:
+        message += f"（另有 {len(errors) - 1} 处问题）"
+    return JSONResponse(error_body("invalid_request", message), 422)
+
+
+async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    log.exception("unhandled error", exc_info=exc)
+    return JSONResponse(
+        error_body("internal_error", "服务内部错误，请稍后重试或联系管理员（internal error）"), 500
+    )
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(IntakeError, intake_error)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(Exception, unexpected_error)

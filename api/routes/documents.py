@@ -1,0 +1,146 @@
+"""Scans: upload (202 with a job per file), jobs, documents, page images, corrections."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, File, UploadFile
+from fastapi.responses import StreamingResponse
+
+from api.deps import BureauScope, QueueDep, SessionDep, SettingsDep, StorageDep
+from api.schemas import (
+    CorrectionIn,
+    CorrectionPublic,
+    DocumentPublic,
+    JobPublic,
+    ListOf,
+    UploadItem,
+)
+from intake import review
+from intake.service import not_found
+from intake.storage import CHUNK_SIZE, UploadTooLarge
+from intake.stored import latest_jobs
+from intake.uploads import IncomingFile, receive_files
+
+router = APIRouter(tags=["documents"])
+
+
+@router.post(
+    "/api/filings/{filing_id}/documents", response_model=ListOf[UploadItem], status_code=202
+)
+def upload_documents(
+    filing_id: str,
+    files: Annotated[list[UploadFile], File(description="PDF, JPEG, PNG or TIFF scans")],
+    session: SessionDep,
+    storage: StorageDep,
+    queue: QueueDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+) -> ListOf[UploadItem]:
+    """Store the scans and queue a job per new file; answered once every file is stored and
+    recorded. The same file uploaded again is the same document, with its existing job."""
+    for upload in files:
+        if upload.size is not None and upload.size > settings.max_upload_bytes:
+            raise UploadTooLarge(settings.max_upload_bytes)
+    outcomes = receive_files(
+        session,
+        storage,
+        scope,
+        filing_id,
+        [IncomingFile(f.filename, f.file) for f in files],
+        settings.max_upload_bytes,
+        settings.max_files_per_upload,
+    )
+    queue.submit([o.job.id for o in outcomes if not o.duplicate])
+    items = [
+        UploadItem(
+            document=DocumentPublic.of(o.document), job=JobPublic.of(o.job), duplicate=o.duplicate
+        )
+        for o in outcomes
+    ]
+    return ListOf[UploadItem](data=items, count=len(items))
+
+
+@router.get("/api/jobs/{job_id}", response_model=JobPublic)
+def get_job(job_id: int, session: SessionDep, scope: BureauScope) -> JobPublic:
+    """A job's state (queued, running, done, failed) and progress (pages done of total)."""
+    return JobPublic.of(review.get_job(session, scope, job_id))
+
+
+@router.get("/api/documents/{document_id}", response_model=DocumentPublic)
+def get_document(document_id: int, session: SessionDep, scope: BureauScope) -> DocumentPublic:
+    document = review.get_document(session, scope, document_id)
+    return DocumentPublic.of(document, latest_jobs(session, [document.id]).get(document.id))
+
+
+def _stream(storage, key: str):
+    def chunks():
+        with storage.open(key) as stored:
+            while chunk := stored.read(CHUNK_SIZE):
+                yield chunk
+
+    return chunks()
+
+
+@router.get(
+    "/api/documents/{document_id}/original",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def get_original(
+    document_id: int, session: SessionDep, scope: BureauScope, storage: StorageDep
+) -> StreamingResponse:
+    """The file as uploaded, byte for byte."""
+    document = review.get_document(session, scope, document_id)
+    media = {"pdf": "application/pdf", "tiff": "image/tiff"}.get(
+        document.content_type, f"image/{document.content_type}"
+    )
+    storage.size(document.storage_key)  # 404 now rather than a broken stream later
+    return StreamingResponse(
+        _stream(storage, document.storage_key),
+        media_type=media,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{_quote(document.source)}"},
+    )
+
+
+@router.get(
+    "/api/documents/{document_id}/pages/{index}/image",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"image/jpeg": {}}}},
+)
+def get_page_image(
+    document_id: int, index: int, session: SessionDep, scope: BureauScope, storage: StorageDep
+) -> StreamingResponse:
+    """The upright page image (JPEG) that the page's boxes refer to; `index` from 0."""
+    page = review.get_page(session, scope, document_id, index)
+    if not page.image_key:
+        raise not_found("页面图像", f"{document_id}/{index}")
+    storage.size(page.image_key)
+    return StreamingResponse(_stream(storage, page.image_key), media_type="image/jpeg")
+
+
+@router.post(
+    "/api/documents/{document_id}/pages/{index}/corrections",
+    response_model=CorrectionPublic,
+    status_code=201,
+)
+def correct_field(
+    document_id: int,
+    index: int,
+    body: CorrectionIn,
+    session: SessionDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+) -> CorrectionPublic:
+    """Correct a misread value: the OCR value is kept, the filing is re-checked without OCR."""
+    correction = review.correct_field(
+        session, scope, document_id, index, body.field, body.value, settings.campaign_dirs
+    )
+    session.commit()
+    return CorrectionPublic.of(correction)
+
+
+def _quote(name: str) -> str:
+    from urllib.parse import quote
+
+    return quote(name, safe="")

@@ -1,0 +1,203 @@
+"""Filings: create, update, import, list, read, report, history, recommendation, live progress."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import BureauScope, DatabaseDep, SessionDep, SettingsDep
+from api.schemas import (
+    AuditPublic,
+    DocumentPublic,
+    FilingDetail,
+    FilingPublic,
+    ImportPublic,
+    JobPublic,
+    ListOf,
+    RecommendationIn,
+    RowErrorPublic,
+)
+from intake import service
+from intake.database import Database
+from intake.review import filing_jobs
+from intake.scope import Scope
+from intake.storage import UploadTooLarge
+from intake.stored import ACTIVE_JOB_STATES, filing_report, latest_jobs
+
+router = APIRouter(prefix="/api/filings", tags=["filings"])
+
+FilingBody = Annotated[
+    dict[str, Any], Body(description="a filing as in the contract's filing.schema.json")
+]
+
+
+def _detail(session, record) -> FilingDetail:
+    documents = record.documents
+    jobs = latest_jobs(session, [d.id for d in documents])
+    return FilingDetail(
+        **FilingPublic.of(record).model_dump(),
+        filing=record.data,
+        documents=[DocumentPublic.of(d, jobs.get(d.id)) for d in documents],
+    )
+
+
+@router.post("", response_model=FilingDetail, status_code=201)
+def create_filing(
+    body: FilingBody, session: SessionDep, scope: BureauScope, settings: SettingsDep
+) -> FilingDetail:
+    """Store a filing (the online 征集信息表 entry) and run the checks that need no scans."""
+    record = service.create_filing(session, scope, body, settings.campaign_dirs)
+    session.commit()
+    return _detail(session, record)
+
+
+@router.put("/{filing_id}", response_model=FilingDetail)
+def update_filing(
+    filing_id: str, body: FilingBody, session: SessionDep, scope: BureauScope, settings: SettingsDep
+) -> FilingDetail:
+    """Replace the filing's data and re-check it (and the applicant's other filings)."""
+    record, _changed = service.update_filing(
+        session, scope, filing_id, body, settings.campaign_dirs
+    )
+    session.commit()
+    return _detail(session, record)
+
+
+@router.get("", response_model=ListOf[FilingPublic])
+def list_filings(
+    session: SessionDep,
+    scope: BureauScope,
+    bureau: str | None = None,
+    status: Annotated[str | None, Query(description="e.g. flagged, clean, processing")] = None,
+    campaign: str | None = None,
+    q: Annotated[str | None, Query(description="text in the id, names or credit code")] = None,
+    flag_code: Annotated[str | None, Query(description="with an open/confirmed flag")] = None,
+    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    query = service.FilingQuery(bureau, status, campaign, q, flag_code, limit, offset)
+    rows, count = service.list_filings(session, scope, query)
+    return ListOf[FilingPublic](data=[FilingPublic.of(r) for r in rows], count=count).response()
+
+
+@router.post("/import", response_model=ImportPublic)
+def import_filings(
+    session: SessionDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+    file: Annotated[UploadFile, File(description="征集信息表 export, CSV or XLSX")],
+    campaign: Annotated[str, Form(description="campaign id of the rows")],
+) -> ImportPublic:
+    """Import the platform's 征集信息表: valid rows kept, each bad row reported by number."""
+    if file.size is not None and file.size > settings.max_import_bytes:
+        raise UploadTooLarge(settings.max_import_bytes)
+    data = file.file.read(settings.max_import_bytes + 1)
+    if len(data) > settings.max_import_bytes:
+        raise UploadTooLarge(settings.max_import_bytes)
+    summary = service.import_filings(
+        session, scope, data, file.filename or "import", campaign, settings.campaign_dirs
+    )
+    session.commit()
+    return ImportPublic(
+        created=summary.created,
+        updated=summary.updated,
+        unchanged=summary.unchanged,
+        errors=[
+            RowErrorPublic(row=e.row, column=e.column, message=e.message) for e in summary.errors
+        ],
+        warnings=summary.warnings,
+    )
+
+
+@router.get("/{filing_id}", response_model=FilingDetail)
+def get_filing(filing_id: str, session: SessionDep, scope: BureauScope) -> FilingDetail:
+    return _detail(session, service.get_filing(session, scope, filing_id))
+
+
+@router.get("/{filing_id}/report")
+def get_report(filing_id: str, session: SessionDep, scope: BureauScope) -> dict[str, Any]:
+    """The check report (contract: report.schema.json) of everything uploaded so far."""
+    return filing_report(session, service.get_filing(session, scope, filing_id))
+
+
+@router.get("/{filing_id}/history", response_model=ListOf[AuditPublic])
+def get_history(filing_id: str, session: SessionDep, scope: BureauScope) -> ListOf[AuditPublic]:
+    """The audit log of the filing: who changed, decided or corrected what, and when."""
+    entries = service.filing_history(session, scope, filing_id)
+    return ListOf[AuditPublic](data=[AuditPublic.of(e) for e in entries], count=len(entries))
+
+
+@router.post("/{filing_id}/recommendation", response_model=FilingPublic)
+def recommend(
+    filing_id: str, body: RecommendationIn, session: SessionDep, scope: BureauScope
+) -> FilingPublic:
+    """The bureau's decision: recommended (only with no open flags) or not_recommended."""
+    record = service.set_recommendation(session, scope, filing_id, body.decision, body.reason)
+    session.commit()
+    return FilingPublic.of(record)
+
+
+@router.get("/{filing_id}/jobs", response_model=ListOf[JobPublic])
+def list_jobs(filing_id: str, session: SessionDep, scope: BureauScope) -> ListOf[JobPublic]:
+    service.get_filing(session, scope, filing_id)
+    jobs = filing_jobs(session, filing_id)
+    return ListOf[JobPublic](data=[JobPublic.of(j) for j in jobs], count=len(jobs))
+
+
+@router.get(
+    "/{filing_id}/events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+def job_events(
+    filing_id: str, session: SessionDep, scope: BureauScope, db: DatabaseDep, settings: SettingsDep
+) -> Response:
+    """Server-Sent Events: a `job` event whenever a job's state or progress changes; `end`
+    when none is queued or running any more (or after the configured timeout)."""
+    service.get_filing(session, scope, filing_id)
+    session.close()  # the stream polls with short sessions of its own; hold no connection
+    stream = _events(
+        db, scope, filing_id, settings.events_poll_seconds, settings.events_timeout_seconds
+    )
+    return StreamingResponse(
+        stream,
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )
+
+
+def _snapshot(db: Database, scope: Scope, filing_id: str) -> list[JobPublic]:
+    with db.session() as session:
+        service.get_filing(session, scope, filing_id)
+        return [JobPublic.of(j) for j in filing_jobs(session, filing_id)]
+
+
+def _sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+async def _events(
+    db: Database, scope: Scope, filing_id: str, poll: float, timeout: float
+) -> AsyncIterator[str]:
+    sent: dict[int, tuple] = {}
+    deadline = time.monotonic() + timeout
+    reason = "timeout"
+    while time.monotonic() < deadline:
+        jobs = await run_in_threadpool(_snapshot, db, scope, filing_id)
+        for job in jobs:
+            key = (job.state, job.pages_done, job.pages_total, job.attempts)
+            if sent.get(job.id) != key:
+                sent[job.id] = key
+                yield _sse("job", job.event())
+        if not any(j.state in ACTIVE_JOB_STATES for j in jobs):
+            reason = "idle"
+            break
+        await asyncio.sleep(poll)
+    yield _sse("end", {"filing_id": filing_id, "reason": reason})

@@ -1,0 +1,43 @@
+"""Flags: list and filter across filings, read one, confirm it or dismiss it with a reason."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from api.deps import BureauScope, SessionDep
+from api.schemas import DecisionIn, FlagPublic, ListOf
+from intake import review
+from intake.service import MAX_PAGE_SIZE
+
+router = APIRouter(prefix="/api/flags", tags=["flags"])
+
+
+@router.get("", response_model=ListOf[FlagPublic])
+def list_flags(
+    session: SessionDep,
+    scope: BureauScope,
+    bureau: str | None = None,
+    status: Annotated[str | None, Query(description="open, confirmed, dismissed, resolved")] = None,
+    code: str | None = None,
+    filing_id: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Response:
+    query = review.FlagQuery(bureau, status, code, filing_id, limit, offset)
+    rows, count = review.list_flags(session, scope, query)
+    return ListOf[FlagPublic](data=[FlagPublic.of(r) for r in rows], count=count).response()
+
+
+@router.get("/{flag_id}", response_model=FlagPublic)
+def get_flag(flag_id: int, session: SessionDep, scope: BureauScope) -> FlagPublic:
+    return FlagPublic.of(review.get_flag(session, scope, flag_id))
+
+
+@router.post("/{flag_id}/decision", response_model=FlagPublic)
+def decide(flag_id: int, body: DecisionIn, session: SessionDep, scope: BureauScope) -> FlagPublic:
+    """Confirm the flag, or dismiss it with a reason (required); recorded in the audit log."""
+    flag = review.decide_flag(session, scope, flag_id, body.decision, body.reason)
+    session.commit()
+    return FlagPublic.of(flag)

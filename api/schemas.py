@@ -1,0 +1,333 @@
+"""API models: what requests carry and responses hold (lists come back as `{data, count}`)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Generic, Literal, TypeVar
+
+from fastapi import Response
+from pydantic import BaseModel, Field
+
+from intake.accounts import Principal
+from intake.records import (
+    AuditEntry,
+    CorrectionRecord,
+    DocumentRecord,
+    FilingRecord,
+    FlagRecord,
+    JobRecord,
+    User,
+    as_utc,
+)
+from validators.bureaus import load_bureaus
+
+Item = TypeVar("Item")
+
+
+class ListOf(BaseModel, Generic[Item]):
+    data: list[Item]
+    count: int
+    """How many match in all (the list itself is one page of them)."""
+
+    def response(self) -> Response:
+        """Already validated: sent as JSON without FastAPI validating it a second time."""
+        return Response(self.model_dump_json(), media_type="application/json")
+
+
+# --------------------------------------------------------------------------- users
+
+
+class UserCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=64)
+    role: Literal["clerk", "reviewer", "admin"]
+    bureau: str | None = Field(default=None, description="a clerk's bureau code, e.g. 320500")
+    password: str | None = Field(default=None, description="for signing in to the pages")
+
+
+class UserPublic(BaseModel):
+    id: int
+    name: str
+    role: str
+    bureau: str | None
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User | Principal) -> UserPublic:
+        return cls(
+            id=user.id,
+            name=user.name,
+            role=user.role,
+            bureau=user.bureau,
+            active=user.active,
+            created_at=as_utc(user.created_at),
+        )
+
+
+class UserCreated(UserPublic):
+    token: str = Field(description="the API token; shown only now, stored hashed")
+
+
+class Me(UserPublic):
+    csrf_token: str | None = Field(description="for form posts from a browser session")
+
+
+# --------------------------------------------------------------------------- filings
+
+
+@lru_cache(maxsize=1)
+def _bureau_names() -> dict[str, str]:
+    return {code: bureau.name for code, bureau in load_bureaus().items()}
+
+
+def _bureau_name(code: str) -> str | None:
+    return _bureau_names().get(code)
+
+
+class FilingPublic(BaseModel):
+    filing_id: str
+    campaign: str
+    bureau: str
+    bureau_name: str | None
+    applicant_name: str
+    credit_code: str
+    product_name: str
+    product_version: str | None
+    submitted_at: datetime | None
+    status: str
+    open_flags: int
+    recommendation: str | None
+    recommendation_reason: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, record: FilingRecord) -> FilingPublic:
+        return cls(
+            filing_id=record.id,
+            campaign=record.campaign,
+            bureau=record.bureau,
+            bureau_name=_bureau_name(record.bureau),
+            applicant_name=record.applicant_name,
+            credit_code=record.credit_code,
+            product_name=record.product_name,
+            product_version=record.product_version,
+            submitted_at=as_utc(record.submitted_at),
+            status=record.status,
+            open_flags=record.open_flags,
+            recommendation=record.recommendation,
+            recommendation_reason=record.recommendation_reason,
+            created_at=as_utc(record.created_at),
+            updated_at=as_utc(record.updated_at),
+        )
+
+
+class JobPublic(BaseModel):
+    id: int
+    document_id: int
+    filing_id: str
+    state: Literal["queued", "running", "done", "failed"]
+    pages_done: int
+    pages_total: int
+    attempts: int
+    error: str | None
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def of(cls, job: JobRecord) -> JobPublic:
+        return cls(
+            id=job.id,
+            document_id=job.document_id,
+            filing_id=job.filing_id,
+            state=job.state,
+            pages_done=job.pages_done,
+            pages_total=job.pages_total,
+            attempts=job.attempts,
+            error=job.error,
+            created_at=as_utc(job.created_at),
+            updated_at=as_utc(job.updated_at),
+            started_at=as_utc(job.started_at),
+            finished_at=as_utc(job.finished_at),
+        )
+
+    def event(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+
+class DocumentPublic(BaseModel):
+    id: int
+    filing_id: str
+    source: str
+    sha256: str
+    size: int
+    content_type: str
+    page_count: int
+    error: str | None
+    error_code: str | None
+    created_at: datetime
+    job: JobPublic | None = None
+
+    @classmethod
+    def of(cls, document: DocumentRecord, job: JobRecord | None = None) -> DocumentPublic:
+        return cls(
+            id=document.id,
+            filing_id=document.filing_id,
+            source=document.source,
+            sha256=document.sha256,
+            size=document.size,
+            content_type=document.content_type,
+            page_count=document.page_count,
+            error=document.error,
+            error_code=document.error_code,
+            created_at=as_utc(document.created_at),
+            job=JobPublic.of(job) if job else None,
+        )
+
+
+class FilingDetail(FilingPublic):
+    filing: dict[str, Any] = Field(description="the filing as the contract's JSON")
+    documents: list[DocumentPublic]
+
+
+class UploadItem(BaseModel):
+    document: DocumentPublic
+    job: JobPublic
+    duplicate: bool = Field(description="the same bytes were uploaded before: the existing job")
+
+
+class RecommendationIn(BaseModel):
+    decision: Literal["recommended", "not_recommended"] | None
+    reason: str | None = None
+
+
+class RowErrorPublic(BaseModel):
+    row: int
+    column: str | None
+    message: str
+
+
+class ImportPublic(BaseModel):
+    created: list[str]
+    updated: list[str]
+    unchanged: list[str]
+    errors: list[RowErrorPublic]
+    warnings: list[str]
+
+
+class AuditPublic(BaseModel):
+    id: int
+    filing_id: str | None
+    user_name: str
+    action: str
+    target: str | None
+    before: Any
+    after: Any
+    at: datetime
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditPublic:
+        return cls(
+            id=entry.id,
+            filing_id=entry.filing_id,
+            user_name=entry.user_name,
+            action=entry.action,
+            target=entry.target,
+            before=entry.before,
+            after=entry.after,
+            at=as_utc(entry.at),
+        )
+
+
+# --------------------------------------------------------------------------- flags
+
+
+class FlagPublic(BaseModel):
+    id: int
+    filing_id: str
+    bureau: str
+    code: str
+    severity: str
+    message: str
+    field: str | None
+    filing_value: Any
+    document_value: Any
+    source: str | None
+    document_id: int | None
+    page: int | None
+    box: list[float] | None
+    status: Literal["open", "confirmed", "dismissed", "resolved"]
+    decision: str | None
+    reason: str | None
+    decided_by: int | None
+    decided_at: datetime | None
+    raised_at: datetime
+
+    @classmethod
+    def of(cls, flag: FlagRecord) -> FlagPublic:
+        return cls(
+            id=flag.id,
+            filing_id=flag.filing_id,
+            bureau=flag.bureau,
+            code=flag.code,
+            severity=flag.severity,
+            message=flag.message,
+            field=flag.field,
+            filing_value=flag.filing_value,
+            document_value=flag.document_value,
+            source=flag.source,
+            document_id=flag.document_id,
+            page=flag.page,
+            box=flag.box,
+            status=flag.status,
+            decision=flag.decision,
+            reason=flag.reason,
+            decided_by=flag.decided_by,
+            decided_at=as_utc(flag.decided_at),
+            raised_at=as_utc(flag.raised_at),
+        )
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["confirm", "dismiss"]
+    reason: str | None = Field(default=None, description="required to dismiss")
+
+
+class CorrectionIn(BaseModel):
+    field: str = Field(min_length=1, max_length=64)
+    value: Any = Field(description="the value as printed; it is brought to the normal form")
+
+
+class CorrectionPublic(BaseModel):
+    id: int
+    document_id: int
+    page_index: int
+    field: str
+    value: Any
+    ocr_value: Any
+    user_name: str
+    created_at: datetime
+
+    @classmethod
+    def of(cls, correction: CorrectionRecord) -> CorrectionPublic:
+        return cls(
+            id=correction.id,
+            document_id=correction.document_id,
+            page_index=correction.page_index,
+            field=correction.field,
+            value=correction.value,
+            ocr_value=correction.ocr_value,
+            user_name=correction.user_name,
+            created_at=as_utc(correction.created_at),
+        )
+
+
+class BureauPublic(BaseModel):
+    code: str
+    name: str
+    area: str
+    level: str
+    city: str | None

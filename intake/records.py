@@ -1,0 +1,254 @@
+"""Database tables of the service: users, filings, documents, jobs, pages, flags, corrections, audit."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def as_utc(moment: datetime | None) -> datetime | None:
+    """SQLite hands datetimes back without a zone; every stored time is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    """clerk, reviewer or admin."""
+    bureau: Mapped[str | None] = mapped_column(String(6), nullable=True)
+    """A clerk's bureau code; reviewers and admins see every bureau."""
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    """SHA-256 of the API token; the token itself is shown once and never stored."""
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class WebSession(Base):
+    """A browser login: the cookie holds the id, the table only its SHA-256."""
+
+    __tablename__ = "web_sessions"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FilingRecord(Base):
+    __tablename__ = "filings"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign: Mapped[str] = mapped_column(String(64))
+    bureau: Mapped[str] = mapped_column(String(6))
+    applicant_name: Mapped[str] = mapped_column(String(255))
+    credit_code: Mapped[str] = mapped_column(String(32))
+    credit_code_key: Mapped[str] = mapped_column(String(32))
+    """The credit code in normal form: with `name_key`, how an applicant's filings are found."""
+    name_key: Mapped[str] = mapped_column(String(255))
+    """The applicant's name with widths, brackets and punctuation folded (same_company)."""
+    product_name: Mapped[str] = mapped_column(String(255))
+    product_version: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    """The filing as the contract's JSON."""
+    status: Mapped[str] = mapped_column(String(16), default="awaiting_upload")
+    """awaiting_upload, processing, flagged, clean, recommended, not_recommended."""
+    open_flags: Mapped[int] = mapped_column(Integer, default=0)
+    recommendation: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """The bureau's decision: recommended or not_recommended (None while undecided)."""
+    recommendation_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    documents: Mapped[list[DocumentRecord]] = relationship(
+        back_populates="filing", order_by="DocumentRecord.id"
+    )
+
+    __table_args__ = (
+        Index("ix_filings_bureau_status", "bureau", "status"),
+        Index("ix_filings_status", "status"),
+        Index("ix_filings_campaign_code", "campaign", "credit_code_key"),
+        Index("ix_filings_campaign_name", "campaign", "name_key"),
+        Index("ix_filings_search", "applicant_name", "product_name", "credit_code", "id"),
+    )
+
+
+class DocumentRecord(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(255))
+    """The file name as uploaded (checked: no separators, no control characters)."""
+    storage_key: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    content_type: Mapped[str] = mapped_column(String(16))
+    """pdf, jpeg, png or tiff, as sniffed from the stored bytes."""
+    page_count: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    filing: Mapped[FilingRecord] = relationship(back_populates="documents")
+
+    __table_args__ = (UniqueConstraint("filing_id", "sha256", name="uq_document_per_filing"),)
+
+
+class JobRecord(Base):
+    """Reading one document; claimed by a worker with a conditional UPDATE and held by a lease."""
+
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), index=True)
+    filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
+    bureau: Mapped[str] = mapped_column(String(6), index=True)
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    """queued, running, done, failed."""
+    pages_done: Mapped[int] = mapped_column(Integer, default=0)
+    pages_total: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """Set by the worker that holds the job; its writes only count while it still matches."""
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_jobs_state_lease", "state", "lease_until"),)
+
+
+class PageRecord(Base):
+    __tablename__ = "pages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    index: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    rotation: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer, default=0)
+    height: Mapped[int] = mapped_column(Integer, default=0)
+    image_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    """Field name → {value, raw, confidence, box} as read by OCR (never overwritten)."""
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+    __table_args__ = (UniqueConstraint("document_id", "index", name="uq_page_index"),)
+
+
+class CorrectionRecord(Base):
+    """A reviewer's correction of a misread value; the OCR value stays on the page record.
+
+    Keyed by document and page index (not page id) so that it survives a re-run of the job.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
+    page_index: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(64))
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    ocr_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    user_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (Index("ix_corrections_place", "document_id", "page_index", "field"),)
+
+
+class FlagRecord(Base):
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[str] = mapped_column(ForeignKey("filings.id"), index=True)
+    bureau: Mapped[str] = mapped_column(String(6))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    """Identity across re-checks: code, field, document and page; decisions follow it."""
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    """Order in the latest check (the validators' stable order)."""
+    code: Mapped[str] = mapped_column(String(64))
+    severity: Mapped[str] = mapped_column(String(16))
+    message: Mapped[str] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    filing_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    document_value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    source: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    document_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    page: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    box: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    """open, confirmed, dismissed, or resolved (no longer raised by the latest check)."""
+    decision: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    """confirmed or dismissed: kept while the flag is resolved, back in force if raised again."""
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    raised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    __table_args__ = (
+        UniqueConstraint("filing_id", "fingerprint", name="uq_flag_fingerprint"),
+        Index("ix_flags_bureau_status_code", "bureau", "status", "code"),
+        Index("ix_flags_status_code", "status", "code"),
+        Index("ix_flags_code_status_filing", "code", "status", "filing_id"),
+    )
+
+
+class AuditEntry(Base):
+    """Append-only: who did what to which filing, with the state before and after."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    filing_id: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or remove an audit row (a programming error)."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_audit_change(_mapper, _connection, target: AuditEntry) -> None:
+    raise AuditLogIsAppendOnly(f"audit_log row {target.id} may not be changed or deleted")

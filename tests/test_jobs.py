@@ -1,0 +1,227 @@
+"""Jobs: a worker killed mid-job is resumed with the same result; failures stay in their own job."""
+
+from __future__ import annotations
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from api.app import create_app
+from intake.database import Database
+from intake.jobs import JobContext, JobSettings, LeaseLost, claim, process_claimed, run_job
+from intake.records import JobRecord, PageRecord, utcnow
+from intake.report import field_json
+from intake.runner import per_thread
+from intake.scope import Scope
+from intake.service import create_filing
+from intake.storage import LocalStorage
+from intake.uploads import IncomingFile, receive_files
+from tests.api_support import (
+    BUNDLE_COLORS,
+    BUNDLE_FILING,
+    ROOT_DIR,
+    add_accounts,
+    bundle_engine,
+    filing_data,
+    page_png,
+    pages_tiff,
+    scripted_pipeline,
+    service_settings,
+    wait_for_jobs,
+)
+from tests.helpers import assert_valid_report
+
+VOLATILE = {"decided_at", "corrected_at", "job_id", "document_id", "id"}
+
+
+def _stable(value):
+    """A report without ids and times, for comparing two runs."""
+    if isinstance(value, dict):
+        return {k: _stable(v) for k, v in value.items() if k not in VOLATILE}
+    if isinstance(value, list):
+        return [_stable(v) for v in value]
+    return value
+
+
+def _store_bundle(settings, filing: dict, name: str = "bundle.tif") -> int:
+    db = Database(settings.effective_database_url)
+    storage = LocalStorage(Path(settings.effective_storage))
+    try:
+        with db.session(write=True) as session:
+            create_filing(session, Scope.system(), filing, [])
+        with db.session(write=True) as session:
+            outcomes = receive_files(
+                session,
+                storage,
+                Scope.system(),
+                filing["filing_id"],
+                [IncomingFile(name, io.BytesIO(pages_tiff(BUNDLE_COLORS)))],
+                max_bytes=10 * 1024 * 1024,
+                max_files=5,
+            )
+            return outcomes[0].job.id
+    finally:
+        db.dispose()
+
+
+def _job(settings, job_id: int) -> JobRecord:
+    db = Database(settings.effective_database_url)
+    try:
+        with db.session() as session:
+            return session.get(JobRecord, job_id)
+    finally:
+        db.dispose()
+
+
+def test_killed_worker_is_resumed_with_the_same_result(tmp_path: Path) -> None:
+    settings = service_settings(tmp_path)
+    users = add_accounts(settings.effective_database_url)
+    job_id = _store_bundle(settings, BUNDLE_FILING)
+
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from tests.api_support import slow_worker; slow_worker({str(tmp_path)!r}, 0.6)",
+        ],
+        cwd=ROOT_DIR,
+        env={**os.environ, "PYTHONPATH": str(ROOT_DIR)},
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _job(settings, job_id).pages_done < 2:
+            assert worker.poll() is None, "the worker exited on its own"
+            assert time.monotonic() < deadline, "the worker made no progress"
+            time.sleep(0.05)
+    finally:
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(10)
+    killed = _job(settings, job_id)
+    assert killed.state == "running" and 2 <= killed.pages_done < 4 and killed.attempts == 1
+
+    app = create_app(settings, pipeline=scripted_pipeline(bundle_engine()))
+    with TestClient(app) as client:  # starting up re-queues the job left running
+        reviewer = users.headers("reviewer")
+        filing_id = BUNDLE_FILING["filing_id"]
+        (job,) = wait_for_jobs(client, filing_id, reviewer)
+        assert job["state"] == "done" and job["attempts"] == 2
+        assert job["pages_done"] == job["pages_total"] == 4
+        resumed = client.get(f"/api/filings/{filing_id}/report", headers=reviewer).json()
+        assert_valid_report(resumed)
+        assert [f["code"] for f in resumed["flags"]] == ["established_date_mismatch"]
+
+        with Database(settings.effective_database_url).session(write=True) as session:
+            session.execute(update(JobRecord).values(state="queued"))
+        app.state.services.queue.submit([job_id])
+        time.sleep(0.1)
+        (job,) = wait_for_jobs(client, filing_id, reviewer)
+        assert job["attempts"] == 3
+        rerun = client.get(f"/api/filings/{filing_id}/report", headers=reviewer).json()
+        assert _stable(rerun) == _stable(resumed)
+
+    # The same file read straight through the pipeline, with no service in between.
+    path = tmp_path / "bundle.tif"
+    path.write_bytes(pages_tiff(BUNDLE_COLORS))
+    direct = scripted_pipeline(bundle_engine())().read_document(path, source="bundle.tif")
+    pages = resumed["documents"][0]["pages"]
+    assert [p["kind"] for p in pages] == [p.kind.value for p in direct.pages]
+    assert [p["fields"] for p in pages] == [
+        {n: field_json(f) for n, f in p.fields.items()} for p in direct.pages
+    ]
+
+
+def test_a_failing_document_fails_only_its_own_job(tmp_path: Path) -> None:
+    filing = filing_data("JS-FAIL-1")
+    crash, good = (66, 66, 66), (205, 220, 240)
+    engine = bundle_engine()
+    engine.scripts[crash] = None
+    engine.scripts[good] = ["营业执照", f"统一社会信用代码 {filing['applicant']['credit_code']}"]
+    settings = service_settings(tmp_path)
+    users = add_accounts(settings.effective_database_url)
+    with TestClient(create_app(settings, pipeline=scripted_pipeline(engine))) as client:
+        clerk = users.headers("clerk_sz")
+        assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
+        truncated = page_png((5, 5, 5))[:40]
+        files = [
+            ("files", ("crashes.png", page_png(crash), "image/png")),
+            ("files", ("truncated.png", truncated, "image/png")),
+            ("files", ("licence.png", page_png(good), "image/png")),
+        ]
+        assert (
+            client.post("/api/filings/JS-FAIL-1/documents", files=files, headers=clerk).status_code
+            == 202
+        )
+        jobs = wait_for_jobs(client, "JS-FAIL-1", clerk)
+        assert [j["state"] for j in jobs] == ["failed", "failed", "done"]
+        assert "Boom" in jobs[0]["error"] and "scripted crash" in jobs[0]["error"]
+        assert jobs[1]["error"]
+        report = client.get("/api/filings/JS-FAIL-1/report", headers=clerk).json()
+        assert_valid_report(report)
+        documents = report["documents"]
+        assert documents[0]["error_code"] == "processing_failed"
+        assert documents[1]["error"] and documents[1]["pages"] == []
+        assert (
+            documents[2]["error"] is None and documents[2]["pages"][0]["kind"] == "business_license"
+        )
+        unreadable = [f for f in report["flags"] if f["code"] == "document_unreadable"]
+        assert {f["source"] for f in unreadable} == {"crashes.png", "truncated.png"}
+        assert client.get("/api/filings/JS-FAIL-1", headers=clerk).json()["status"] == "flagged"
+
+
+def _context(settings, engine=None, **job_settings) -> JobContext:
+    return JobContext(
+        db=Database(settings.effective_database_url),
+        storage=LocalStorage(Path(settings.effective_storage)),
+        pipeline=per_thread(scripted_pipeline(engine or bundle_engine())),
+        settings=JobSettings(lease_seconds=60, **job_settings),
+    )
+
+
+def test_a_worker_whose_lease_ran_out_cannot_write(tmp_path: Path) -> None:
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    job_id = _store_bundle(settings, BUNDLE_FILING)
+    context = _context(settings)
+    first = claim(context.db, job_id, lease_seconds=60)
+    assert first is not None
+    assert claim(context.db, job_id, lease_seconds=60) is None  # held: nobody else gets it
+    with context.db.session(write=True) as session:
+        session.execute(update(JobRecord).values(lease_until=utcnow() - timedelta(seconds=1)))
+    second = claim(context.db, job_id, lease_seconds=60)
+    assert second is not None and second != first
+    with pytest.raises(LeaseLost):
+        process_claimed(context, job_id, first)
+    assert process_claimed(context, job_id, second) == "done"
+    with context.db.session() as session:
+        job = session.get(JobRecord, job_id)
+        assert job.attempts == 2 and job.state == "done"
+        assert len(list(session.scalars(select(PageRecord)))) == 4
+    assert run_job(context, job_id) is None  # a finished job is not taken again
+    context.db.dispose()
+
+
+def test_a_job_that_keeps_killing_workers_is_failed(tmp_path: Path) -> None:
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    job_id = _store_bundle(settings, BUNDLE_FILING)
+    context = _context(settings, max_attempts=2)
+    with context.db.session(write=True) as session:
+        session.execute(
+            update(JobRecord).values(
+                state="running", attempts=2, lease_until=utcnow() - timedelta(seconds=1)
+            )
+        )
+    assert run_job(context, job_id) == "failed"
+    with context.db.session() as session:
+        job = session.get(JobRecord, job_id)
+        assert job.state == "failed" and "中断" in job.error
+    context.db.dispose()
