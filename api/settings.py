@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     campaign_dirs: list[Path] = Field(default_factory=list)
     """Folders of campaign YAML files (JSON list); default: the packaged campaigns."""
     engine: str = "rapidocr"
+    ocr_threads: int | None = Field(default=None, ge=1, le=64)
+    """CPU threads per OCR model in this process; 1 when running one worker per core."""
     job_lease_seconds: int = Field(default=300, ge=5)
     """A worker renews its lease after each page; a job silent this long is taken over."""
     job_max_attempts: int = Field(default=3, ge=1)

@@ -81,7 +81,8 @@ def normalize_company_name(text: str) -> str:
     return _strip_edge_punctuation(name)
 
 
-def _company_key(text: str) -> str:
+def company_key(text: str) -> str:
+    """What `same_company` compares: the normal name without punctuation, ASCII folded."""
     name = normalize_company_name(text)
     return "".join(
         ch.lower() if ch.isascii() else ch
@@ -100,7 +101,7 @@ def same_company(a: str, b: str) -> bool:
     different Han character (云帆/云航), an added 股份, or a …分公司 suffix always gives False.
     Empty names (nothing left after normalisation) are never the same company.
     """
-    key_a, key_b = _company_key(a), _company_key(b)
+    key_a, key_b = company_key(a), company_key(b)
     return bool(key_a) and key_a == key_b
 
 
@@ -122,6 +123,14 @@ _CONFUSABLE: dict[str, frozenset[str]] = {}
 for _left, _right in OCR_CONFUSABLE_PAIRS:
     _CONFUSABLE[_left] = _CONFUSABLE.get(_left, frozenset()) | {_right}
     _CONFUSABLE[_right] = _CONFUSABLE.get(_right, frozenset()) | {_left}
+
+
+
+def codes_alike(a: str, b: str) -> bool:
+    """Two printed codes that differ at most by characters OCR mistakes for each other."""
+    a, b = normalize_credit_code(a), normalize_credit_code(b)
+    return len(a) == len(b) and all(x == y or y in _CONFUSABLE.get(x, ()) for x, y in zip(a, b))
+
 
 _MAX_FORCED_POSITIONS = 4
 _MAX_FORCED_COMBINATIONS = 32
@@ -177,11 +186,9 @@ def repair_credit_code(raw: str) -> tuple[str | None, bool]:
     result is returned as read: (code, False). Otherwise characters that cannot stand where they
     are — not in the GB 32100 alphabet (O, I, Z, S, V), or a letter among the six region digits —
     must be replaced by an OCR look-alike (OCR_CONFUSABLE_PAIRS). If exactly one such replacement
-    passes the check character it is the repair; if none does, one more look-alike substitution
-    at any other position is tried, again accepted only when exactly one candidate passes.
-    Anything else — no candidate, several, too many forced positions — gives (None, False).
-    A single confusion of a real code is therefore repaired back exactly or refused, never turned
-    into a different valid code.
+    passes the check character it is the repair. Anything else — no candidate, several, too many
+    forced positions — gives (None, False). A reading of possible characters that fails its check
+    is never "repaired": the code may really be printed wrong, and the rules must say so.
     """
     code = "".join(ch for ch in normalize_credit_code(raw) if ch.isascii() and ch.isalnum())
     if len(code) != 18:
@@ -201,15 +208,6 @@ def repair_credit_code(raw: str) -> tuple[str | None, bool]:
             chars[i] = ch
         bases.append("".join(chars))
     found = {base for base in bases if is_valid_credit_code(base)}
-    if not found:
-        found = {
-            base[:i] + alt + base[i + 1 :]
-            for base in bases
-            for i in range(18)
-            if i not in choices
-            for alt in _alternatives(i, base[i])
-            if is_valid_credit_code(base[:i] + alt + base[i + 1 :])
-        }
     if len(found) == 1:
         return found.pop(), True
     return None, False

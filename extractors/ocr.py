@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -44,19 +45,27 @@ class RawLine:
     """The line classifier turned this line's crop by 180° before reading it."""
 
 
+def onnx_threads(threads: int | None) -> dict[str, int]:
+    """RapidOCR settings for the CPU threads one model may use (default: all cores).
+
+    Scaled-out workers run one process per core with `threads=1`, so they do not contend.
+    """
+    return {"intra_op_num_threads": threads, "inter_op_num_threads": 1} if threads else {}
+
+
 class RapidOcrEngine:
     """PP-OCR models shipped in the rapidocr-onnxruntime wheel; nothing is downloaded."""
 
     name = "rapidocr"
 
-    def __init__(self, max_side: int = 2000, use_cls: bool = True):
+    def __init__(self, max_side: int = 2000, use_cls: bool = True, threads: int | None = None):
         try:
             from rapidocr_onnxruntime import RapidOCR
         except ImportError as exc:  # pragma: no cover - dependency missing
             raise OcrEngineUnavailable(f"RapidOCR 未安装：{exc}") from exc
         # PP-OCR's own limit (2000 px) reads 300-DPI A4 best: larger images make its detector
         # split spaced labels (名　　称) and lose their first character.
-        self._ocr = RapidOCR(max_side_len=max_side)
+        self._ocr = RapidOCR(max_side_len=max_side, **onnx_threads(threads))
         self._use_cls = use_cls
         self._lock = threading.Lock()
 
@@ -115,7 +124,7 @@ class TesseractEngine:
 
     name = "tesseract"
 
-    def __init__(self, lang: str = "chi_sim", psm: int = 11):
+    def __init__(self, lang: str = "chi_sim", psm: int = 11, threads: int | None = None):
         try:
             import pytesseract
 
@@ -128,6 +137,8 @@ class TesseractEngine:
             )
         self._tess = pytesseract
         self._config = f"--psm {psm}"
+        if threads:
+            os.environ.setdefault("OMP_THREAD_LIMIT", str(threads))
         self._lang = lang
 
     def read(self, image: np.ndarray) -> list[TextLine]:
@@ -156,7 +167,7 @@ ENGINES = {"rapidocr": RapidOcrEngine, "tesseract": TesseractEngine}
 
 
 @lru_cache(maxsize=4)
-def get_engine(name: str = "rapidocr") -> OcrEngine:
+def get_engine(name: str = "rapidocr", threads: int | None = None) -> OcrEngine:
     """A shared engine instance by name; loading models once per process."""
     try:
         factory = ENGINES[name]
@@ -164,4 +175,4 @@ def get_engine(name: str = "rapidocr") -> OcrEngine:
         raise OcrEngineUnavailable(
             f"未知的 OCR 引擎：{name}（可选：{', '.join(ENGINES)}）"
         ) from None
-    return factory()
+    return factory(threads=threads)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from extractors.ocr import onnx_threads
 from intake.model import TextLine
 
 TRIAGE_SIDE = 1100
@@ -34,15 +35,17 @@ def _rotate(image: np.ndarray, clockwise: int) -> np.ndarray:
 class Triager:
     """Orientation and quick reading with the PP-OCR detector, classifier and recogniser."""
 
-    def __init__(self, det_side: int = 560):
+    def __init__(self, det_side: int = 560, threads: int | None = None):
         from rapidocr_onnxruntime import RapidOCR
         from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
         from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
         from rapidocr_onnxruntime.utils import read_yaml, update_model_path
 
         config = update_model_path(read_yaml(DEFAULT_CFG_PATH))
-        det_config = dict(config["Det"], limit_side_len=det_side, limit_type="min")
-        self._ocr = RapidOCR()
+        det_config = dict(
+            config["Det"], limit_side_len=det_side, limit_type="min", **onnx_threads(threads)
+        )
+        self._ocr = RapidOCR(**onnx_threads(threads))
         self._det = TextDetector(det_config)
         self._lock = threading.Lock()
 

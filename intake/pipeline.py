@@ -47,6 +47,8 @@ class PipelineOptions:
     triage: bool = True
     """Read only the pages that the cheap first pass finds interesting in longer documents."""
     limits: InputLimits = field(default_factory=InputLimits)
+    ocr_threads: int | None = None
+    """CPU threads per OCR model; None uses every core (one process per core: set 1)."""
 
 
 @dataclass
@@ -61,14 +63,14 @@ class Pipeline:
 
     def __init__(self, options: PipelineOptions | None = None, engine: OcrEngine | None = None):
         self.options = options or PipelineOptions()
-        self.engine = engine or get_engine(self.options.engine)
+        self.engine = engine or get_engine(self.options.engine, self.options.ocr_threads)
         self._triager: Triager | None = None
         self.timing = PageTiming()
 
     @property
     def triager(self) -> Triager:
         if self._triager is None:
-            self._triager = Triager()
+            self._triager = Triager(threads=self.options.ocr_threads)
         return self._triager
 
     # -- documents -------------------------------------------------------------------------

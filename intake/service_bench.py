@@ -402,21 +402,9 @@ def sample_pages(count: int) -> list[Path]:
     return [images[i % len(images)] for i in range(count)]
 
 
-def _pinned(cpu: int | None):
-    """A preexec hook keeping a worker process (and its OCR threads) on one CPU."""
-    if cpu is None:
-        return None
-    return lambda: os.sched_setaffinity(0, {cpu})
-
-
-def celery_run(
-    env: dict[str, str], workers: int, pages: list[Path], work: Path, pin: bool = False
-) -> float:
-    """Seconds from the first upload to the last job done, with `workers` Celery workers.
-
-    `pin` gives each worker a CPU of its own (as if on its own machine); otherwise they share.
-    """
-    logs = work / f"celery-{workers}{'-pinned' if pin else ''}"
+def celery_run(env: dict[str, str], workers: int, pages: list[Path], work: Path) -> float:
+    """Seconds from the first upload to the last job done, with `workers` Celery workers."""
+    logs = work / f"celery-{workers}"
     logs.mkdir(parents=True, exist_ok=True)
     server = start_server(env, logs / "server.log")
     worker_env = {**os.environ, **env}
@@ -434,7 +422,6 @@ def celery_run(
                         env=worker_env,
                         stdout=handle,
                         stderr=subprocess.STDOUT,
-                        preexec_fn=_pinned(n % (os.cpu_count() or 1) if pin else None),
                     )
                 )
         time.sleep(8)  # workers connect and load their models before the clock starts
@@ -505,9 +492,7 @@ def _drop_postgres(name: str) -> None:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def celery_scaling(
-    pages_count: int, work: Path, redis_url: str, pin: bool = False
-) -> dict[str, float]:
+def celery_scaling(pages_count: int, work: Path, redis_url: str) -> dict[str, float]:
     import redis
 
     client = redis.Redis.from_url(redis_url, socket_connect_timeout=3)
@@ -517,7 +502,7 @@ def celery_scaling(
     for workers in (1, 2):
         client.flushdb()
         database = _postgres_database()
-        data_dir = work / f"celery-data-{workers}{'-pinned' if pin else ''}"
+        data_dir = work / f"celery-data-{workers}"
         data_dir.mkdir(parents=True, exist_ok=True)
         url = database[1] if database else f"sqlite:///{data_dir / 'intake.db'}"
         upgrade(url)
@@ -531,9 +516,11 @@ def celery_scaling(
             "INTAKE_DATABASE_URL": url,
             "INTAKE_QUEUE": "celery",
             "INTAKE_REDIS_URL": redis_url,
+            # One worker process per core, each with one OCR thread: how workers scale out.
+            "INTAKE_OCR_THREADS": "1",
         }
         try:
-            times[workers] = celery_run(env, workers, pages, work, pin)
+            times[workers] = celery_run(env, workers, pages, work)
         finally:
             if database:
                 _drop_postgres(database[0])
@@ -569,12 +556,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if not args.skip_lists:
             lists_and_upload(args, work)
-        for pin in () if args.skip_celery else (False, True):
-            result = celery_scaling(args.pages, work, args.redis_url, pin)
-            how = "each worker on a CPU of its own" if pin else "workers share the machine's CPUs"
+        if not args.skip_celery:
+            result = celery_scaling(args.pages, work, args.redis_url)
             print(
-                f"\nCelery, {args.pages} pages as {args.pages} jobs (RapidOCR, solo pool, "
-                f"{os.cpu_count()} CPUs, {how}): one worker {result['one']:.1f} s, "
+                f"\nCelery, {args.pages} pages as {args.pages} jobs (RapidOCR, solo pool, one OCR "
+                f"thread per worker, {os.cpu_count()} CPUs): one worker {result['one']:.1f} s, "
                 f"two workers {result['two']:.1f} s, ratio {result['ratio']:.2f}"
             )
     finally:

@@ -16,7 +16,7 @@ PipelineFactory = Callable[[], Pipeline]
 
 def default_pipeline(settings: Settings) -> PipelineFactory:
     def build() -> Pipeline:
-        return Pipeline(PipelineOptions(engine=settings.engine))
+        return Pipeline(PipelineOptions(engine=settings.engine, ocr_threads=settings.ocr_threads))
 
     return build
 

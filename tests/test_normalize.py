@@ -291,9 +291,11 @@ def test_repair_examples() -> None:
     assert repair_credit_code("统一社会信用代码：9132 0500 ma1n 2b3c 4l") == (code, False)
     assert repair_credit_code("9132O5OOMA1N2B3C4L") == (code, True)  # O in the region digits
     assert repair_credit_code("9I32050OMA1N2B3C4L") == (code, True)
-    assert repair_credit_code("91320500MA1N2B3C41") == (code, True)  # L read as 1, check char
+    # Every character possible where it stands but the check fails: maybe printed wrong, so
+    # never "repaired" into some other valid code (the rules flag it as invalid instead).
+    assert repair_credit_code("91320500MA1N2B3C41") == (None, False)
     assert repair_credit_code("913205B3MA1N2B3C4U") == ("91320583MA1N2B3C4U", True)  # region B
-    assert repair_credit_code("9L320583MA1N2B3C4U") == ("91320583MA1N2B3C4U", True)
+    assert repair_credit_code("9L320583MA1N2B3C4U") == (None, False)  # L may stand there
     assert repair_credit_code("91320500MA1N2B3C4") == (None, False)  # too short
     assert repair_credit_code("91320500MA1N2B3C4LL") == (None, False)  # too long
     assert repair_credit_code("91320500MA1N2B3C4M") == (None, False)  # no look-alike fits

@@ -694,3 +694,26 @@ def test_filings_in_different_campaigns_are_counted_apart(jiangsu, citif):
     assert flags == {"F-1": [], "F-9": []}
     with pytest.raises(CampaignNotFound):
         check_across_filings(filings, {JIANGSU: jiangsu})
+
+
+def test_institution_misread_under_a_seal_asks_a_person_not_accuses(jiangsu):
+    docs = documents(change={(REPORT, "testing_institution"): "上海市软件评测中有限公司"})
+    bare = filing(**{"product.testing_institution": None})
+    flag = only(check_filing(bare, docs, jiangsu), "unreadable_field")
+    assert flag.field == "testing_institution" and "上海市软件评测中心有限公司" in flag.message
+
+
+def test_credit_code_misread_by_a_look_alike_is_no_mismatch_but_invalid(jiangsu):
+    """The licence prints a code whose check character is wrong; OCR reads 1 as L in it."""
+    broken = CODE[:17] + ("0" if CODE[17] != "0" else "1")
+    misread = broken[:-1] + ("O" if broken[-1] == "0" else "L")
+    typed = filing(**{"applicant.credit_code": broken})
+    flags = check_filing(typed, documents(change={(LIC, "credit_code"): misread}), jiangsu)
+    assert codes(flags) == ["invalid_credit_code"]
+
+
+def test_a_different_valid_code_is_still_a_mismatch(jiangsu):
+    other = with_check("91320500MA1N2B3C4")
+    assert other != CODE
+    flags = check_filing(filing(), documents(change={(LIC, "credit_code"): other}), jiangsu)
+    assert "credit_code_mismatch" in codes(flags)

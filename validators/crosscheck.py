@@ -8,6 +8,8 @@ from datetime import date
 from typing import Any
 
 from extractors.normalize import (
+    codes_alike,
+    is_valid_credit_code,
     normalize_credit_code,
     normalize_registration_no,
     normalize_report_no,
@@ -55,7 +57,12 @@ def _same_date(filing_value: date, document_value: Any) -> bool:
 
 
 def _same_credit_code(filing_value: str, document_value: Any) -> bool:
-    return normalize_credit_code(filing_value) == normalize_credit_code(str(document_value))
+    """Equal; or a reading that fails its own check character and differs from the filing only
+    by look-alike characters (1/L, 0/O, …) — the same printed code, misread."""
+    read = normalize_credit_code(str(document_value))
+    if normalize_credit_code(filing_value) == read:
+        return True
+    return not is_valid_credit_code(read) and codes_alike(filing_value, read)
 
 
 def _same_registration_no(filing_value: str, document_value: Any) -> bool:
