@@ -216,7 +216,9 @@ class PageReader:
             chars = self._value_chars(hit)
             if field.multiline:
                 chars = self._without_noise(chars)
-                chars = self._rows_above(hit, chars) + chars + self._continuation(hit, chars)
+                # A character or two beside a centred label is seal residue, not the value's start.
+                lead = chars if len(chars) > 2 else []
+                chars = self._rows_above(hit, lead) + chars + self._continuation(hit, chars)
                 chars = self._without_noise(chars)
             if (
                 not chars
