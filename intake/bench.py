@@ -85,6 +85,15 @@ def same_value(name: str, have, want) -> bool:
     return have == want
 
 
+def peak_mb() -> float:
+    """This process's peak resident memory. Not getrusage: its maximum survives exec, so a
+    worker started by a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _pct(right: int, total: int) -> str:
     return f"{100 * right / total:.1f}%" if total else "—"
 
@@ -147,7 +156,7 @@ def run_mode(mode: str, cases_dir: Path) -> Tally:
         total.seconds += time.perf_counter() - started
         total.pages_timed += sum(len(d.pages) for d in docs)
         total.add(score_case(case.folder, docs, check_filing(filing, docs, campaign)))
-    total.peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    total.peak_mb = peak_mb()
     return total
 
 
@@ -166,10 +175,26 @@ def one_page_memory(page_file: Path) -> dict:
     pipeline = Pipeline()
     started = time.perf_counter()
     pipeline.read_document(page_file)
-    return {
-        "seconds": time.perf_counter() - started,
-        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }
+    return {"seconds": time.perf_counter() - started, "peak_mb": peak_mb()}
+
+
+def a4_scan_at_300_dpi(cases: Path) -> Path:
+    """A one-page 300-DPI image scan among the cases (largest image if none says 300 DPI)."""
+    images = []
+    for case in find_cases(cases):
+        expected = json.loads((case.folder / "expected.json").read_text("utf-8"))
+        for doc in expected["documents"]:
+            if doc.get("format") in ("jpeg", "png") and len(doc["pages"]) == 1:
+                images.append(
+                    (
+                        doc.get("dpi") == 300,
+                        (case.folder / doc["source"]).stat().st_size,
+                        case.folder / doc["source"],
+                    )
+                )
+    if not images:
+        raise RuntimeError(f"no single-page image scan under {cases}")
+    return max(images)[2]
 
 
 def _worker(argv: list[str]) -> int:
@@ -204,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         "--cases", type=Path, help="existing case folder (default: generate held-out)"
     )
     parser.add_argument("--count", type=int, default=24, help="held-out cases to generate")
-    parser.add_argument("--seed", type=int, default=900_001, help="held-out seed (never tuned on)")
+    parser.add_argument(
+        "--seed", type=int, default=731_001, help="held-out seed (never looked at while tuning)"
+    )
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated modes")
     parser.add_argument("--bundle-pages", type=int, default=40)
     parser.add_argument("--skip-bundle", action="store_true")
@@ -254,9 +281,7 @@ def main(argv: list[str] | None = None) -> int:
             f"page {full['seconds']:.1f} s, ratio {fast['seconds'] / full['seconds']:.2f} "
             f"(kinds found: {fast['kinds']})"
         )
-        page = next(
-            p for p in sorted(find_cases(cases)[0].scans) if p.suffix.lower() in (".png", ".jpg")
-        )
+        page = a4_scan_at_300_dpi(cases)
         one = _in_subprocess("page", page, workdir)
         print(
             f"one page ({page.name}): {one['seconds']:.2f} s, peak memory {one['peak_mb']:.0f} MB"
