@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,19 +16,15 @@ from extractors.orientation import upright_lines
 from extractors.triage import Triager
 from intake import cleanup
 from intake.errors import DocumentUnreadable
-from intake.filing import Filing
 from intake.model import (
     CleanPage,
     DocumentResult,
-    Flag,
     PageImage,
     PageKind,
     PageResult,
     TextLine,
 )
 from intake.sources import InputLimits, open_source, sha256_of
-
-log = logging.getLogger(__name__)
 
 TRIAGE_DPI = 110
 """Resolution at which bundle pages are rendered for the first pass."""
@@ -51,13 +45,6 @@ class PipelineOptions:
     """CPU threads per OCR model; None uses every core (one process per core: set 1)."""
 
 
-@dataclass
-class PageTiming:
-    pages_seen: int = 0
-    pages_read: int = 0
-    seconds: float = 0.0
-
-
 class Pipeline:
     """Reads documents into fields; one instance holds the OCR models for many documents."""
 
@@ -65,7 +52,6 @@ class Pipeline:
         self.options = options or PipelineOptions()
         self.engine = engine or get_engine(self.options.engine, self.options.ocr_threads)
         self._triager: Triager | None = None
-        self.timing = PageTiming()
 
     @property
     def triager(self) -> Triager:
@@ -87,7 +73,6 @@ class Pipeline:
         upright page image that the page's boxes refer to (for storing and drawing).
         """
         source = source or path.name
-        started = time.perf_counter()
         try:
             sha = sha256_of(path)
         except OSError as exc:
@@ -116,12 +101,10 @@ class Pipeline:
                     progress(index + 1, doc.page_count)
         finally:
             doc.close()
-        self.timing.seconds += time.perf_counter() - started
         return result
 
     # -- pages -----------------------------------------------------------------------------
     def _read_page(self, doc, index: int, read_all: bool) -> tuple[PageResult, np.ndarray]:
-        self.timing.pages_seen += 1
         if doc.kind == "pdf" and not read_all:
             quick = doc.page(index, dpi=TRIAGE_DPI)
             if quick.text_lines is None:
@@ -238,17 +221,7 @@ class Pipeline:
         result.fields = extract_fields(verdict.kind, lines)
         if verdict.kind == PageKind.USAGE_REPORT:
             result.fields["has_seal"] = _seal_field(image)
-        self.timing.pages_read += 1
         return result
-
-    # -- a whole check ---------------------------------------------------------------------
-    def check(
-        self, filing: Filing, paths: list[Path], campaign
-    ) -> tuple[list[DocumentResult], list[Flag]]:
-        from validators import check_filing
-
-        documents = [self.read_document(p) for p in paths]
-        return documents, check_filing(filing, documents, campaign)
 
 
 def _without_seal_lettering(lines: list[TextLine], image: np.ndarray) -> list[TextLine]:
