@@ -287,6 +287,46 @@ def latency(
     return timings
 
 
+WRK_SCRIPT = """
+local p = {}
+done = function(summary, latency, requests)
+  io.write(string.format("p50 %.2f p95 %.2f p99 %.2f requests %d errors %d\\n",
+    latency:percentile(50) / 1000, latency:percentile(95) / 1000, latency:percentile(99) / 1000,
+    summary.requests, summary.errors.status + summary.errors.connect + summary.errors.timeout))
+end
+"""
+
+
+def wrk_latency(
+    server: Server, tokens: dict[str, str], clients: int, seconds: int, work: Path
+) -> list[tuple[str, str]]:
+    """p50/p95/p99 per list route from `wrk` (a C load generator, one thread, `clients`
+    connections back to back), so that the load generator takes little of the machine."""
+    script = work / "p95.lua"
+    script.write_text(WRK_SCRIPT)
+    rows = []
+    for name, who, path, params in LIST_REQUESTS:
+        url = str(httpx.URL(server.url + path, params=params))
+        result = subprocess.run(
+            [
+                "wrk",
+                "-t1",
+                f"-c{clients}",
+                f"-d{seconds}s",
+                "-s",
+                str(script),
+                "-H",
+                f"Authorization: Bearer {tokens[who]}",
+                url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        rows.append((name, result.stdout.strip().splitlines()[-1]))
+    return rows
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
@@ -544,6 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         "--interval", type=float, default=0.5, help="seconds between a paced client's requests"
     )
     parser.add_argument("--api-workers", type=int, default=2, help="processes for the last run")
+    parser.add_argument("--wrk-seconds", type=int, default=8, help="per route, when wrk is here")
     parser.add_argument("--upload-mb", type=int, default=50)
     parser.add_argument("--pages", type=int, default=40, help="pages for the Celery run")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
@@ -596,6 +637,12 @@ def lists_and_upload(args: argparse.Namespace, work: Path) -> None:
             latency(server, tokens, args.clients, args.paced_requests, args.interval),
             args.clients,
         )
+        if shutil.which("wrk"):
+            print(
+                f"\nwrk, {args.clients} connections back to back, {args.wrk_seconds} s per route:"
+            )
+            for name, line in wrk_latency(server, tokens, args.clients, args.wrk_seconds, work):
+                print(f"  {name:24} {line}")
         warm_up_ocr(server, tokens["clerk"], "JS2021-320500-00020")
         memory = upload_memory(server, tokens["clerk"], "JS2021-320500-00004", args.upload_mb)
         grew = (memory["hwm_after_kb"] - memory["hwm_before_kb"]) / 1024

@@ -6,7 +6,7 @@ export DEBIAN_FRONTEND=noninteractive
 if command -v apt-get >/dev/null; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends \
-    python3-venv tesseract-ocr tesseract-ocr-chi-sim \
+    python3-venv tesseract-ocr tesseract-ocr-chi-sim wrk \
     fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming \
     >/dev/null
 fi
