@@ -12,7 +12,7 @@ from intake.synth import other, render, reports
 from intake.synth.arrival import Quality, Way
 from intake.synth.data import JIANGSU_CITIES, NamePools
 from intake.synth.layout import FontSet, PageLayout, font_set
-from intake.synth.scenario import CaseTruth
+from intake.synth.scenario import CaseTruth, years_later
 
 WAY_CYCLE = (Way.FLATBED, Way.PHOTO, Way.TEXTPDF, Way.PHOTOCOPY, Way.BUNDLE, Way.UPSIDE_DOWN,
              Way.LOWRES, Way.TIFF)  # fmt: skip
@@ -282,7 +282,7 @@ def _bundle(truth: CaseTruth, units: list[Unit], quality: Quality, rng: random.R
             for i in range(extras["customers"])
         ]
         sections.append(("主要用户名单", tables))
-    honours = [other.honour_certificate(app, submitted.replace(year=submitted.year - rng.randint(1, 3)), fonts, rng)
+    honours = [other.honour_certificate(app, years_later(submitted, -rng.randint(1, 3)), fonts, rng)
                for _ in range(extras["honour"])]  # fmt: skip
     if honours:
         sections.append(("企业资质证明", honours))

@@ -36,6 +36,15 @@ from intake.synth.facts import (
 )
 from intake.synth.rules import CITIF, CST, JIANGSU, CampaignRules, ExpectedFlag, expected_flags
 
+
+def years_later(day: date, years: int) -> date:
+    """The same day `years` later; 29 February becomes 28 February in a common year."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 INJECTIONS = (
     "applicant_name_mismatch", "credit_code_mismatch", "established_date_mismatch",
     "software_name_mismatch", "development_date_mismatch", "registration_no_mismatch",
@@ -183,7 +192,7 @@ def _license(rng: random.Random, pools: NamePools, city: City, brand: str, dates
     joint = rng.random() < 0.15
     established = dates.established
     term = rng.choice((f"{cn_date(established)}至长期", "长期",
-                       f"{cn_date(established)}至{cn_date(established.replace(year=established.year + 30) - timedelta(days=1))}"))  # fmt: skip
+                       f"{cn_date(established)}至{cn_date(years_later(established, 30) - timedelta(days=1))}"))  # fmt: skip
     place = f"{city.full_name}{district.name}"
     if dates.license_issue.year < 2018 and rng.random() < 0.5:
         authority = f"{place}工商行政管理局"
