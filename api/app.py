@@ -8,12 +8,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors
 from api.deps import Services
-from api.routes import auth, bureaus, documents, filings, flags, users
+from api.routes import auth, bureaus, documents, filings, flags, pages, users
 from api.settings import Settings, get_settings
 from intake.accounts import TokenCache
 from intake.database import Database, upgrade
@@ -143,9 +144,11 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    pages.install_error_pages(app)  # HTML error pages for page paths; /api keeps its JSON
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
-    for module in (auth, users, filings, documents, flags, bureaus):
+    for module in (auth, users, filings, documents, flags, bureaus, pages):
         app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app
 
 

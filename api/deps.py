@@ -171,3 +171,32 @@ async def admin_scope(caller: CurrentUser) -> Scope:
 
 
 AdminScope = Annotated[Scope, Depends(admin_scope)]
+
+
+# --------------------------------------------------------------------------- pages
+
+
+class SignInRequired(Exception):
+    """A page was asked for without a working browser session.
+
+    `expired`: the browser sent a session cookie that no longer works (timed out or signed
+    out elsewhere) — shown as the expired-session page; otherwise the browser is sent to /login.
+    """
+
+    def __init__(self, expired: bool):
+        super().__init__("登录已过期，请重新登录" if expired else "请先登录")
+        self.expired = expired
+
+
+async def page_caller(request: Request, session: SessionDep) -> Authenticated:
+    """The signed-in user of a page (GET only: the pages' writes go through the API with CSRF)."""
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if not cookie:
+        raise SignInRequired(expired=False)
+    found = await run_in_threadpool(_by_cookie, session, cookie)
+    if found is None:
+        raise SignInRequired(expired=True)
+    return found
+
+
+PageUser = Annotated[Authenticated, Depends(page_caller)]

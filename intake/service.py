@@ -109,6 +109,24 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
     return rows, int(total or 0)
 
 
+def status_counts(
+    session: Session, scope: Scope, bureau: str | None = None, campaign: str | None = None
+) -> dict[str, int]:
+    """How many filings in scope (narrowed to `bureau`, `campaign`) have each status."""
+    conditions = [scope.where(FilingRecord.bureau)]
+    narrowed = scope.narrowed(bureau)
+    if narrowed is not None:
+        conditions.append(FilingRecord.bureau == narrowed)
+    if campaign:
+        conditions.append(FilingRecord.campaign == campaign)
+    rows = session.execute(
+        select(FilingRecord.status, func.count()).where(*conditions).group_by(FilingRecord.status)
+    ).all()
+    counts = dict.fromkeys(FILING_STATUSES, 0)
+    counts.update({status: int(count) for status, count in rows})
+    return counts
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

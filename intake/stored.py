@@ -82,6 +82,18 @@ def latest_jobs(session: Session, document_ids: list[int]) -> dict[int, JobRecor
     return {job.document_id: job for job in jobs}
 
 
+def page_image_keys(session: Session, document_ids: list[int]) -> dict[tuple[int, int], str]:
+    """(document id, page index) → storage key of the page's upright image, where one is stored."""
+    if not document_ids:
+        return {}
+    rows = session.execute(
+        select(PageRecord.document_id, PageRecord.index, PageRecord.image_key).where(
+            PageRecord.document_id.in_(document_ids), PageRecord.image_key.is_not(None)
+        )
+    )
+    return {(document_id, index): key for document_id, index, key in rows}
+
+
 def stored_documents(session: Session, filing_id: str) -> list[StoredDocument]:
     """Every document of the filing in upload order, its pages with corrections applied."""
     records = list(

@@ -8,6 +8,7 @@ if command -v apt-get >/dev/null; then
   apt-get install -y -qq --no-install-recommends \
     python3-venv tesseract-ocr tesseract-ocr-chi-sim wrk \
     fonts-noto-cjk fonts-wqy-zenhei fonts-wqy-microhei fonts-arphic-ukai fonts-arphic-uming \
+    chromium \
     >/dev/null
 fi
 if [ ! -x .venv/bin/python ]; then

@@ -7,12 +7,13 @@ import json
 import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import BureauScope, DatabaseDep, SessionDep, SettingsDep
+from api.deps import BureauScope, DatabaseDep, SessionDep, SettingsDep, StorageDep
 from api.schemas import (
     AuditPublic,
     DocumentPublic,
@@ -25,6 +26,7 @@ from api.schemas import (
     RowErrorPublic,
 )
 from intake import service
+from intake.annotated_pdf import annotated_pdf
 from intake.database import Database
 from intake.review import filing_jobs
 from intake.scope import Scope
@@ -132,6 +134,29 @@ def get_history(filing_id: str, session: SessionDep, scope: BureauScope) -> List
     """The audit log of the filing: who changed, decided or corrected what, and when."""
     entries = service.filing_history(session, scope, filing_id)
     return ListOf[AuditPublic](data=[AuditPublic.of(e) for e in entries], count=len(entries))
+
+
+@router.get(
+    "/{filing_id}/annotated.pdf",
+    response_class=Response,
+    responses={200: {"content": {"application/pdf": {}}}},
+)
+def get_annotated_pdf(
+    filing_id: str,
+    session: SessionDep,
+    scope: BureauScope,
+    storage: StorageDep,
+    settings: SettingsDep,
+) -> Response:
+    """For the paper file: the key pages with every field's box, and the flag table (PDF)."""
+    record = service.get_filing(session, scope, filing_id)
+    body = annotated_pdf(session, storage, record, settings.campaign_dirs, scope.user_name)
+    name = quote(f"{filing_id}-批注件.pdf", safe="")
+    return Response(
+        body,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{name}"},
+    )
 
 
 @router.post("/{filing_id}/recommendation", response_model=FilingPublic)

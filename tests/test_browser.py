@@ -1,0 +1,406 @@
+"""The reviewer pages in a real browser: Debian's Chromium driven by Playwright, against the
+service started here on loopback with the real OCR pipeline, over one committed sample case."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import select, update
+
+from api.app import create_app
+from intake.accounts import create_user
+from intake.database import Database
+from intake.records import User, WebSession
+from tests.api_support import NANJING, add_accounts, filing_data, service_settings
+from tests.helpers import ROOT, SAMPLES
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason="Debian's chromium is not installed at /usr/bin/chromium (apt-get install chromium)",
+)
+
+CASE = SAMPLES / "dev-2021-005-registration_no_mismatch+test_report_no_mismatch"
+"""Four pages, two flags on two different documents (certificate and test report)."""
+WUXI = "320200"
+PASSWORD = "correct-horse"
+NANJING_ID = "JS2021-320100-B001"
+SCREENSHOTS = ROOT / "docs" / "screenshots"
+VIEWPORT = {"width": 1400, "height": 900}
+OCR_TIMEOUT_MS = 240_000
+
+
+@dataclass
+class Site:
+    base: str
+    database_url: str
+    filing: dict[str, Any]
+    tokens: dict[str, str]
+
+    @property
+    def filing_id(self) -> str:
+        return self.filing["filing_id"]
+
+    def api(self, who: str) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base, headers={"Authorization": f"Bearer {self.tokens[who]}"}, timeout=60
+        )
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory) -> Iterator[Site]:
+    """The service (real RapidOCR pipeline, embedded defaults) on a free loopback port."""
+    settings = service_settings(
+        tmp_path_factory.mktemp("browser"), events_poll_seconds=0.2, events_timeout_seconds=300
+    )
+    tokens = dict(add_accounts(settings.effective_database_url, password=PASSWORD).tokens)
+    db = Database(settings.effective_database_url)
+    try:
+        with db.session(write=True) as session:
+            tokens["clerk_wx"] = create_user(session, "clerk_wx", "clerk", WUXI, PASSWORD).token
+    finally:
+        db.dispose()
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "the service did not start"
+        time.sleep(0.05)
+    filing = json.loads((CASE / "filing.json").read_text("utf-8"))
+    site = Site(f"http://127.0.0.1:{port}", settings.effective_database_url, filing, tokens)
+    with site.api("clerk_wx") as wuxi, site.api("clerk_nj") as nanjing:
+        assert wuxi.post("/api/filings", json=filing).status_code == 201
+        other = filing_data(NANJING_ID, bureau=NANJING, serial=31)
+        assert nanjing.post("/api/filings", json=other).status_code == 201
+        for serial in range(3):  # filings still waiting for their scans, for the queue
+            waiting = filing_data(f"JS2021-{WUXI}-B10{serial}", bureau=WUXI, serial=40 + serial)
+            assert wuxi.post("/api/filings", json=waiting).status_code == 201
+    try:
+        yield site
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _signed_in(browser, site: Site, name: str, path: str = "/"):
+    """A fresh browser context signed in through the sign-in page, at `path`."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.goto(site.base + path)
+    assert "/login" in page.url
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(site.base + path)
+    return context, page
+
+
+def _drop_file(page, selector: str, name: str, text: str) -> None:
+    """Drop a file onto `selector` as a user dragging it from their desktop would."""
+    page.evaluate(
+        """([selector, name, text]) => {
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], name, { type: "text/plain" }));
+            const zone = document.querySelector(selector);
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true }));
+            }
+        }""",
+        [selector, name, text],
+    )
+
+
+@dataclass
+class Uploaded:
+    states_seen: dict[str, set[str]]
+    final: dict[str, tuple[str, str, str]]
+    """file name → (state, state text, error text) when nothing was pending any more."""
+
+
+@pytest.fixture(scope="module")
+def uploaded(browser, site: Site) -> Uploaded:
+    """The 无锡 clerk uploads the case's scans (file input) and a text file (dropped); the page
+    follows each file until its pages are read or it is refused."""
+    context, page = _signed_in(browser, site, "clerk_wx", f"/filings/{site.filing_id}")
+    scans = sorted(p for p in CASE.iterdir() if p.suffix in (".pdf", ".jpg", ".png"))
+    page.set_input_files("#file-input", [str(p) for p in scans])
+    _drop_file(page, "#dropzone", "说明.txt", "这不是扫描件")
+    seen: dict[str, set[str]] = {}
+    deadline = time.monotonic() + OCR_TIMEOUT_MS / 1000
+    while True:
+        rows = page.eval_on_selector_all(
+            ".doc",
+            """rows => rows.map(r => [r.dataset.file, r.dataset.state,
+                r.querySelector('.doc-state').textContent,
+                r.querySelector('.doc-error') ? r.querySelector('.doc-error').textContent : ''])""",
+        )
+        for name, state, _text, _error in rows:
+            seen.setdefault(name, set()).add(state)
+        names = {r[0] for r in rows}
+        if names >= {p.name for p in scans} | {"说明.txt"} and all(
+            r[1] in ("done", "failed") for r in rows
+        ):
+            break
+        assert time.monotonic() < deadline, f"uploads not finished: {rows}"
+        time.sleep(0.2)
+    page.wait_for_selector("#upload-done", state="visible", timeout=10_000)  # 查看核验结果
+    final = {r[0]: (r[1], r[2], r[3]) for r in rows}
+    context.close()
+    return Uploaded(seen, final)
+
+
+def test_upload_shows_each_file_until_its_pages_are_read(uploaded: Uploaded) -> None:
+    scans = {p.name for p in CASE.iterdir() if p.suffix in (".pdf", ".jpg", ".png")}
+    for name in scans:
+        state, text, error = uploaded.final[name]
+        assert state == "done" and "识别完成" in text and not error, (name, uploaded.final[name])
+        assert uploaded.states_seen[name] & {"uploading", "queued", "running"}, name
+    state, _text, error = uploaded.final["说明.txt"]
+    assert state == "failed" and "不是支持的文件类型" in error
+
+
+def test_queue_after_sign_in(browser, site: Site, uploaded: Uploaded) -> None:
+    context, page = _signed_in(browser, site, "clerk_wx")
+    row = page.locator(f'tr[data-filing-id="{site.filing_id}"]')
+    assert row.get_attribute("data-status") == "flagged"
+    assert row.locator(".badge").text_content() == "有疑点"
+    with site.api("clerk_wx") as api:
+        open_flags = api.get(f"/api/filings/{site.filing_id}").json()["open_flags"]
+    assert open_flags >= 1 and row.locator(".count-flag").text_content() == str(open_flags)
+    assert page.locator('[data-deadline="在线填报截止"]').first.is_visible()
+    assert "已截止" in page.locator(".deadlines").text_content()
+    assert NANJING_ID not in page.content()
+    page.select_option('select[name="flag_code"]', "test_report_no_mismatch")
+    page.wait_for_url("**flag_code=test_report_no_mismatch**")
+    assert page.locator("tbody tr[data-filing-id]").count() == 1
+    page.goto(site.base + "/")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "queue.png"))
+    context.close()
+
+
+def _visible_stage(page):
+    return page.locator(".stage:not([hidden])")
+
+
+def _assert_boxes_over_their_fields(page, report: dict[str, Any]) -> int:
+    """Every field box of the page on show lies over its report coordinates (within 2 px)."""
+    stage = _visible_stage(page)
+    key = stage.get_attribute("data-page-key")
+    document_id, index = (int(v) for v in key.split("-"))
+    document = next(d for d in report["documents"] if d["document_id"] == document_id)
+    info = next(p for p in document["pages"] if p["index"] == index)
+    image = stage.locator("img.page-image")
+    image.evaluate("img => img.complete || new Promise(ok => img.addEventListener('load', ok))")
+    natural = image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+    assert natural == [info["width"], info["height"]]
+    shown = image.bounding_box()
+    scale_x, scale_y = shown["width"] / info["width"], shown["height"] / info["height"]
+    checked = 0
+    for name, field in info["fields"].items():
+        if not field["box"]:
+            continue
+        box = stage.locator(f'.box[data-field="{name}"]').bounding_box()
+        x0, y0, x1, y1 = field["box"]
+        assert box["x"] == pytest.approx(shown["x"] + x0 * scale_x, abs=2), name
+        assert box["y"] == pytest.approx(shown["y"] + y0 * scale_y, abs=2), name
+        assert box["x"] + box["width"] == pytest.approx(shown["x"] + x1 * scale_x, abs=2), name
+        assert box["y"] + box["height"] == pytest.approx(shown["y"] + y1 * scale_y, abs=2), name
+        checked += 1
+    return checked
+
+
+def test_boxes_lie_over_the_fields_at_any_zoom(browser, site: Site, uploaded: Uploaded) -> None:
+    context, page = _signed_in(browser, site, "clerk_wx", f"/filings/{site.filing_id}")
+    report = page.request.get(f"{site.base}/api/filings/{site.filing_id}/report").json()
+    checked = 0
+    for thumb in page.locator(".thumb").all():
+        thumb.click()
+        checked += _assert_boxes_over_their_fields(page, report)
+    assert checked >= 20
+    page.click('[data-zoom="fit"]')
+    page.click('[data-zoom="in"]')
+    page.click('[data-zoom="in"]')
+    assert page.locator("#zoom-level").text_content() == "156%"
+    _assert_boxes_over_their_fields(page, report)
+    scroller = page.locator("#viewer-scroll")
+    area = scroller.bounding_box()
+    page.mouse.move(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+    page.mouse.wheel(0, -300)
+    assert page.locator("#zoom-level").text_content() != "156%"
+    before = scroller.evaluate("el => [el.scrollLeft, el.scrollTop]")
+    page.mouse.down()
+    page.mouse.move(area["x"] + area["width"] / 2 - 120, area["y"] + area["height"] / 2 - 90)
+    page.mouse.up()
+    after = scroller.evaluate("el => [el.scrollLeft, el.scrollTop]")
+    assert after != before  # dragged to pan
+    _assert_boxes_over_their_fields(page, report)
+    context.close()
+
+
+def _in_view(page, selector: str) -> bool:
+    return page.evaluate(
+        """selector => {
+            const box = document.querySelector(selector).getBoundingClientRect();
+            const view = document.querySelector('#viewer-scroll').getBoundingClientRect();
+            return box.left >= view.left && box.right <= view.right
+                && box.top >= view.top && box.bottom <= view.bottom;
+        }""",
+        selector,
+    )
+
+
+def test_choosing_a_flag_shows_its_box_and_j_k_move(browser, site: Site, uploaded) -> None:
+    context, page = _signed_in(browser, site, "clerk_wx", f"/filings/{site.filing_id}")
+    flags = page.locator("li.flag")
+    assert flags.count() == 2
+    codes = [f.get_attribute("data-flag") for f in flags.all()]
+    assert set(codes) == {"registration_no_mismatch", "test_report_no_mismatch"}
+    keys = {f.get_attribute("data-flag"): f.get_attribute("data-page-key") for f in flags.all()}
+    assert keys["registration_no_mismatch"] != keys["test_report_no_mismatch"]
+
+    page.locator('li.flag[data-flag="test_report_no_mismatch"] .flag-message').click()
+    current = page.locator(".thumb.current").get_attribute("data-page-key")
+    assert current == keys["test_report_no_mismatch"]
+    box = '.flagbox[data-flag="test_report_no_mismatch"]'
+    assert "selected" in page.locator(box).get_attribute("class")
+    assert "selected" in page.locator('.box[data-field="report_no"]:visible').get_attribute("class")
+    assert _in_view(page, f"{box}.selected")
+    page.keyboard.press("0")  # the whole page, for the README's picture
+    page.wait_for_timeout(400)
+    page.screenshot(path=str(SCREENSHOTS / "review.png"))
+
+    order = codes.index("test_report_no_mismatch")
+    page.keyboard.press("j")
+    following = codes[(order + 1) % 2]
+    assert page.locator("li.flag.selected").get_attribute("data-flag") == following
+    assert page.locator(".thumb.current").get_attribute("data-page-key") == keys[following]
+    assert _in_view(page, f'.flagbox[data-flag="{following}"].selected')
+    page.keyboard.press("k")
+    assert page.locator("li.flag.selected").get_attribute("data-flag") == codes[order]
+    assert page.locator(".thumb.current").get_attribute("data-page-key") == keys[codes[order]]
+    context.close()
+
+
+def test_dismissed_flag_stays_dismissed_and_is_in_the_history(browser, site: Site, uploaded):
+    context, page = _signed_in(browser, site, "clerk_wx", f"/filings/{site.filing_id}")
+    reason = "证书为补发件，登记号已在版权中心核实"
+    flag = page.locator('li.flag[data-flag="registration_no_mismatch"]')
+    flag.locator('[data-action="dismiss"]').click()
+    flag.locator('button[type="submit"]').click()  # no reason: refused on the page
+    assert "必须填写理由" in flag.locator(".form-error").text_content()
+    flag.locator("textarea").fill(reason)
+    with page.expect_navigation():
+        flag.locator('button[type="submit"]').click()
+    for _ in range(2):
+        flag = page.locator('li.flag[data-flag="registration_no_mismatch"]')
+        assert "status-dismissed" in flag.get_attribute("class")
+        assert flag.locator(".flag-status").text_content() == "已排除"
+        assert flag.locator(".flag-reason").text_content() == reason
+        assert "clerk_wx" in flag.locator(".flag-decision").text_content()
+        page.reload()
+    assert page.locator(".open-count b").text_content() == "1"
+    page.click("text=处理记录")
+    page.wait_for_url(f"**/filings/{site.filing_id}/history")
+    row = page.locator('tr[data-action="flag_dismissed"]')
+    assert row.count() == 1
+    assert reason in row.locator(".after").text_content()
+    assert "clerk_wx" in row.text_content() and "著作权登记号不一致" in row.text_content()
+    context.close()
+
+
+def test_correcting_a_value_shows_who_changed_it(browser, site: Site, uploaded) -> None:
+    context, page = _signed_in(browser, site, "clerk_wx", f"/filings/{site.filing_id}")
+    row = page.locator('.field-row[data-field="legal_representative"]')
+    read = row.locator(".value").text_content()
+    row.locator('[data-action="edit"]').click()
+    row.locator('input[name="value"]').fill("唐子燕")
+    with page.expect_navigation():
+        row.locator('button[type="submit"]').click()
+    row = page.locator('.field-row[data-field="legal_representative"]')
+    assert row.locator(".value").text_content() == "唐子燕"
+    assert row.locator(".corrected-by").text_content() == "clerk_wx"
+    assert row.locator(".ocr-value").text_content() == read
+    assert "selected" in row.get_attribute("class")
+    page.goto(f"{site.base}/filings/{site.filing_id}/history")
+    assert "唐子燕" in page.locator('tr[data-action="field_corrected"] .after').text_content()
+    context.close()
+
+
+def test_a_clerk_of_another_bureau_gets_the_not_found_page(browser, site: Site) -> None:
+    context, page = _signed_in(browser, site, "clerk_sz")
+    response = page.goto(f"{site.base}/filings/{NANJING_ID}")
+    assert response.status == 404
+    assert page.locator("h1").text_content() == "找不到该页面"
+    missing = page.goto(f"{site.base}/filings/JS2021-320100-NONE")
+    assert missing.status == 404 and page.locator("h1").text_content() == "找不到该页面"
+    context.close()
+    context, page = _signed_in(browser, site, "clerk_nj", f"/filings/{NANJING_ID}")
+    assert page.locator("h1 .mono").text_content() == NANJING_ID
+    context.close()
+
+
+def test_an_expired_session_shows_the_expired_page(browser, site: Site) -> None:
+    context, page = _signed_in(browser, site, "reviewer")
+    db = Database(site.database_url)
+    try:
+        with db.session(write=True) as session:
+            reviewer = session.scalar(select(User.id).where(User.name == "reviewer"))
+            session.execute(
+                update(WebSession)
+                .where(WebSession.user_id == reviewer)
+                .values(expires_at=WebSession.created_at)
+            )
+    finally:
+        db.dispose()
+    response = page.goto(f"{site.base}/filings/{site.filing_id}")
+    assert response.status == 401
+    assert page.locator("h1").text_content() == "登录已过期，请重新登录"
+    page.click("a.btn:has-text('重新登录')")
+    page.fill("#name", "reviewer")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{site.base}/filings/{site.filing_id}")
+    context.close()

@@ -1,0 +1,322 @@
+"""The reviewer pages without a browser: sign-in redirects, expired sessions, 404 pages, CSRF, marks."""
+
+from __future__ import annotations
+
+import io
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pdfplumber
+import pypdfium2
+import pytest
+from sqlalchemy import select, update
+
+from intake.annotated_pdf import FALLBACK_CJK_FONT, cjk_font
+from intake.database import Database
+from intake.records import User, WebSession
+from tests.api_support import (
+    NANJING,
+    SUZHOU,
+    ScriptedEngine,
+    certificate_lines,
+    filing_data,
+    licence_lines,
+    page_png,
+    report_lines,
+    running_service,
+    scripted_pipeline,
+    service_settings,
+    wait_for_jobs,
+)
+
+PASSWORD = "correct-horse"
+FILING_ID = "JS2021-320500-P001"
+NANJING_ID = "JS2021-320100-P002"
+LICENCE, CERTIFICATE, REPORT = (235, 235, 225), (205, 220, 240), (220, 240, 205)
+
+
+class Elements(HTMLParser):
+    """Every start tag of a page with its attributes, for finding boxes and rows by data-*."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.found: list[tuple[str, dict[str, str]]] = []
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.found.append((tag, {k: v or "" for k, v in attrs}))
+
+    def having(self, **wanted: str) -> list[dict[str, str]]:
+        """Elements whose attributes (data_field → data-field) contain these values."""
+        keys = {k.rstrip("_").replace("_", "-"): v for k, v in wanted.items()}
+        return [
+            attrs
+            for _tag, attrs in self.found
+            if all(
+                v in attrs.get(k, "").split() if k == "class" else attrs.get(k) == v
+                for k, v in keys.items()
+            )
+        ]
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """A filing of 苏州 read from three scripted scans (its licence's date misprinted), and a
+    filing of 南京 without scans."""
+    root = tmp_path_factory.mktemp("pages")
+    filing = filing_data(FILING_ID)
+    engine = ScriptedEngine(
+        {
+            LICENCE: licence_lines(filing, established="2015年03月05日"),
+            CERTIFICATE: certificate_lines(filing),
+            REPORT: report_lines(filing),
+        }
+    )
+    settings = service_settings(root)
+    with running_service(settings, scripted_pipeline(engine)) as (client, users):
+        clerk = users.headers("clerk_sz")
+        assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
+        files = [
+            ("files", (name, page_png(colour), "image/png"))
+            for name, colour in (
+                ("营业执照.png", LICENCE),
+                ("证书.png", CERTIFICATE),
+                ("报告.png", REPORT),
+            )
+        ]
+        uploaded = client.post(f"/api/filings/{FILING_ID}/documents", files=files, headers=clerk)
+        assert uploaded.status_code == 202, uploaded.text
+        wait_for_jobs(client, FILING_ID, clerk)
+        nanjing = filing_data(NANJING_ID, bureau=NANJING, serial=9)
+        created = client.post("/api/filings", json=nanjing, headers=users.headers("clerk_nj"))
+        assert created.status_code == 201
+        yield client, users, settings
+
+
+def _sign_in(client, name: str, next_path: str | None = None):
+    client.cookies.clear()
+    page = client.get("/login", params={"next": next_path} if next_path else None)
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    data = {"name": name, "password": PASSWORD, "csrf_token": csrf}
+    if next_path:
+        data["next"] = next_path
+    return client.post("/login", data=data, follow_redirects=False)
+
+
+def _page_csrf(text: str) -> str:
+    return re.search(r'<meta name="csrf-token" content="([^"]+)"', text).group(1)
+
+
+def test_pages_send_strangers_to_sign_in_and_back(site) -> None:
+    client, _users, _ = site
+    client.cookies.clear()
+    queue = client.get("/", follow_redirects=False)
+    assert queue.status_code == 303 and queue.headers["location"] == "/login?next=%2F"
+    review = client.get(f"/filings/{FILING_ID}", follow_redirects=False)
+    assert review.headers["location"] == f"/login?next=%2Ffilings%2F{FILING_ID}"
+    signed_in = _sign_in(client, "clerk_sz", f"/filings/{FILING_ID}")
+    assert signed_in.status_code == 303 and signed_in.headers["location"] == f"/filings/{FILING_ID}"
+    elsewhere = _sign_in(client, "clerk_sz", "//evil.example/steal")
+    assert elsewhere.headers["location"] == "/"
+
+
+def test_expired_session_gets_its_own_page(site) -> None:
+    client, _users, settings = site
+    assert _sign_in(client, "reviewer").status_code == 303
+    assert client.get("/").status_code == 200
+    db = Database(settings.effective_database_url)
+    try:
+        with db.session(write=True) as session:
+            reviewer = session.scalar(select(User.id).where(User.name == "reviewer"))
+            session.execute(
+                update(WebSession)
+                .where(WebSession.user_id == reviewer)
+                .values(expires_at=WebSession.created_at)
+            )
+    finally:
+        db.dispose()
+    expired = client.get(f"/filings/{FILING_ID}", follow_redirects=False)
+    assert expired.status_code == 401
+    assert "登录已过期，请重新登录" in expired.text
+    assert f'href="/login?next=/filings/{FILING_ID}"' in expired.text
+    assert 'intake_session=""' in expired.headers["set-cookie"]
+    api = client.get("/api/me")
+    assert api.status_code == 401 and api.json()["error"]["code"] == "unauthorized"
+
+
+def test_other_bureau_and_missing_filing_get_the_same_not_found_page(site) -> None:
+    client, _users, _ = site
+    _sign_in(client, "clerk_sz")
+    other = client.get(f"/filings/{NANJING_ID}")
+    missing = client.get("/filings/JS2021-320100-NONE")
+    assert other.status_code == missing.status_code == 404
+    assert other.headers["content-type"].startswith("text/html")
+    assert "找不到该页面" in other.text and NANJING_ID in other.text
+    assert other.text.replace(NANJING_ID, "X") == missing.text.replace("JS2021-320100-NONE", "X")
+    assert client.get(f"/filings/{NANJING_ID}/history").status_code == 404
+    assert client.get("/no/such/page").status_code == 404
+    api = client.get(f"/api/filings/{NANJING_ID}")
+    assert api.status_code == 404 and api.json()["error"]["code"] == "not_found"
+    assert client.get("/api/no/such/route").json()["error"]["code"] == "not_found"
+    _sign_in(client, "clerk_nj")
+    assert client.get(f"/filings/{NANJING_ID}").status_code == 200
+
+
+def test_queue_of_a_clerk_with_filters_and_deadlines(site) -> None:
+    client, _users, _ = site
+    _sign_in(client, "clerk_sz")
+    page = client.get("/")
+    assert page.status_code == 200
+    rows = Elements(page.text).having(data_filing_id=FILING_ID)
+    assert rows and rows[0]["data-status"] == "flagged"
+    assert NANJING_ID not in page.text
+    assert "苏州市工业和信息化局" in page.text and "有疑点" in page.text
+    assert 'name="bureau"' not in page.text  # a clerk does not switch bureaus
+    deadlines = Elements(page.text).having(data_deadline="在线填报截止")
+    assert deadlines and "2021-03-12 17:00" in page.text and "2021-03-19 17:00" in page.text
+    assert "已截止" in page.text
+    assert f"/api/bureaus/{SUZHOU}/summary.xlsx" in page.text
+    by_flag = client.get("/", params={"flag_code": "established_date_mismatch"})
+    assert FILING_ID in by_flag.text
+    none = client.get("/", params={"flag_code": "credit_code_mismatch"})
+    assert FILING_ID not in none.text and "没有符合条件的申报" in none.text
+    assert FILING_ID in client.get("/", params={"q": "云帆"}).text
+    assert FILING_ID not in client.get("/", params={"status": "clean"}).text
+    bad = client.get("/", params={"page": "x"})
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith("text/html")
+
+
+def test_reviewer_switches_between_bureaus(site) -> None:
+    client, _users, _ = site
+    _sign_in(client, "reviewer")
+    everything = client.get("/")
+    options = [
+        a
+        for tag, a in Elements(everything.text).found
+        if tag == "option" and re.fullmatch(r"\d{6}", a.get("value", ""))
+    ]
+    assert len(options) == 16
+    assert FILING_ID in everything.text and NANJING_ID in everything.text
+    nanjing = client.get("/", params={"bureau": NANJING})
+    assert NANJING_ID in nanjing.text and FILING_ID not in nanjing.text
+    assert "南京市工业和信息化局 · 受理队列" in nanjing.text
+
+
+def test_review_page_marks_boxes_fields_and_flags(site) -> None:
+    client, users, _ = site
+    _sign_in(client, "clerk_sz")
+    page = client.get(f"/filings/{FILING_ID}")
+    assert page.status_code == 200
+    report = client.get(f"/api/filings/{FILING_ID}/report").json()
+    found = Elements(page.text)
+    licence = report["documents"][0]
+    key = f"{licence['document_id']}-0"
+    page_info = licence["pages"][0]
+    for name, field in page_info["fields"].items():
+        (box,) = found.having(class_="box", data_field=name, data_page_key=key)
+        (row,) = found.having(class_="field-row", data_field=name, data_page_key=key)
+        assert box["aria-label"] and row["aria-label"]
+        style = dict(part.split(":") for part in box["style"].split(";"))
+        x0, y0, x1, y1 = field["box"]
+        assert float(style["left"].rstrip("%")) == pytest.approx(x0 / page_info["width"] * 100)
+        assert float(style["top"].rstrip("%")) == pytest.approx(y0 / page_info["height"] * 100)
+        assert float(style["width"].rstrip("%")) == pytest.approx(
+            (x1 - x0) / page_info["width"] * 100
+        )
+    (date_box,) = found.having(class_="box", data_field="established_date", data_page_key=key)
+    assert "state-flagged" in date_box["class"]
+    (name_box,) = found.having(class_="box", data_field="name", data_page_key=key)
+    assert "state-agrees" in name_box["class"]
+    (capital,) = found.having(class_="box", data_field="registered_capital", data_page_key=key)
+    assert "state-unchecked" in capital["class"]
+    flag = next(f for f in report["flags"] if f["code"] == "established_date_mismatch")
+    (row,) = found.having(class_="flag", data_flag="established_date_mismatch")
+    assert row["data-flag-id"] == str(flag["id"]) and row["data-page-key"] == key
+    assert found.having(class_="flagbox", data_flag="established_date_mismatch")
+    kinds = [a for _t, a in found.found if "thumb" in a.get("class", "").split()]
+    assert len(kinds) == 3
+    assert "营业执照" in page.text and "软件著作权登记证书" in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+
+
+def test_page_actions_need_the_csrf_token(site) -> None:
+    client, _users, _ = site
+    _sign_in(client, "clerk_sz")
+    page = client.get(f"/filings/{FILING_ID}")
+    token = _page_csrf(page.text)
+    report = client.get(f"/api/filings/{FILING_ID}/report").json()
+    flag = next(f for f in report["flags"] if f["code"] == "established_date_mismatch")
+    body = {"decision": "dismiss", "reason": "执照为换发件，成立日期已电话核实"}
+    refused = client.post(f"/api/flags/{flag['id']}/decision", json=body)
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
+    wrong = client.post(
+        f"/api/flags/{flag['id']}/decision", json=body, headers={"X-CSRF-Token": "nope"}
+    )
+    assert wrong.status_code == 403
+    done = client.post(
+        f"/api/flags/{flag['id']}/decision", json=body, headers={"X-CSRF-Token": token}
+    )
+    assert done.status_code == 200, done.text
+
+    document_id = report["documents"][0]["document_id"]
+    corrected = client.post(
+        f"/api/documents/{document_id}/pages/0/corrections",
+        json={"field": "legal_representative", "value": "张叁"},
+        headers={"X-CSRF-Token": token},
+    )
+    assert corrected.status_code == 201, corrected.text
+
+    again = client.get(f"/filings/{FILING_ID}")
+    found = Elements(again.text)
+    (row,) = found.having(class_="flag", data_flag="established_date_mismatch")
+    assert "status-dismissed" in row["class"]
+    assert "执照为换发件，成立日期已电话核实" in again.text
+    (date_box,) = found.having(class_="box", data_field="established_date")
+    assert "state-dismissed" in date_box["class"]
+    assert re.search(r"已由 <b class=\"corrected-by\">clerk_sz</b> 更正", again.text)
+    assert '<span class="ocr-value">张三</span>' in again.text
+    history = client.get(f"/filings/{FILING_ID}/history")
+    assert history.status_code == 200
+    assert "排除疑点" in history.text and "执照为换发件，成立日期已电话核实" in history.text
+    assert "更正识别值" in history.text and "张叁" in history.text
+    logout_refused = client.post("/logout", data={}, follow_redirects=False)
+    assert logout_refused.status_code == 403
+    out = client.post("/logout", data={"csrf_token": token}, follow_redirects=False)
+    assert out.status_code == 303 and out.headers["location"] == "/login"
+
+
+def test_static_assets_are_served_locally(site) -> None:
+    client, _users, _ = site
+    _sign_in(client, "clerk_sz")
+    page = client.get("/").text
+    for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', page):
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+    assert client.get("/static/app.js").headers["content-type"].startswith("text/javascript")
+    assert client.get("/static/app.css").headers["content-type"].startswith("text/css")
+    assert '<script src="http' not in page and '<link rel="stylesheet" href="http' not in page
+
+
+def test_annotated_pdf_of_the_key_pages(site) -> None:
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    response = client.get(f"/api/filings/{FILING_ID}/annotated.pdf", headers=clerk)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/pdf"
+    assert "filename*=UTF-8''" in response.headers["content-disposition"]
+    document = pypdfium2.PdfDocument(response.content)
+    assert len(document) == 1 + 3  # the cover with the flag table, then the three key pages
+    with pdfplumber.open(io.BytesIO(response.content)) as pdf:
+        cover = pdf.pages[0].extract_text()
+        licence_page = pdf.pages[1].extract_text()
+    assert FILING_ID in cover and "established_date_mismatch" in cover
+    assert "成立日期不一致" in cover and "疑点" in cover
+    assert "营业执照" in licence_page
+    other = client.get(f"/api/filings/{FILING_ID}/annotated.pdf", headers=users.headers("clerk_nj"))
+    assert other.status_code == 404 and other.json()["error"]["code"] == "not_found"
+
+
+def test_pdf_font_falls_back_to_the_builtin_cid_font(tmp_path: Path) -> None:
+    assert cjk_font(tmp_path / "missing.ttc") == FALLBACK_CJK_FONT
