@@ -26,7 +26,7 @@ from intake.model import (
 )
 from intake.sources import InputLimits, open_source, sha256_of
 
-TRIAGE_DPI = 110
+TRIAGE_DPI = 100
 """Resolution at which bundle pages are rendered for the first pass."""
 SMALL_DOCUMENT_PAGES = 3
 """Documents this short are read in full: each of their pages is likely to matter."""
