@@ -125,7 +125,6 @@ for _left, _right in OCR_CONFUSABLE_PAIRS:
     _CONFUSABLE[_right] = _CONFUSABLE.get(_right, frozenset()) | {_left}
 
 
-
 def codes_alike(a: str, b: str) -> bool:
     """Two printed codes that differ at most by characters OCR mistakes for each other."""
     a, b = normalize_credit_code(a), normalize_credit_code(b)

@@ -50,9 +50,9 @@ def _pages(report: dict) -> dict[tuple[str, int], dict]:
 def test_samples_cover_every_way_paper_arrives_and_every_flag():
     arrivals = {way for case in CASES for way in _expected(case)["arrival"]}
     assert {"flatbed", "photo", "photocopy", "upside_down", "lowres", "textpdf", "tiff"} <= arrivals
-    assert any(
-        len(doc["pages"]) > 4 for case in CASES for doc in _expected(case)["documents"]
-    ), "no bundle among the samples"
+    assert any(len(doc["pages"]) > 4 for case in CASES for doc in _expected(case)["documents"]), (
+        "no bundle among the samples"
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
