@@ -37,7 +37,8 @@ def _rotate(image: np.ndarray, clockwise: int) -> np.ndarray:
 class Triager:
     """Orientation and quick reading with the PP-OCR detector, classifier and recogniser."""
 
-    def __init__(self, det_side: int = 480, threads: int | None = None):
+    def __init__(self, det_side: int = 480, threads: int | None = None, ocr=None):
+        """`ocr`: a loaded RapidOCR whose classifier and recogniser to share (saves loading)."""
         from rapidocr_onnxruntime import RapidOCR
         from rapidocr_onnxruntime.ch_ppocr_det import TextDetector
         from rapidocr_onnxruntime.main import DEFAULT_CFG_PATH
@@ -47,7 +48,7 @@ class Triager:
         det_config = dict(
             config["Det"], limit_side_len=det_side, limit_type="min", **onnx_threads(threads)
         )
-        self._ocr = RapidOCR(**onnx_threads(threads))
+        self._ocr = ocr or RapidOCR(**onnx_threads(threads))
         self._det = TextDetector(det_config)
         self._lock = threading.Lock()
 

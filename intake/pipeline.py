@@ -56,7 +56,8 @@ class Pipeline:
     @property
     def triager(self) -> Triager:
         if self._triager is None:
-            self._triager = Triager(threads=self.options.ocr_threads)
+            shared = self.engine.models if isinstance(self.engine, RapidOcrEngine) else None
+            self._triager = Triager(threads=self.options.ocr_threads, ocr=shared)
         return self._triager
 
     # -- documents -------------------------------------------------------------------------
