@@ -4,25 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Generic, Literal, TypeVar
+from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 
 from fastapi import Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from intake.accounts import Principal
 from intake.records import (
-    AuditEntry,
-    CorrectionRecord,
     DocumentRecord,
     FilingRecord,
-    FlagRecord,
     JobRecord,
-    User,
     as_utc,
 )
 from validators.bureaus import load_bureaus
 
 Item = TypeVar("Item")
+
+UtcTime = Annotated[datetime, BeforeValidator(as_utc)]
+"""A stored time: SQLite hands it back without a zone, and every stored time is UTC."""
+
+
+class FromRecord(BaseModel):
+    """A public view whose fields are read by name from a record (ORM row or plain value)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    @classmethod
+    def of(cls, record: Any) -> Self:
+        return cls.model_validate(record)
 
 
 class ListOf(BaseModel, Generic[Item]):
@@ -45,24 +53,13 @@ class UserCreate(BaseModel):
     password: str | None = Field(default=None, description="for signing in to the pages")
 
 
-class UserPublic(BaseModel):
+class UserPublic(FromRecord):
     id: int
     name: str
     role: str
     bureau: str | None
     active: bool
-    created_at: datetime
-
-    @classmethod
-    def of(cls, user: User | Principal) -> UserPublic:
-        return cls(
-            id=user.id,
-            name=user.name,
-            role=user.role,
-            bureau=user.bureau,
-            active=user.active,
-            created_at=as_utc(user.created_at),
-        )
+    created_at: UtcTime
 
 
 class UserCreated(UserPublic):
@@ -123,7 +120,7 @@ class FilingPublic(BaseModel):
         )
 
 
-class JobPublic(BaseModel):
+class JobPublic(FromRecord):
     id: int
     document_id: int
     filing_id: str
@@ -132,27 +129,10 @@ class JobPublic(BaseModel):
     pages_total: int
     attempts: int
     error: str | None
-    created_at: datetime
-    updated_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-
-    @classmethod
-    def of(cls, job: JobRecord) -> JobPublic:
-        return cls(
-            id=job.id,
-            document_id=job.document_id,
-            filing_id=job.filing_id,
-            state=job.state,
-            pages_done=job.pages_done,
-            pages_total=job.pages_total,
-            attempts=job.attempts,
-            error=job.error,
-            created_at=as_utc(job.created_at),
-            updated_at=as_utc(job.updated_at),
-            started_at=as_utc(job.started_at),
-            finished_at=as_utc(job.finished_at),
-        )
+    created_at: UtcTime
+    updated_at: UtcTime
+    started_at: UtcTime | None
+    finished_at: UtcTime | None
 
     def event(self) -> dict[str, Any]:
         return self.model_dump(mode="json")
@@ -218,7 +198,7 @@ class ImportPublic(BaseModel):
     warnings: list[str]
 
 
-class AuditPublic(BaseModel):
+class AuditPublic(FromRecord):
     id: int
     filing_id: str | None
     user_name: str
@@ -226,26 +206,13 @@ class AuditPublic(BaseModel):
     target: str | None
     before: Any
     after: Any
-    at: datetime
-
-    @classmethod
-    def of(cls, entry: AuditEntry) -> AuditPublic:
-        return cls(
-            id=entry.id,
-            filing_id=entry.filing_id,
-            user_name=entry.user_name,
-            action=entry.action,
-            target=entry.target,
-            before=entry.before,
-            after=entry.after,
-            at=as_utc(entry.at),
-        )
+    at: UtcTime
 
 
 # --------------------------------------------------------------------------- flags
 
 
-class FlagPublic(BaseModel):
+class FlagPublic(FromRecord):
     id: int
     filing_id: str
     bureau: str
@@ -263,32 +230,8 @@ class FlagPublic(BaseModel):
     decision: str | None
     reason: str | None
     decided_by: int | None
-    decided_at: datetime | None
-    raised_at: datetime
-
-    @classmethod
-    def of(cls, flag: FlagRecord) -> FlagPublic:
-        return cls(
-            id=flag.id,
-            filing_id=flag.filing_id,
-            bureau=flag.bureau,
-            code=flag.code,
-            severity=flag.severity,
-            message=flag.message,
-            field=flag.field,
-            filing_value=flag.filing_value,
-            document_value=flag.document_value,
-            source=flag.source,
-            document_id=flag.document_id,
-            page=flag.page,
-            box=flag.box,
-            status=flag.status,
-            decision=flag.decision,
-            reason=flag.reason,
-            decided_by=flag.decided_by,
-            decided_at=as_utc(flag.decided_at),
-            raised_at=as_utc(flag.raised_at),
-        )
+    decided_at: UtcTime | None
+    raised_at: UtcTime
 
 
 class DecisionIn(BaseModel):
@@ -301,7 +244,7 @@ class CorrectionIn(BaseModel):
     value: Any = Field(description="the value as printed; it is brought to the normal form")
 
 
-class CorrectionPublic(BaseModel):
+class CorrectionPublic(FromRecord):
     id: int
     document_id: int
     page_index: int
@@ -309,20 +252,7 @@ class CorrectionPublic(BaseModel):
     value: Any
     ocr_value: Any
     user_name: str
-    created_at: datetime
-
-    @classmethod
-    def of(cls, correction: CorrectionRecord) -> CorrectionPublic:
-        return cls(
-            id=correction.id,
-            document_id=correction.document_id,
-            page_index=correction.page_index,
-            field=correction.field,
-            value=correction.value,
-            ocr_value=correction.ocr_value,
-            user_name=correction.user_name,
-            created_at=as_utc(correction.created_at),
-        )
+    created_at: UtcTime
 
 
 class BureauPublic(BaseModel):

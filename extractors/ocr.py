@@ -27,7 +27,8 @@ class OcrEngine(Protocol):
     def read(self, image: np.ndarray) -> list[TextLine]: ...
 
 
-def _quad_to_box(quad) -> tuple[float, float, float, float]:
+def quad_to_box(quad) -> tuple[float, float, float, float]:
+    """The upright box around a detected line's four corners."""
     xs = [float(p[0]) for p in quad]
     ys = [float(p[1]) for p in quad]
     return (min(xs), min(ys), max(xs), max(ys))
@@ -83,7 +84,7 @@ class RapidOcrEngine:
         for quad, text, score in result or []:
             text = text.strip()
             if text:
-                lines.append(TextLine(text=text, box=_quad_to_box(quad), confidence=float(score)))
+                lines.append(TextLine(text=text, box=quad_to_box(quad), confidence=float(score)))
         return lines
 
     def read_raw(self, image: np.ndarray) -> list[RawLine]:

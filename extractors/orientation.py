@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from extractors.ocr import RawLine
+from extractors.ocr import RawLine, quad_to_box
 from intake.cleanup import MIN_DESKEW_DEGREES, deskew_matrix
 from intake.model import TextLine
 
@@ -96,13 +96,7 @@ def upright_lines(
     for line, quad in zip(lines, ordered):
         if _off_level(quad):
             continue  # text on a seal's arc, not a printed line
-        box = (
-            float(quad[:, 0].min()),
-            float(quad[:, 1].min()),
-            float(quad[:, 0].max()),
-            float(quad[:, 1].max()),
-        )
-        out.append(TextLine(text=line.text, box=box, confidence=line.confidence))
+        out.append(TextLine(line.text, quad_to_box(quad), line.confidence))
     out.sort(key=lambda ln: (ln.box[1], ln.box[0]))
     return PageGeometry(rotation, skew if abs(skew) >= MIN_DESKEW_DEGREES else 0.0), out, size
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from extractors.ocr import onnx_threads
+from extractors.ocr import onnx_threads, quad_to_box
 from intake.model import TextLine
 
 TRIAGE_SIDE = 1100
@@ -107,15 +107,8 @@ class Triager:
         rec, _ = self._ocr.text_rec(crops)
         lines = []
         for i, (text, score, *_rest) in zip(chosen, rec):
-            quad = boxes[i]
-            box = (
-                float(quad[:, 0].min()),
-                float(quad[:, 1].min()),
-                float(quad[:, 0].max()),
-                float(quad[:, 1].max()),
-            )
             if text.strip():
-                lines.append(TextLine(text=text.strip(), box=box, confidence=float(score)))
+                lines.append(TextLine(text.strip(), quad_to_box(boxes[i]), float(score)))
         return lines
 
 

@@ -419,6 +419,17 @@ def red_mask(image: np.ndarray) -> np.ndarray:
     return cv2.bitwise_and(cv2.bitwise_or(low_hue, high_hue), redder)
 
 
+def _full_size_box(rect: tuple[int, int, int, int], scale: float, shape) -> SealBox:
+    """A (x, y, w, h) rectangle found on a copy shrunk by `scale`, as a box on the full image."""
+    x, y, w, h = rect
+    return (
+        max(0, math.floor(x / scale)),
+        max(0, math.floor(y / scale)),
+        min(shape[1], math.ceil((x + w) / scale)),
+        min(shape[0], math.ceil((y + h) / scale)),
+    )
+
+
 def find_red_seals(image: np.ndarray) -> list[SealBox]:
     """Boxes of every round or oval red seal on the page, most seal-like first."""
     bgr = _as_bgr(image)
@@ -439,12 +450,7 @@ def find_red_seals(image: np.ndarray) -> list[SealBox]:
         if ring_cover is None:
             continue
         x, y, w, h = cv2.boundingRect(contour)
-        box = (
-            max(0, math.floor(x / scale)),
-            max(0, math.floor(y / scale)),
-            min(image.shape[1], math.ceil((x + w) / scale)),
-            min(image.shape[0], math.ceil((y + h) / scale)),
-        )
+        box = _full_size_box((x, y, w, h), scale, image.shape)
         found.append((ring_cover * w * h, box))
     return [box for _, box in sorted(found, key=lambda item: item[0], reverse=True)]
 
@@ -486,12 +492,7 @@ def find_red_stamp(image: np.ndarray) -> SealBox | None:
         ink = cv2.countNonZero(mask[y : y + h, x : x + w])
         if ink < 0.03 * w * h:
             continue
-        box = (
-            max(0, math.floor(x / scale)),
-            max(0, math.floor(y / scale)),
-            min(image.shape[1], math.ceil((x + w) / scale)),
-            min(image.shape[0], math.ceil((y + h) / scale)),
-        )
+        box = _full_size_box((x, y, w, h), scale, image.shape)
         if best is None or ink > best[0]:
             best = (ink, box)
     return best[1] if best else None
