@@ -15,11 +15,11 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import errors
 from api.deps import Services
 from api.routes import auth, bureaus, documents, filings, flags, pages, users
-from api.settings import Settings, get_settings
-from intake.accounts import TokenCache
-from intake.database import Database, upgrade
-from intake.storage import storage_from_url
-from intake.wiring import PipelineFactory, job_context, make_queue
+from core.settings import Settings, get_settings
+from intake.jobs.wiring import PipelineFactory, job_context, make_queue
+from intake.persistence.database import Database, upgrade
+from intake.persistence.storage import storage_from_url
+from intake.service.accounts import TokenCache
 
 MiB = 1024 * 1024
 DEFAULT_BODY_LIMIT = 2 * MiB

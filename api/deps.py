@@ -10,8 +10,12 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from api.settings import Settings
-from intake.accounts import (
+from core.errors import CsrfFailed, Forbidden, Unauthorized
+from core.settings import Settings
+from intake.jobs.queues import JobQueue
+from intake.persistence.database import Database
+from intake.persistence.storage import Storage
+from intake.service.accounts import (
     Principal,
     TokenCache,
     browser_session_user,
@@ -19,11 +23,7 @@ from intake.accounts import (
     scope_of,
     user_by_token,
 )
-from intake.database import Database
-from intake.runner import JobQueue
-from intake.scope import Scope
-from intake.service_errors import CsrfFailed, Forbidden, Unauthorized
-from intake.storage import Storage
+from intake.service.scope import Scope
 
 SESSION_COOKIE = "intake_session"
 CSRF_HEADER = "x-csrf-token"

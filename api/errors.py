@@ -10,39 +10,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from intake.errors import CampaignNotFound, FilingInvalid, IntakeError
-from intake.importer import ImportInvalid
-from intake.service import ImportRejected
-from intake.service_errors import (
-    Conflict,
-    CsrfFailed,
-    FileNameInvalid,
-    Forbidden,
-    InvalidInput,
-    NotFound,
-    Unauthorized,
-    UploadTypeInvalid,
-)
-from intake.storage import ObjectNotFound, StorageError, UploadTooLarge
+from core.errors import IntakeError
+from intake.service.filings import ImportRejected
 
 log = logging.getLogger(__name__)
-
-STATUS_BY_ERROR: tuple[tuple[type[IntakeError], int], ...] = (
-    (NotFound, 404),
-    (ObjectNotFound, 404),
-    (Unauthorized, 401),
-    (Forbidden, 403),
-    (CsrfFailed, 403),
-    (Conflict, 409),
-    (FileNameInvalid, 400),
-    (UploadTooLarge, 413),
-    (UploadTypeInvalid, 415),
-    (FilingInvalid, 422),
-    (CampaignNotFound, 422),
-    (ImportInvalid, 422),
-    (InvalidInput, 422),
-    (StorageError, 503),
-)
 
 HTTP_CODES = {
     400: "bad_request",
@@ -69,15 +40,8 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
 
-def status_for(exc: IntakeError) -> int:
-    for cls, status in STATUS_BY_ERROR:
-        if isinstance(exc, cls):
-            return status
-    return 422 if exc.exit_status == 2 else 500
-
-
 async def intake_error(_request: Request, exc: IntakeError) -> JSONResponse:
-    status = status_for(exc)
+    status = exc.http_status
     extra: dict[str, Any] = {}
     if isinstance(exc, ImportRejected):
         extra["details"] = [

@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake.records import AuditEntry, as_utc
-from intake.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS, FLAG_TITLES
-from intake.service import FILING_STATUSES
-from intake.stored import campaign_for
+from intake.persistence.records import AuditEntry, as_utc
+from intake.pipeline.check import campaign_for
+from intake.presentation.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS, FLAG_TITLES
+from intake.service.filings import FILING_STATUSES
 from validators.bureaus import Bureau, load_bureaus
 from validators.campaign import list_campaigns
 from validators.flags import ALL_FLAG_CODES, display_value, load_flag_catalogue

@@ -9,7 +9,7 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 from fastapi import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from intake.records import (
+from intake.persistence.records import (
     DocumentRecord,
     FilingRecord,
     JobRecord,

@@ -10,9 +10,9 @@ from importlib import resources
 
 import yaml
 
+from core.errors import IntakeError
+from core.model import PageKind, TextLine
 from extractors.normalize import strip_spaces, to_halfwidth
-from intake.errors import IntakeError
-from intake.model import PageKind, TextLine
 
 TITLE_SCORE = 3.0
 TITLE_ELSEWHERE_SCORE = 1.0

@@ -9,6 +9,8 @@ from importlib import resources
 
 import yaml
 
+from core.errors import IntakeError
+from core.model import FieldValue, PageKind, TextLine
 from extractors import normalize as nz
 from extractors.entities import organisations
 from extractors.layout import (
@@ -21,8 +23,6 @@ from extractors.layout import (
     strip_separators,
 )
 from extractors.values import PARSERS, Parsed
-from intake.errors import IntakeError
-from intake.model import FieldValue, PageKind, TextLine
 
 
 @dataclass(frozen=True)
@@ -162,9 +162,6 @@ class PageReader:
             chars.extend(own)
             bottom = row.bottom
         return chars
-
-    def _row_middle(self, r: int) -> float:
-        return (self.rows[r].top + self.rows[r].bottom) / 2
 
     def _rows_above(self, hit: LabelHit, value: list[CharRef]) -> list[CharRef]:
         """Lines of a table cell that stand above its vertically centred label.

@@ -6,8 +6,8 @@ import re
 import statistics
 from dataclasses import dataclass
 
+from core.model import Box, TextLine
 from extractors.normalize import to_halfwidth
-from intake.model import Box, TextLine
 
 _SPACE = re.compile(r"\s")
 SEPARATORS = ":：;；,，.。、 "
@@ -118,14 +118,6 @@ def span_of(chars: list[CharRef]) -> Span:
     raw = " ".join(ln.text for ln in lines.values())
     confidence = min(ln.confidence for ln in lines.values())
     return Span("".join(c.char for c in chars), raw, box, confidence)
-
-
-def union_box(a: Box | None, b: Box | None) -> Box | None:
-    if a is None:
-        return b
-    if b is None:
-        return a
-    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
 
 
 def strip_separators(chars: list[CharRef]) -> list[CharRef]:

@@ -11,12 +11,8 @@ from typing import Protocol
 
 import numpy as np
 
-from intake.errors import IntakeError
-from intake.model import TextLine
-
-
-class OcrEngineUnavailable(IntakeError):
-    code = "ocr_engine_unavailable"
+from core.errors import OcrEngineUnavailable
+from core.model import TextLine
 
 
 class OcrEngine(Protocol):

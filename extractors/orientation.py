@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from core.model import TextLine
+from extractors.cleanup import MIN_DESKEW_DEGREES, deskew_matrix
 from extractors.ocr import RawLine, quad_to_box
-from intake.cleanup import MIN_DESKEW_DEGREES, deskew_matrix
-from intake.model import TextLine
 
 MAX_SKEW = 15.0
 

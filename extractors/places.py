@@ -8,7 +8,7 @@ from importlib import resources
 
 import yaml
 
-from intake.errors import IntakeError
+from core.errors import IntakeError
 
 _PLACE_SUFFIX = "市区县镇"
 

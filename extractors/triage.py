@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from core.model import TextLine
 from extractors.ocr import onnx_threads, quad_to_box
-from intake.model import TextLine
 
 TRIAGE_SIDE = 1100
 """Long side in pixels of the image the first pass looks at (about 95 DPI for A4)."""

@@ -24,7 +24,6 @@ class Parsed:
 FAILED = Parsed(None, ok=False)
 
 _CODE_RUN = re.compile(r"[0-9A-Za-z]{16,20}")
-_DIGITS = re.compile(r"\d{4,}")
 _REPORT_NO = re.compile(r"[0-9A-Za-z][0-9A-Za-z\-_/()（）]{3,}")
 
 

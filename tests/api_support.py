@@ -15,12 +15,12 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from api.app import create_app
-from api.settings import Settings
+from core.model import TextLine
+from core.settings import Settings
 from extractors.normalize import credit_code_check_char
-from intake.accounts import create_user
-from intake.database import Database, upgrade
-from intake.model import TextLine
-from intake.pipeline import Pipeline, PipelineOptions
+from intake.persistence.database import Database, upgrade
+from intake.pipeline.read import Pipeline, PipelineOptions
+from intake.service.accounts import create_user
 
 CAMPAIGN = "jiangsu-2021-first-edition"
 SUZHOU, NANJING = "320500", "320100"
@@ -250,7 +250,7 @@ def table_counts(database_url: str) -> dict[str, int]:
     """Rows per table: what 'nothing stored changed' is checked against."""
     from sqlalchemy import func, select
 
-    from intake.records import Base
+    from intake.persistence.records import Base
 
     db = Database(database_url)
     try:
@@ -286,8 +286,8 @@ def bundle_engine(delay: float = 0.0) -> ScriptedEngine:
 
 def slow_worker(data_dir: str, delay: float) -> None:
     """`python -c` entry of the crash test: work the queue slowly until killed."""
-    from intake.jobs import claimable_jobs, run_job
-    from intake.wiring import job_context
+    from intake.jobs.wiring import job_context
+    from intake.jobs.work import claimable_jobs, run_job
 
     context = job_context(
         service_settings(Path(data_dir)), pipeline=scripted_pipeline(bundle_engine(delay))

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from intake.database import Database
-from intake.records import AuditEntry, AuditLogIsAppendOnly, User, WebSession
+from intake.persistence.database import Database
+from intake.persistence.records import AuditEntry, AuditLogIsAppendOnly, User, WebSession
 from tests.api_support import SUZHOU, filing_data, running_service, service_settings
 
 PASSWORD = "correct-horse"

@@ -421,8 +421,8 @@ def test_moving_a_filing_moves_its_jobs_and_flags(flow) -> None:
 def test_jobs_are_queued_only_after_the_upload_is_committed(tmp_path: Path) -> None:
     """The queue dependency is overridden by one that looks into the database when called."""
     from api.deps import get_queue
-    from intake.database import Database
-    from intake.records import DocumentRecord, JobRecord
+    from intake.persistence.database import Database
+    from intake.persistence.records import DocumentRecord, JobRecord
 
     settings = service_settings(tmp_path)
     seen: list[tuple[int, str, bool]] = []

@@ -8,8 +8,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from intake.database import Database, upgrade
-from intake.records import Base
+from intake.persistence.database import Database, upgrade
+from intake.persistence.records import Base
 from tests.api_support import running_service, service_settings
 
 

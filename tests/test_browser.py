@@ -18,9 +18,9 @@ import uvicorn
 from sqlalchemy import select, update
 
 from api.app import create_app
-from intake.accounts import create_user
-from intake.database import Database
-from intake.records import User, WebSession
+from intake.persistence.database import Database
+from intake.persistence.records import User, WebSession
+from intake.service.accounts import create_user
 from tests.api_support import NANJING, add_accounts, filing_data, service_settings
 from tests.helpers import ROOT, SAMPLES
 

@@ -1,4 +1,4 @@
-"""Tests for intake.cleanup on synthetic pages: Chinese text, red seals, photos on a desk."""
+"""Tests for extractors.cleanup on synthetic pages: Chinese text, red seals, photos on a desk."""
 
 from __future__ import annotations
 
@@ -11,20 +11,16 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from intake.cleanup import (
+from core.errors import CorruptFile, ImageTooLarge
+from extractors.cleanup import (
     deskew,
     estimate_skew,
-    find_red_seal,
-    find_red_seals,
     flatten_sheet,
     guard_pixels,
     normalize_size,
-    quarter_turn_hint,
-    red_mask,
     rotate_quarter,
-    suppress_red,
 )
-from intake.errors import CorruptFile, ImageTooLarge
+from extractors.seals import find_red_seal, find_red_seals, red_mask, suppress_red
 
 FONT_CANDIDATES = (
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
@@ -301,19 +297,6 @@ def test_rotate_quarter_refuses_other_angles() -> None:
         rotate_quarter(np.zeros((4, 4), np.uint8), 45)
 
 
-@pytest.mark.parametrize("font_px", [16, 30, 60])
-def test_quarter_turn_hint_finds_sideways_text(font_px: int) -> None:
-    upright = text_page(font_px=font_px, seed=font_px)
-    assert quarter_turn_hint(upright) == 0
-    assert quarter_turn_hint(rotate_quarter(upright, 90)) == 90
-    assert quarter_turn_hint(rotate_quarter(scanned(rotated(upright, 3)), 270)) == 90
-    assert quarter_turn_hint(rotate_quarter(upright, 180)) == 0
-
-
-def test_quarter_turn_hint_of_blank_page_is_zero() -> None:
-    assert quarter_turn_hint(np.full((800, 600, 3), 255, np.uint8)) == 0
-
-
 # ---------------------------------------------------------------- flattening photos
 
 
@@ -488,7 +471,6 @@ def test_no_step_changes_its_input(sealed: SealedPage) -> None:
     estimate_skew(image)
     deskew(image, 3.0)
     rotate_quarter(image, 90)
-    quarter_turn_hint(image)
     red_mask(image)
     find_red_seal(image)
     suppress_red(image)

@@ -10,7 +10,7 @@ import cv2
 import pytest
 import yaml
 
-from intake.cli import main
+from intake.cli.main import main
 from tests.helpers import SAMPLES, assert_valid_report
 
 CLEAN = SAMPLES / "dev-2021-000-clean"
@@ -152,7 +152,7 @@ def test_unreadable_files_are_reported_and_the_rest_is_still_checked(capsys, tmp
 
 def test_a_field_that_cannot_be_read_is_flagged_not_passed(capsys, tmp_path):
     """White out the credit code on the licence: the check must say so, never pass silently."""
-    from intake.pipeline import Pipeline
+    from intake.pipeline.read import Pipeline
 
     images = {}
     page = (

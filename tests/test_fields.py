@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from core.model import PageKind, TextLine
 from extractors.classify import classify_lines
 from extractors.fields import extract_fields
-from intake.model import PageKind, TextLine
 
 H = 40  # line height in pixels
 

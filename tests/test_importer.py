@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
+from core.errors import CampaignInvalid, IntakeError
 from extractors.normalize import credit_code_check_char
-from intake.errors import CampaignInvalid, IntakeError
-from intake.importer import (
+from intake.service.importer import (
     MAX_ROWS,
     ImportInvalid,
     RowError,

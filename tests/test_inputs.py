@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from intake.errors import (
+from core.errors import (
     CorruptFile,
     EmptyFile,
     EncryptedPdf,
@@ -18,7 +18,7 @@ from intake.errors import (
     TooManyPages,
     UnsupportedType,
 )
-from intake.sources import InputLimits, open_source, sniff_type
+from intake.pipeline.sources import InputLimits, open_source, sniff_type
 
 
 def _png_claiming(path: Path, width: int, height: int) -> Path:
@@ -93,7 +93,7 @@ def test_bad_file_is_refused_with_a_clear_reason(bad_files, name, error, words):
 
 
 def test_truncated_image_fails_on_its_page_not_the_process(bad_files):
-    from intake.pipeline import Pipeline, PipelineOptions
+    from intake.pipeline.read import Pipeline, PipelineOptions
 
     result = Pipeline(PipelineOptions(cleanup=False)).read_document(bad_files["truncated_jpg"])
     assert result.error and result.error_code in {"corrupt_file"}
@@ -101,7 +101,7 @@ def test_truncated_image_fails_on_its_page_not_the_process(bad_files):
 
 
 def test_every_bad_file_becomes_a_document_error(bad_files):
-    from intake.pipeline import Pipeline
+    from intake.pipeline.read import Pipeline
 
     pipeline = Pipeline()
     for name, path in bad_files.items():

@@ -16,15 +16,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from api.app import create_app
-from intake.database import Database
-from intake.jobs import JobContext, JobSettings, LeaseLost, claim, process_claimed, run_job
-from intake.records import JobRecord, PageRecord, utcnow
-from intake.report import field_json
-from intake.runner import per_thread
-from intake.scope import Scope
-from intake.service import create_filing
-from intake.storage import LocalStorage
-from intake.uploads import IncomingFile, receive_files
+from intake.jobs.queues import per_thread
+from intake.jobs.work import JobContext, JobSettings, LeaseLost, claim, process_claimed, run_job
+from intake.persistence.database import Database
+from intake.persistence.records import JobRecord, PageRecord, utcnow
+from intake.persistence.storage import LocalStorage
+from intake.pipeline.report import field_json
+from intake.service.filings import create_filing
+from intake.service.scope import Scope
+from intake.service.uploads import IncomingFile, receive_files
 from tests.api_support import (
     BUNDLE_COLORS,
     BUNDLE_FILING,

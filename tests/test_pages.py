@@ -12,9 +12,9 @@ import pypdfium2
 import pytest
 from sqlalchemy import select, update
 
-from intake.annotated_pdf import FALLBACK_CJK_FONT, cjk_font
-from intake.database import Database
-from intake.records import User, WebSession
+from intake.persistence.database import Database
+from intake.persistence.records import User, WebSession
+from intake.presentation.annotated_pdf import FALLBACK_CJK_FONT, cjk_font
 from tests.api_support import (
     NANJING,
     SUZHOU,

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from intake.bench import same_value
-from intake.cli import main
+from intake.cli.main import main
 from tests.helpers import assert_valid_report, sample_cases
+from tools.bench import same_value
 
 CASES = sample_cases()
 

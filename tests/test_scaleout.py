@@ -23,7 +23,7 @@ from fastapi.testclient import TestClient
 from moto.server import ThreadedMotoServer
 
 from api.app import create_app
-from api.settings import Settings
+from core.settings import Settings
 from tests.api_support import ROOT_DIR, add_accounts, wait_for_jobs
 from tests.helpers import SAMPLES, assert_valid_report
 

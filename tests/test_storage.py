@@ -15,8 +15,8 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from intake.errors import IntakeError
-from intake.storage import (
+from core.errors import IntakeError
+from intake.persistence.storage import (
     CHUNK_SIZE,
     LocalStorage,
     ObjectNotFound,
@@ -262,7 +262,7 @@ def test_multipart_upload_of_12_mb_is_correct(backend: Backend) -> None:
 MEMORY_PROBE = """
 import sys, tracemalloc
 from pathlib import Path
-from intake.storage import LocalStorage
+from intake.persistence.storage import LocalStorage
 from tests.test_storage import KEY, MiB, GeneratedStream
 storage = LocalStorage(Path(sys.argv[1]))
 tracemalloc.start()

@@ -13,20 +13,20 @@ import pytest
 from jsonschema import Draft202012Validator, FormatChecker
 from PIL import Image, ImageOps
 
+from core.model import PageKind
 from extractors.normalize import is_valid_credit_code
-from intake.model import PageKind
-from intake.synth.arrival import QUALITIES, ScannedPage, Way, turn
-from intake.synth.cases import (
+from tools.synth.arrival import QUALITIES, ScannedPage, Way, turn
+from tools.synth.cases import (
     QUALITY_BY_NAME,
     expected_json,
     filing_json,
     generate_case,
     plan_case,
 )
-from intake.synth.data import NamePools
-from intake.synth.plan import WAY_CYCLE
-from intake.synth.rules import JIANGSU, expected_flags
-from intake.synth.scenario import INJECTIONS, SCHEDULE
+from tools.synth.data import NamePools
+from tools.synth.plan import WAY_CYCLE
+from tools.synth.rules import JIANGSU, expected_flags
+from tools.synth.scenario import INJECTIONS, SCHEDULE
 
 SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 FULL = QUALITIES[0]
@@ -98,7 +98,7 @@ def test_quality_changes_pixels_not_truth() -> None:
 
 def test_filings_validate_against_the_contract(dev_plans: list, heldout_plans: list) -> None:
     schema = json.loads(
-        resources.files("intake").joinpath("contract/filing.schema.json").read_text("utf-8")
+        resources.files("core").joinpath("contract/filing.schema.json").read_text("utf-8")
     )
     validator = Draft202012Validator(schema, format_checker=FormatChecker())
     for plan in dev_plans + heldout_plans:

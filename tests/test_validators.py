@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
+from core.errors import CampaignInvalid, CampaignNotFound
+from core.filing import Filing
+from core.model import DocumentResult, FieldValue, Flag, PageKind, PageResult, Severity
 from extractors.normalize import credit_code_check_char
-from intake.errors import CampaignInvalid, CampaignNotFound
-from intake.filing import Filing
-from intake.model import DocumentResult, FieldValue, Flag, PageKind, PageResult, Severity
+from tests.helpers import CONTRACT
 from validators import check_filing
 from validators.bureaus import load_bureaus
 from validators.campaign import CAMPAIGNS_DIR, CatalogEntry, PreviousCatalog, list_campaigns
@@ -29,7 +30,7 @@ from validators.flags import (
 )
 from validators.rules import check_campaign_rules
 
-CONTRACT_README = Path("/work/shared/contract/README.md")
+CONTRACT_README = CONTRACT / "README.md"
 JIANGSU = "jiangsu-2021-first-edition"
 CITIF = "citif-2021-2022-excellent"
 

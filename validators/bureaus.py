@@ -8,8 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from intake.errors import CampaignInvalid
-from validators.yamlfile import invalid_file, read_yaml
+from core.errors import CampaignInvalid
+from core.yamlfile import invalid_file, read_yaml
 
 BUREAUS_PATH = Path(__file__).parent / "data" / "bureaus.yaml"
 

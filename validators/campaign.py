@@ -17,10 +17,10 @@ from pydantic import (
     model_validator,
 )
 
+from core.errors import CampaignInvalid, CampaignNotFound
+from core.model import PageKind
+from core.yamlfile import invalid_file, read_yaml
 from extractors.normalize import normalize_standard
-from intake.errors import CampaignInvalid, CampaignNotFound
-from intake.model import PageKind
-from validators.yamlfile import invalid_file, read_yaml
 
 CAMPAIGNS_DIR = Path(__file__).with_name("campaigns")
 _CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")

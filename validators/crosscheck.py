@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from core.filing import Filing
+from core.model import Evidence, Flag, PageKind
 from extractors.normalize import (
     codes_alike,
     is_valid_credit_code,
@@ -18,8 +20,6 @@ from extractors.normalize import (
     same_company,
     split_name_version,
 )
-from intake.filing import Filing
-from intake.model import Evidence, Flag, PageKind
 from validators.campaign import Campaign
 from validators.evidence import ReadStatus, read_field, unreadable_flag
 from validators.flags import make_flag

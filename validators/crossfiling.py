@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from core.errors import CampaignNotFound
+from core.filing import Filing
+from core.model import Flag
 from extractors.normalize import normalize_credit_code, same_company
-from intake.errors import CampaignNotFound
-from intake.filing import Filing
-from intake.model import Flag
 from validators.campaign import Campaign
 from validators.flags import make_flag
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from intake.model import DocumentResult, Evidence, FieldValue, Flag, PageKind
+from core.model import DocumentResult, Evidence, FieldValue, Flag, PageKind
 from validators.flags import make_flag
 
 NULLABLE_FIELDS = frozenset({"first_published_date", "conclusion"})

@@ -10,9 +10,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from intake.errors import CampaignInvalid
-from intake.model import Evidence, Flag, PageKind, Severity
-from validators.yamlfile import invalid_file, read_yaml
+from core.errors import CampaignInvalid
+from core.model import Evidence, Flag, PageKind, Severity
+from core.yamlfile import invalid_file, read_yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("flags.yaml")
 

@@ -10,6 +10,8 @@ from datetime import date
 from difflib import SequenceMatcher
 from typing import Any
 
+from core.filing import Filing
+from core.model import DocumentResult, Evidence, FieldValue, Flag, PageKind
 from extractors.normalize import (
     credit_code_region,
     is_valid_credit_code,
@@ -20,8 +22,6 @@ from extractors.normalize import (
     same_company,
     split_name_version,
 )
-from intake.filing import Filing
-from intake.model import DocumentResult, Evidence, FieldValue, Flag, PageKind
 from validators.campaign import Campaign, Institution
 from validators.crosscheck import FilingProduct
 from validators.evidence import Reading, ReadStatus, is_empty, read_field, unreadable_flag

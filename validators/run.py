@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from intake.filing import Filing
-from intake.model import DocumentResult, Flag, PageKind
+from core.filing import Filing
+from core.model import DocumentResult, Flag, PageKind
 from validators.campaign import Campaign
 from validators.crosscheck import check_against_filing
 from validators.evidence import collect_evidence

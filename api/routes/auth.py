@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from api.routes.pages import render
 from api.schemas import Me, UserPublic
-from intake.accounts import (
+from intake.service.accounts import (
     close_browser_session,
     new_secret,
     open_browser_session,

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Response
 
 from api.deps import BureauScope, SessionDep
 from api.schemas import BureauPublic, ListOf
-from intake.bureau_summary import SummaryQuery, summary_csv, summary_rows, summary_xlsx
-from intake.service import not_found
+from intake.presentation.bureau_summary import SummaryQuery, summary_csv, summary_rows, summary_xlsx
+from intake.service.filings import not_found
 from validators.bureaus import load_bureaus
 
 router = APIRouter(prefix="/api/bureaus", tags=["bureaus"])

@@ -16,11 +16,12 @@ from api.schemas import (
     ListOf,
     UploadItem,
 )
-from intake import review
-from intake.service import not_found
-from intake.storage import CHUNK_SIZE, UploadTooLarge
-from intake.stored import latest_jobs
-from intake.uploads import IncomingFile, receive_files
+from core.errors import UploadTooLarge
+from intake.persistence.storage import CHUNK_SIZE
+from intake.persistence.stored import latest_jobs
+from intake.service import review
+from intake.service.filings import not_found
+from intake.service.uploads import IncomingFile, receive_files
 
 router = APIRouter(tags=["documents"])
 

@@ -25,13 +25,14 @@ from api.schemas import (
     RecommendationIn,
     RowErrorPublic,
 )
-from intake import service
-from intake.annotated_pdf import annotated_pdf
-from intake.database import Database
-from intake.review import filing_jobs
-from intake.scope import Scope
-from intake.storage import UploadTooLarge
-from intake.stored import ACTIVE_JOB_STATES, filing_report, latest_jobs
+from core.errors import UploadTooLarge
+from core.states import ACTIVE_JOB_STATES
+from intake.persistence.database import Database
+from intake.persistence.stored import filing_report, latest_jobs
+from intake.presentation.annotated_pdf import annotated_pdf
+from intake.service import filings as service
+from intake.service.review import filing_jobs
+from intake.service.scope import Scope
 
 router = APIRouter(prefix="/api/filings", tags=["filings"])
 

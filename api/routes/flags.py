@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query, Response
 
 from api.deps import BureauScope, SessionDep
 from api.schemas import DecisionIn, FlagPublic, ListOf
-from intake import review
-from intake.service import MAX_PAGE_SIZE
+from intake.service import review
+from intake.service.filings import MAX_PAGE_SIZE
 
 router = APIRouter(prefix="/api/flags", tags=["flags"])
 

@@ -35,18 +35,19 @@ from api.page_views import (
     local_time,
     status_choices,
 )
-from intake import service
-from intake.accounts import scope_of
-from intake.errors import IntakeError
-from intake.records import utcnow
-from intake.review_marks import (
+from core.errors import IntakeError
+from intake.persistence.records import utcnow
+from intake.persistence.stored import filing_of, filing_report
+from intake.pipeline.check import campaign_for
+from intake.presentation.review_marks import (
     BOX_STATE_LABELS,
     FILING_STATUS_LABELS,
     SEVERITY_LABELS,
     BoxState,
     review_marks,
 )
-from intake.stored import campaign_for, filing_of, filing_report
+from intake.service import filings as service
+from intake.service.accounts import scope_of
 from validators.bureaus import load_bureaus
 from validators.flags import display_value
 

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from api.deps import AdminScope, SessionDep
 from api.schemas import ListOf, UserCreate, UserCreated, UserPublic
-from intake.accounts import create_user
-from intake.records import User
+from intake.persistence.records import User
+from intake.service.accounts import create_user
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 

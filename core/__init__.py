@@ -1,0 +1,1 @@
+"""The neutral core: typed model, filing, vocabulary, states, errors and settings; imports no other package of the project."""

@@ -1,0 +1,128 @@
+"""Typed values that pass between the pipeline's stages: pages, OCR lines, fields, flags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+
+Box = tuple[float, float, float, float]
+"""[x0, y0, x1, y1] in pixels of the upright page image."""
+
+
+class PageKind(StrEnum):
+    BUSINESS_LICENSE = "business_license"
+    COPYRIGHT_CERTIFICATE = "copyright_certificate"
+    TEST_REPORT = "test_report"
+    USAGE_REPORT = "usage_report"
+    OTHER = "other"
+
+
+@dataclass(frozen=True)
+class TextLine:
+    """One line of text on an upright page, read by OCR or taken from a PDF text layer."""
+
+    text: str
+    box: Box
+    confidence: float = 1.0
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    @property
+    def center_y(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+@dataclass
+class PageImage:
+    """A page as it came out of the file: pixels (BGR) and, for PDFs with text, its words."""
+
+    index: int
+    image: np.ndarray | None
+    """BGR pixels; None only while a text-layer page has not been rendered."""
+    dpi: float
+    text_lines: list[TextLine] | None = None
+    """Lines from a PDF text layer, in pixels of `image` at `dpi`; None for scans."""
+    width: int = 0
+    height: int = 0
+
+
+@dataclass
+class CleanPage:
+    """A page after clean-up: upright, flattened, deskewed; boxes refer to `image`."""
+
+    index: int
+    image: np.ndarray
+    rotation: int = 0
+    """Clockwise degrees (0/90/180/270) the original was turned to make it upright."""
+    skew_degrees: float = 0.0
+    flattened: bool = False
+    ocr_image: np.ndarray | None = None
+    """Grey image for OCR with red seals suppressed; `image` itself keeps the colour."""
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    """A field read from a page, with the evidence of where and how well it was read."""
+
+    name: str
+    value: Any
+    raw: str | None
+    confidence: float
+    box: Box | None
+
+
+@dataclass
+class PageResult:
+    index: int
+    kind: PageKind
+    rotation: int = 0
+    width: int = 0
+    height: int = 0
+    fields: dict[str, FieldValue] = field(default_factory=dict)
+    lines: list[TextLine] = field(default_factory=list)
+    error: str | None = None
+    """Why this page could not be read, when the rest of its file could."""
+
+
+@dataclass
+class DocumentResult:
+    source: str
+    sha256: str
+    pages: list[PageResult] = field(default_factory=list)
+    error: str | None = None
+    error_code: str | None = None
+    page_count: int = 0
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+@dataclass(frozen=True)
+class Flag:
+    code: str
+    severity: Severity
+    message: str
+    field: str | None = None
+    filing_value: Any = None
+    document_value: Any = None
+    source: str | None = None
+    page: int | None = None
+    box: Box | None = None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where a field's value was found among the documents of one check."""
+
+    field: FieldValue
+    kind: PageKind
+    source: str
+    page: int

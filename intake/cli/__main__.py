@@ -1,0 +1,5 @@
+"""`python -m intake.cli`."""
+
+from intake.cli.main import main
+
+raise SystemExit(main())

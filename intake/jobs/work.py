@@ -1,0 +1,265 @@
+"""Processing one document job: original → pipeline → page images and records → filing re-checked.
+
+A job is claimed with a conditional UPDATE that sets a claim token and a lease; every write of
+the worker checks the token, so a worker whose lease ran out (and whose job was taken over)
+cannot overwrite the new owner's results. A re-run replaces the document's pages, so running
+a job twice gives the same stored result as running it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+import cv2
+import numpy as np
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.model import DocumentResult, PageResult
+from core.states import JobState
+from intake.persistence.database import Database
+from intake.persistence.records import DocumentRecord, JobRecord, PageRecord, utcnow
+from intake.persistence.storage import Storage
+from intake.pipeline.read import Pipeline
+from intake.pipeline.report import field_json
+from intake.service.recheck import recheck_filing
+
+log = logging.getLogger(__name__)
+
+JPEG_QUALITY = 85
+PROCESSING_FAILED = "processing_failed"
+
+
+class LeaseLost(Exception):
+    """Another worker took the job over after this one's lease ran out; stop quietly."""
+
+
+@dataclass
+class JobSettings:
+    campaign_dirs: list[Path] = field(default_factory=list)
+    lease_seconds: int = 300
+    """A worker renews the lease after every page; a job silent this long is taken over."""
+    max_attempts: int = 3
+    """Claims of one job before it is failed as a document that keeps killing its worker."""
+
+
+@dataclass
+class JobContext:
+    """What a worker needs: the database, the file store, and a pipeline per worker thread."""
+
+    db: Database
+    storage: Storage
+    pipeline: Callable[[], Pipeline]
+    settings: JobSettings = field(default_factory=JobSettings)
+
+
+def page_image_key(document_id: int, index: int) -> str:
+    return f"pages/{document_id}/{index}.jpg"
+
+
+# --------------------------------------------------------------------------- claiming
+
+
+def _claimable(now):
+    return or_(
+        JobRecord.state == JobState.QUEUED,
+        (JobRecord.state == JobState.RUNNING) & (JobRecord.lease_until < now),
+    )
+
+
+def claim(db: Database, job_id: int, lease_seconds: int) -> str | None:
+    """Take the job if it is queued or its lease has run out; the claim token, or None."""
+    token = uuid.uuid4().hex
+    now = utcnow()
+    with db.session(write=True) as session:
+        result = session.execute(
+            update(JobRecord)
+            .where(JobRecord.id == job_id, _claimable(now))
+            .values(
+                state=JobState.RUNNING,
+                claim_token=token,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                attempts=JobRecord.attempts + 1,
+                started_at=now,
+                updated_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        return token if result.rowcount == 1 else None
+
+
+def claimable_jobs(db: Database, limit: int = 10) -> list[int]:
+    with db.session() as session:
+        return list(
+            session.scalars(
+                select(JobRecord.id).where(_claimable(utcnow())).order_by(JobRecord.id).limit(limit)
+            )
+        )
+
+
+def requeue_running(db: Database) -> int:
+    """Put every running job back in the queue (a single-process service starting up)."""
+    with db.session(write=True) as session:
+        result = session.execute(
+            update(JobRecord)
+            .where(JobRecord.state == JobState.RUNNING)
+            .values(state=JobState.QUEUED, claim_token=None, lease_until=None, updated_at=utcnow())
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
+
+
+def _owned(session: Session, job_id: int, token: str) -> JobRecord:
+    job = session.get(JobRecord, job_id, with_for_update=True, populate_existing=True)
+    if job is None or job.claim_token != token or job.state != JobState.RUNNING:
+        raise LeaseLost(job_id)
+    return job
+
+
+# --------------------------------------------------------------------------- running
+
+
+def run_job(context: JobContext, job_id: int) -> str | None:
+    """Claim and process one job; its final state, or None when it was not claimable."""
+    token = claim(context.db, job_id, context.settings.lease_seconds)
+    if token is None:
+        return None
+    try:
+        return process_claimed(context, job_id, token)
+    except LeaseLost:
+        log.warning("job %s was taken over by another worker", job_id)
+        return None
+
+
+def process_claimed(context: JobContext, job_id: int, token: str) -> str:
+    with context.db.session(write=True) as session:
+        job = _owned(session, job_id, token)
+        if job.attempts > context.settings.max_attempts:
+            reason = (
+                f"处理已中断 {job.attempts - 1} 次（可能是文件导致处理进程崩溃），不再重试；"
+                "请检查或重新扫描该文件"
+            )
+            _finish_failed(session, job, reason)
+            recheck_filing(session, job.filing_id, context.settings.campaign_dirs)
+            return "failed"
+        document = session.get(DocumentRecord, job.document_id)
+        session.execute(delete(PageRecord).where(PageRecord.document_id == document.id))
+        job.pages_done = 0
+        job.error = None
+        key, source, sha = document.storage_key, document.source, document.sha256
+        document_id, filing_id = document.id, document.filing_id
+    try:
+        result = _read(context, job_id, token, document_id, key, source)
+    except LeaseLost:
+        raise
+    except Exception as exc:  # noqa: BLE001 - one bad document fails its own job only
+        log.exception("job %s failed", job_id)
+        reason = f"处理出错（{type(exc).__name__}：{exc}）"
+        with context.db.session(write=True) as session:
+            job = _owned(session, job_id, token)
+            _finish_failed(session, job, reason)
+            recheck_filing(session, filing_id, context.settings.campaign_dirs)
+        return "failed"
+    with context.db.session(write=True) as session:
+        job = _owned(session, job_id, token)
+        document = session.get(DocumentRecord, document_id)
+        if result.sha256 != sha:
+            result.error = "存储中的文件与上传时的校验值不一致，文件可能已损坏；请重新上传"
+            result.error_code = "checksum_mismatch"
+        document.page_count = result.page_count
+        document.error = result.error
+        document.error_code = result.error_code
+        failed = bool(result.error) and not result.pages
+        job.state = JobState.FAILED if failed else "done"
+        job.error = result.error
+        job.pages_total = max(job.pages_total, result.page_count)
+        _release(job)
+        session.flush()
+        recheck_filing(session, filing_id, context.settings.campaign_dirs)
+        return job.state
+
+
+def _release(job: JobRecord) -> None:
+    now = utcnow()
+    job.claim_token = None
+    job.lease_until = None
+    job.finished_at = now
+    job.updated_at = now
+
+
+def _finish_failed(session: Session, job: JobRecord, reason: str) -> None:
+    document = session.get(DocumentRecord, job.document_id)
+    document.error = reason
+    document.error_code = PROCESSING_FAILED
+    job.state = JobState.FAILED
+    job.error = reason
+    _release(job)
+    session.flush()
+
+
+def _read(
+    context: JobContext, job_id: int, token: str, document_id: int, key: str, source: str
+) -> DocumentResult:
+    """Run the pipeline; each page's image and record are stored as soon as it is read."""
+    pending: list[tuple[PageResult, np.ndarray | None]] = []
+
+    def on_page(page: PageResult, image: np.ndarray | None) -> None:
+        pending.append((page, image))
+
+    def progress(done: int, total: int) -> None:
+        for page, image in pending:
+            _store_page(context, job_id, token, document_id, page, image, done, total)
+        pending.clear()
+
+    with context.storage.local_copy(key) as path:
+        return context.pipeline().read_document(
+            path, source=source, progress=progress, on_page=on_page
+        )
+
+
+def _store_page(
+    context: JobContext,
+    job_id: int,
+    token: str,
+    document_id: int,
+    page: PageResult,
+    image: np.ndarray | None,
+    done: int,
+    total: int,
+) -> None:
+    image_key = None
+    if image is not None:
+        ok, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+        if ok:
+            image_key = page_image_key(document_id, page.index)
+            context.storage.put_bytes(image_key, encoded.tobytes(), content_type="image/jpeg")
+    with context.db.session(write=True) as session:
+        job = _owned(session, job_id, token)
+        session.execute(
+            delete(PageRecord).where(
+                PageRecord.document_id == document_id, PageRecord.index == page.index
+            )
+        )
+        session.add(
+            PageRecord(
+                document_id=document_id,
+                index=page.index,
+                kind=page.kind.value,
+                rotation=page.rotation,
+                width=page.width,
+                height=page.height,
+                image_key=image_key,
+                fields={name: field_json(fv) for name, fv in page.fields.items()},
+                error=page.error,
+            )
+        )
+        now = utcnow()
+        job.pages_done = done
+        job.pages_total = total
+        job.lease_until = now + timedelta(seconds=context.settings.lease_seconds)
+        job.updated_at = now

@@ -1,0 +1,1 @@
+"""What is kept: the database and its records, the file store, migrations, stored state as pipeline types."""

@@ -1,0 +1,266 @@
+"""The check pipeline: stored file → pages → clean-up → OCR lines → fields with evidence → flags."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from core.errors import DocumentUnreadable
+from core.model import (
+    CleanPage,
+    DocumentResult,
+    PageImage,
+    PageKind,
+    PageResult,
+    TextLine,
+)
+from extractors import cleanup, seals
+from extractors.classify import classify_lines
+from extractors.fields import extract_fields
+from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
+from extractors.orientation import upright_lines
+from extractors.triage import Triager
+from intake.pipeline.sources import InputLimits, open_source, sha256_of
+
+TRIAGE_DPI = 100
+"""Resolution at which bundle pages are rendered for the first pass."""
+SMALL_DOCUMENT_PAGES = 3
+"""Documents this short are read in full: each of their pages is likely to matter."""
+
+
+@dataclass(frozen=True)
+class PipelineOptions:
+    engine: str = "rapidocr"
+    dpi: float = 300.0
+    cleanup: bool = True
+    """Orientation, flattening, deskew and seal suppression before OCR."""
+    triage: bool = True
+    """Read only the pages that the cheap first pass finds interesting in longer documents."""
+    limits: InputLimits = field(default_factory=InputLimits)
+    ocr_threads: int | None = None
+    """CPU threads per OCR model; None uses every core (one process per core: set 1)."""
+
+
+class Pipeline:
+    """Reads documents into fields; one instance holds the OCR models for many documents."""
+
+    def __init__(self, options: PipelineOptions | None = None, engine: OcrEngine | None = None):
+        self.options = options or PipelineOptions()
+        self.engine = engine or get_engine(self.options.engine, self.options.ocr_threads)
+        self._triager: Triager | None = None
+
+    @property
+    def triager(self) -> Triager:
+        if self._triager is None:
+            shared = self.engine.models if isinstance(self.engine, RapidOcrEngine) else None
+            self._triager = Triager(threads=self.options.ocr_threads, ocr=shared)
+        return self._triager
+
+    # -- documents -------------------------------------------------------------------------
+    def read_document(
+        self,
+        path: Path,
+        source: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        on_page: Callable[[PageResult, np.ndarray | None], None] | None = None,
+    ) -> DocumentResult:
+        """Every page of one file with its kind and fields; an unreadable file gets `error`.
+
+        `progress(done, total)` is called after each page; `on_page(result, image)` receives the
+        upright page image that the page's boxes refer to (for storing and drawing).
+        """
+        source = source or path.name
+        try:
+            sha = sha256_of(path)
+        except OSError as exc:
+            return DocumentResult(
+                source, "0" * 64, error=f"无法读取文件：{exc}", error_code="io_error"
+            )
+        result = DocumentResult(source=source, sha256=sha)
+        try:
+            doc = open_source(path, self.options.limits)
+        except DocumentUnreadable as exc:
+            result.error, result.error_code = exc.message, exc.code
+            return result
+        try:
+            result.page_count = doc.page_count
+            read_all = not self.options.triage or doc.page_count <= SMALL_DOCUMENT_PAGES
+            for index in range(doc.page_count):
+                try:
+                    page, image = self._read_page(doc, index, read_all)
+                except DocumentUnreadable as exc:
+                    page = PageResult(index=index, kind=PageKind.OTHER, error=exc.message)
+                    image = None
+                result.pages.append(page)
+                if on_page:
+                    on_page(page, image)
+                if progress:
+                    progress(index + 1, doc.page_count)
+        finally:
+            doc.close()
+        return result
+
+    # -- pages -----------------------------------------------------------------------------
+    def _read_page(self, doc, index: int, read_all: bool) -> tuple[PageResult, np.ndarray]:
+        if doc.kind == "pdf" and not read_all:
+            quick = doc.page(index, dpi=TRIAGE_DPI)
+            if quick.text_lines is None:
+                kind_hint, rotation, flat = self._triage(quick.image)
+                if kind_hint == PageKind.OTHER:
+                    return self._unread(index, rotation, flat)
+        page = doc.page(index, dpi=self.options.dpi)
+        if page.text_lines is not None:
+            return self._read_text_page(page), page.image
+        if not self.options.cleanup:
+            return self._read_scan_page(page, page.image, rotation=0, flattened=False)
+        if read_all or doc.kind == "pdf":
+            flat, flattened = cleanup.flatten_sheet(page.image)
+            rotation = None
+        else:  # a long multi-page TIFF: the first pass decides here, on the full page
+            kind_hint, rotation, flat = self._triage(page.image)
+            if kind_hint == PageKind.OTHER:
+                return self._unread(index, rotation, flat)
+            flattened = flat is not page.image
+        if isinstance(self.engine, RapidOcrEngine):
+            return self._read_in_one_pass(page, flat, flattened)
+        if rotation is None:
+            _, rotation, _ = self._triage(flat)
+        return self._read_scan_page(page, flat, rotation, flattened)
+
+    def _read_in_one_pass(
+        self, page: PageImage, image: np.ndarray, flattened: bool
+    ) -> tuple[PageResult, np.ndarray]:
+        """OCR the page as it lies; its lines tell the quarter turn and skew, boxes follow."""
+        if not flattened and page.dpi > self.options.dpi:
+            # Only ever shrink: PP-OCR reads 120-DPI print well, and enlarging costs time.
+            image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
+        raw = self.engine.read_raw(seals.suppress_red(image))
+        height, width = image.shape[:2]
+        geometry, lines, _size = upright_lines(raw, width, height)
+        rotation = geometry.rotation
+        if rotation:
+            # Lines read upside down or sideways are read less well: turn the page and read
+            # it again. Upright pages, by far the most, are read once.
+            image = cleanup.rotate_quarter(image, rotation)
+            raw = self.engine.read_raw(seals.suppress_red(image))
+            height, width = image.shape[:2]
+            geometry, lines, _size = upright_lines(raw, width, height)
+            rotation = (rotation + geometry.rotation) % 360
+        upright = cleanup.deskew(cleanup.rotate_quarter(image, geometry.rotation), geometry.skew)
+        return self._page_result(page.index, rotation, upright, lines), upright
+
+    def _unread(
+        self, index: int, rotation: int, image: np.ndarray
+    ) -> tuple[PageResult, np.ndarray]:
+        """A page the first pass found to be none of the four documents: kept, not read."""
+        upright = cleanup.rotate_quarter(image, rotation)
+        height, width = upright.shape[:2]
+        page = PageResult(
+            index=index, kind=PageKind.OTHER, rotation=rotation, width=width, height=height
+        )
+        return page, upright
+
+    def _triage(self, image: np.ndarray) -> tuple[PageKind, int, np.ndarray]:
+        """The first pass: page kind hint, quarter turn, and the sheet flattened if photographed."""
+        flat, flattened = cleanup.flatten_sheet(image)
+        triage = self.triager.triage(flat)
+        verdict = classify_lines(triage.lines, triage.height, candidate=True)
+        return verdict.kind, triage.rotation, flat if flattened else image
+
+    def _read_text_page(self, page: PageImage) -> PageResult:
+        return self._page_result(page.index, 0, page.image, page.text_lines or [])
+
+    def clean(
+        self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
+    ) -> CleanPage:
+        """Upright, straight page at the working resolution, with a seal-free OCR copy.
+
+        `image` is the page's pixels, already flattened when `flattened` (a photographed sheet).
+        """
+        skew = 0.0
+        if self.options.cleanup:
+            image = cleanup.rotate_quarter(image, rotation)
+            skew = cleanup.estimate_skew(image)
+            image = cleanup.deskew(image, skew)
+            if not flattened:
+                image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
+        ocr_image = seals.suppress_red(image) if self.options.cleanup else image
+        return CleanPage(
+            index=page.index,
+            image=image,
+            rotation=rotation,
+            skew_degrees=skew,
+            flattened=flattened,
+            ocr_image=ocr_image,
+        )
+
+    def _read_scan_page(
+        self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
+    ) -> tuple[PageResult, np.ndarray]:
+        clean = self.clean(page, image, rotation, flattened)
+        lines = self.engine.read(clean.ocr_image)
+        return self._page_result(page.index, rotation, clean.image, lines), clean.image
+
+    def _page_result(
+        self, index: int, rotation: int, image: np.ndarray, lines: list[TextLine]
+    ) -> PageResult:
+        height, width = image.shape[:2]
+        lines = _without_seal_lettering(lines, image)
+        verdict = classify_lines(lines, height)
+        result = PageResult(
+            index=index,
+            kind=verdict.kind,
+            rotation=rotation,
+            width=width,
+            height=height,
+            lines=lines,
+        )
+        result.fields = extract_fields(verdict.kind, lines)
+        if verdict.kind == PageKind.USAGE_REPORT:
+            result.fields["has_seal"] = _seal_field(image)
+        return result
+
+
+def _without_seal_lettering(lines: list[TextLine], image: np.ndarray) -> list[TextLine]:
+    """Drop what OCR read of a red seal's own lettering, keeping text printed under the seal.
+
+    A line counts as lettering when it lies inside a seal, has no digits (a date under a seal
+    stays) and most of its ink is red; black print beneath the seal is not.
+    """
+    found = seals.find_red_seals(image)
+    if not found:
+        return lines
+    red = seals.red_mask(image)
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    kept = []
+    for line in lines:
+        x0, y0, x1, y1 = (int(round(v)) for v in line.box)
+        area = max(1, (x1 - x0) * (y1 - y0))
+        inside = max(
+            max(0, min(x1, sx1) - max(x0, sx0)) * max(0, min(y1, sy1) - max(y0, sy0)) / area
+            for sx0, sy0, sx1, sy1 in found
+        )
+        if inside >= 0.6 and not any(c.isdigit() for c in line.text):
+            ink = int(np.count_nonzero(grey[y0:y1, x0:x1] < 170))
+            red_ink = int(np.count_nonzero(red[y0:y1, x0:x1]))
+            if ink and red_ink >= 0.5 * ink:
+                continue
+        kept.append(line)
+    return kept
+
+
+def _seal_field(image: np.ndarray | None):
+    from core.model import FieldValue
+
+    box = seals.find_red_stamp(image) if image is not None else None
+    return FieldValue(
+        name="has_seal",
+        value=box is not None,
+        raw=None,
+        confidence=1.0,
+        box=tuple(float(v) for v in box) if box else None,
+    )

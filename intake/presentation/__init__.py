@@ -1,0 +1,1 @@
+"""What people read: review marks, the annotated PDF, the bureau summary tables."""

@@ -1,0 +1,189 @@
+"""A bureau's 推荐产品汇总表: its filings with check state and recommendation, as XLSX and CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.persistence.records import FilingRecord, FlagRecord, as_utc
+from validators.bureaus import Bureau
+
+STATUS_LABELS = {
+    "awaiting_upload": "待上传材料",
+    "processing": "核验中",
+    "flagged": "有疑点",
+    "clean": "无疑点",
+    "recommended": "推荐",
+    "not_recommended": "不推荐",
+}
+RECOMMENDATION_LABELS = {"recommended": "推荐", "not_recommended": "不推荐", None: "未定"}
+COLUMNS = (
+    "序号",
+    "申报编号",
+    "申报单位",
+    "统一社会信用代码",
+    "产品名称",
+    "版本号",
+    "产品类别",
+    "软件著作权登记号",
+    "检测报告编号",
+    "检测机构",
+    "研发投入（万元）",
+    "提交时间",
+    "核验状态",
+    "未处理疑点",
+    "疑点类型",
+    "推荐意见",
+    "推荐理由",
+)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class SummaryQuery:
+    bureau: str
+    campaign: str | None = None
+    status: str | None = None
+
+
+@dataclass(frozen=True)
+class SummaryRow:
+    filing_id: str
+    applicant: str
+    credit_code: str
+    product: str
+    version: str | None
+    category: str | None
+    registration_no: str | None
+    test_report_no: str | None
+    testing_institution: str | None
+    rd_investment_wan: float | None
+    submitted_at: str | None
+    status: str
+    open_flags: int
+    flag_codes: tuple[str, ...]
+    recommendation: str | None
+    recommendation_reason: str | None
+
+    def cells(self, number: int) -> list[Any]:
+        return [
+            number,
+            self.filing_id,
+            self.applicant,
+            self.credit_code,
+            self.product,
+            self.version,
+            self.category,
+            self.registration_no,
+            self.test_report_no,
+            self.testing_institution,
+            self.rd_investment_wan,
+            self.submitted_at,
+            STATUS_LABELS.get(self.status, self.status),
+            self.open_flags,
+            "、".join(self.flag_codes),
+            RECOMMENDATION_LABELS.get(self.recommendation, self.recommendation),
+            self.recommendation_reason,
+        ]
+
+
+def summary_rows(session: Session, query: SummaryQuery) -> list[SummaryRow]:
+    """The bureau's filings in id order, each with the codes of its standing flags."""
+    conditions = [FilingRecord.bureau == query.bureau]
+    if query.campaign:
+        conditions.append(FilingRecord.campaign == query.campaign)
+    if query.status:
+        conditions.append(FilingRecord.status == query.status)
+    records = list(
+        session.scalars(select(FilingRecord).where(*conditions).order_by(FilingRecord.id))
+    )
+    codes: dict[str, set[str]] = defaultdict(set)
+    flag_rows = session.execute(
+        select(FlagRecord.filing_id, FlagRecord.code).where(
+            FlagRecord.bureau == query.bureau, FlagRecord.status.in_(("open", "confirmed"))
+        )
+    )
+    for filing_id, code in flag_rows:
+        codes[filing_id].add(code)
+    return [_row(r, tuple(sorted(codes.get(r.id, ())))) for r in records]
+
+
+def _row(record: FilingRecord, flag_codes: tuple[str, ...]) -> SummaryRow:
+    product: dict[str, Any] = record.data.get("product", {})
+    submitted = as_utc(record.submitted_at)
+    return SummaryRow(
+        filing_id=record.id,
+        applicant=record.applicant_name,
+        credit_code=record.credit_code,
+        product=record.product_name,
+        version=record.product_version,
+        category=product.get("category"),
+        registration_no=product.get("copyright_registration_no"),
+        test_report_no=product.get("test_report_no"),
+        testing_institution=product.get("testing_institution"),
+        rd_investment_wan=product.get("rd_investment_wan"),
+        submitted_at=submitted.isoformat(timespec="minutes") if submitted else None,
+        status=record.status,
+        open_flags=record.open_flags,
+        flag_codes=flag_codes,
+        recommendation=record.recommendation,
+        recommendation_reason=record.recommendation_reason,
+    )
+
+
+def _safe(value: Any) -> Any:
+    """Text that a spreadsheet would run as a formula is prefixed with an apostrophe."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def summary_title(bureau: Bureau, campaign: str | None) -> str:
+    return f"{bureau.name} 推荐产品汇总表" + (f"（{campaign}）" if campaign else "")
+
+
+def summary_xlsx(bureau: Bureau, rows: list[SummaryRow], campaign: str | None = None) -> bytes:
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("推荐产品汇总表")
+    widths = (6, 18, 30, 22, 28, 10, 14, 18, 20, 26, 12, 18, 10, 10, 30, 10, 30)
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[_column_letter(index)].width = width
+    title = WriteOnlyCell(sheet, value=summary_title(bureau, campaign))
+    title.font = Font(bold=True, size=14)
+    sheet.append([title])
+    header = []
+    for name in COLUMNS:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(horizontal="center", wrap_text=True)
+        header.append(cell)
+    sheet.append(header)
+    for number, row in enumerate(rows, start=1):
+        sheet.append([_safe(v) for v in row.cells(number)])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def summary_csv(rows: list[SummaryRow]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    for number, row in enumerate(rows, start=1):
+        writer.writerow(["" if v is None else _safe(v) for v in row.cells(number)])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _column_letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)

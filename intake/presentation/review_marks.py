@@ -1,0 +1,426 @@
+"""What a reviewer sees on a filing's pages: each field's box and state, each flag and its place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from core.filing import Filing
+from core.model import PageKind
+from core.states import STANDING_FLAG_STATUSES
+from intake.pipeline.report import KIND_LABELS
+from validators.campaign import Campaign
+from validators.crosscheck import comparisons
+from validators.flags import display_value, load_flag_catalogue
+
+Box = tuple[float, float, float, float]
+
+FLAG_TITLES: dict[str, str] = {
+    "applicant_name_mismatch": "申报单位名称不一致",
+    "credit_code_mismatch": "统一社会信用代码不一致",
+    "established_date_mismatch": "成立日期不一致",
+    "software_name_mismatch": "软件名称或版本号不一致",
+    "development_date_mismatch": "开发完成日期不一致",
+    "registration_no_mismatch": "著作权登记号不一致",
+    "test_report_no_mismatch": "检测报告编号不一致",
+    "test_product_mismatch": "检测产品名称或版本不一致",
+    "applicant_not_copyright_holder": "申报单位不是著作权人",
+    "established_after_cutoff": "成立日期晚于要求",
+    "development_before_cutoff": "开发完成日期早于要求",
+    "wrong_test_standard": "检测依据不符合要求",
+    "test_institution_not_qualified": "检测机构不在认可名单",
+    "not_registered_in_province": "非本省注册",
+    "rd_investment_below_minimum": "研发投入低于要求",
+    "missing_document": "缺少材料",
+    "invalid_credit_code": "信用代码校验位错误",
+    "usage_report_not_stamped": "使用报告未盖章",
+    "unreadable_field": "字段无法识别",
+    "late_submission": "逾期提交",
+    "duplicate_application": "重复申报",
+    "in_previous_catalog": "已列入往期目录",
+    "document_unreadable": "扫描件无法读取",
+}
+"""A short Chinese title per flag code, for lists, filters and the paper flag table."""
+
+FLAG_STATUS_LABELS = {
+    "open": "待处理",
+    "confirmed": "已确认",
+    "dismissed": "已排除",
+    "resolved": "已消除",
+}
+FILING_STATUS_LABELS = {
+    "awaiting_upload": "待上传",
+    "processing": "处理中",
+    "flagged": "有疑点",
+    "clean": "无疑点",
+    "recommended": "已推荐",
+    "not_recommended": "未推荐",
+}
+SEVERITY_LABELS = {"error": "错误", "warning": "需核实", "info": "提示"}
+
+_SHOWN_BESIDE: dict[tuple[PageKind, str], tuple[str, str]] = {
+    (PageKind.BUSINESS_LICENSE, "address"): ("applicant", "address"),
+    (PageKind.BUSINESS_LICENSE, "legal_representative"): ("applicant", "legal_representative"),
+    (PageKind.COPYRIGHT_CERTIFICATE, "certificate_no"): ("product", "copyright_certificate_no"),
+    (PageKind.COPYRIGHT_CERTIFICATE, "copyright_holders"): ("product", "copyright_holders"),
+    (PageKind.COPYRIGHT_CERTIFICATE, "first_published_date"): ("product", "first_published_date"),
+    (PageKind.TEST_REPORT, "client"): ("applicant", "name"),
+    (PageKind.TEST_REPORT, "testing_institution"): ("product", "testing_institution"),
+    (PageKind.TEST_REPORT, "test_standard"): ("product", "test_standard"),
+    (PageKind.USAGE_REPORT, "product_name"): ("product", "name"),
+}
+"""Filed values shown beside a read field that no cross-check compares (for the reader's eye)."""
+
+
+class BoxState(StrEnum):
+    AGREES = "agrees"
+    """Checked against the filing or a campaign rule, and nothing was raised."""
+    FLAGGED = "flagged"
+    """An open or confirmed flag concerns this field."""
+    DISMISSED = "dismissed"
+    """The flags that concerned this field were dismissed (with a reason) by a reviewer."""
+    LOW_CONFIDENCE = "low_confidence"
+    """Read with less confidence than the campaign's min_confidence."""
+    UNCHECKED = "unchecked"
+    """Read well, but no check compares it with anything."""
+
+
+BOX_STATE_LABELS = {
+    BoxState.AGREES: "一致",
+    BoxState.FLAGGED: "有疑点",
+    BoxState.DISMISSED: "疑点已排除",
+    BoxState.LOW_CONFIDENCE: "识别置信度低",
+    BoxState.UNCHECKED: "未核对",
+}
+
+
+@dataclass(frozen=True)
+class FlagMark:
+    """One flag of the filing as the reviewer handles it."""
+
+    id: int
+    number: int
+    """1-based position in the filing's flag list (the paper flag table uses it too)."""
+    code: str
+    severity: str
+    message: str
+    field: str | None
+    field_label: str
+    filing_value: Any
+    document_value: Any
+    source: str | None
+    document_id: int | None
+    page: int | None
+    box: Box | None
+    status: str
+    reason: str | None
+    decided_by: str | None
+    decided_at: str | None
+
+    @property
+    def title(self) -> str:
+        return FLAG_TITLES.get(self.code, self.code)
+
+    @property
+    def status_label(self) -> str:
+        return FLAG_STATUS_LABELS.get(self.status, self.status)
+
+    @property
+    def standing(self) -> bool:
+        return self.status in STANDING_FLAG_STATUSES
+
+    @property
+    def page_key(self) -> str | None:
+        if self.document_id is None or self.page is None:
+            return None
+        return page_key(self.document_id, self.page)
+
+
+@dataclass(frozen=True)
+class FieldMark:
+    """One field read on a page: its value, the filed value beside it, its box and state."""
+
+    name: str
+    label: str
+    value: Any
+    raw: str | None
+    confidence: float
+    box: Box | None
+    state: BoxState
+    filed: Any
+    has_filed: bool
+    ocr_value: Any = None
+    corrected_by: str | None = None
+    corrected_at: str | None = None
+    flag_ids: tuple[int, ...] = ()
+
+    @property
+    def shown_value(self) -> str:
+        return shown_value(self.name, self.value)
+
+    @property
+    def shown_filed(self) -> str:
+        return shown_value(self.name, self.filed) if self.has_filed else "—"
+
+    @property
+    def shown_ocr_value(self) -> str:
+        return shown_value(self.name, self.ocr_value)
+
+    @property
+    def state_label(self) -> str:
+        return BOX_STATE_LABELS[self.state]
+
+    @property
+    def edit_text(self) -> str:
+        """The value as a clerk would type it into the correction box."""
+        if self.value is None:
+            return ""
+        if isinstance(self.value, bool):
+            return "true" if self.value else "false"
+        if isinstance(self.value, list | tuple):
+            return "、".join(str(v) for v in self.value)
+        return str(self.value)
+
+    @property
+    def corrected(self) -> bool:
+        return self.corrected_by is not None
+
+
+@dataclass
+class PageMarks:
+    document_id: int
+    source: str
+    index: int
+    kind: PageKind
+    width: int
+    height: int
+    error: str | None
+    fields: list[FieldMark] = field(default_factory=list)
+    flags: list[FlagMark] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return page_key(self.document_id, self.index)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
+
+    @property
+    def key_page(self) -> bool:
+        """A page of a document kind the checks read (not `other`)."""
+        return self.kind != PageKind.OTHER
+
+
+@dataclass
+class DocumentMarks:
+    document_id: int
+    source: str
+    content_type: str | None
+    job_id: int | None
+    state: str | None
+    pages_done: int
+    pages_total: int
+    error: str | None
+    pages: list[PageMarks] = field(default_factory=list)
+
+
+@dataclass
+class ReviewMarks:
+    """Everything the review page and the annotated PDF draw for one filing."""
+
+    filing_id: str
+    min_confidence: float
+    documents: list[DocumentMarks]
+    flags: list[FlagMark]
+
+    @property
+    def pages(self) -> list[PageMarks]:
+        return [p for d in self.documents for p in d.pages]
+
+    @property
+    def key_pages(self) -> list[PageMarks]:
+        return [p for p in self.pages if p.key_page]
+
+
+def shown_value(field_name: str, value: Any) -> str:
+    """A field's value for people: 未发表 for a certificate's empty first-publication date."""
+    if value is None and field_name == "first_published_date":
+        return "未发表"
+    return display_value(value)
+
+
+def page_key(document_id: int, index: int) -> str:
+    """How a page is named on the review page: `<document id>-<page index>`."""
+    return f"{document_id}-{index}"
+
+
+def _box(value: Any) -> Box | None:
+    if not value or len(value) != 4:
+        return None
+    x0, y0, x1, y1 = (float(v) for v in value)
+    return (x0, y0, x1, y1)
+
+
+def filed_values(filing: Filing) -> dict[tuple[PageKind, str], Any]:
+    """(kind, field) → the filing's value that a read field is compared with or shown beside."""
+    values: dict[tuple[PageKind, str], Any] = {
+        (c.kind, c.field): c.filing_value for c in comparisons(filing)
+    }
+    for (kind, name), (part, attribute) in _SHOWN_BESIDE.items():
+        values.setdefault((kind, name), getattr(getattr(filing, part), attribute, None))
+    return values
+
+
+def checked_fields(filing: Filing, campaign: Campaign) -> set[tuple[PageKind, str]]:
+    """The fields a check of this campaign compares with the filing or holds to a rule."""
+    checked = {(c.kind, c.field) for c in comparisons(filing) if not _blank(c.filing_value)}
+    rules = (
+        (
+            campaign.applicant_must_hold_copyright,
+            PageKind.COPYRIGHT_CERTIFICATE,
+            "copyright_holders",
+        ),
+        (campaign.required_standard, PageKind.TEST_REPORT, "test_standard"),
+        (campaign.qualified_institutions is not None, PageKind.TEST_REPORT, "testing_institution"),
+        (campaign.established_cutoff, PageKind.BUSINESS_LICENSE, "established_date"),
+        (
+            campaign.development_cutoff,
+            PageKind.COPYRIGHT_CERTIFICATE,
+            "development_completed_date",
+        ),
+        (
+            campaign.credit_code_must_be_valid or campaign.province,
+            PageKind.BUSINESS_LICENSE,
+            "credit_code",
+        ),
+        (campaign.usage_report_must_be_stamped, PageKind.USAGE_REPORT, "has_seal"),
+    )
+    checked.update((kind, name) for on, kind, name in rules if on)
+    return checked
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _flag_marks(report: dict[str, Any], kinds: dict[str, PageKind]) -> list[FlagMark]:
+    catalogue = load_flag_catalogue()
+    marks = []
+    for number, flag in enumerate(report.get("flags", []), start=1):
+        document_id, page = flag.get("document_id"), flag.get("page")
+        kind = kinds.get(page_key(document_id, page)) if document_id is not None else None
+        marks.append(
+            FlagMark(
+                id=int(flag["id"]),
+                number=number,
+                code=flag["code"],
+                severity=flag["severity"],
+                message=flag["message"],
+                field=flag.get("field"),
+                field_label=catalogue.field_label(kind, flag.get("field")),
+                filing_value=flag.get("filing_value"),
+                document_value=flag.get("document_value"),
+                source=flag.get("source"),
+                document_id=document_id,
+                page=page,
+                box=_box(flag.get("box")),
+                status=flag.get("status") or "open",
+                reason=flag.get("reason"),
+                decided_by=flag.get("decided_by"),
+                decided_at=flag.get("decided_at"),
+            )
+        )
+    return marks
+
+
+def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> ReviewMarks:
+    """The marks of a stored filing's report (`intake.persistence.stored.filing_report`).
+
+    A field's box is flagged while an open or confirmed flag names it on a page of the same
+    kind (a flag is raised once, on the best reading, but concerns every reading of the kind);
+    marked dismissed when its flags were dismissed; otherwise amber when read below the
+    campaign's min_confidence, green when a check compares it, grey when none does.
+    """
+    catalogue = load_flag_catalogue()
+    kinds = {
+        page_key(d["document_id"], p["index"]): PageKind(p["kind"])
+        for d in report.get("documents", [])
+        if d.get("document_id") is not None
+        for p in d.get("pages", [])
+    }
+    flags = _flag_marks(report, kinds)
+    filed = filed_values(filing)
+    checked = checked_fields(filing, campaign)
+    documents = []
+    for document in report.get("documents", []):
+        document_id = document.get("document_id")
+        marks = DocumentMarks(
+            document_id=document_id,
+            source=document["source"],
+            content_type=document.get("content_type"),
+            job_id=document.get("job_id"),
+            state=document.get("state"),
+            pages_done=document.get("pages_done", 0),
+            pages_total=document.get("pages_total", 0),
+            error=document.get("error"),
+        )
+        for page in document.get("pages", []):
+            kind = PageKind(page["kind"])
+            here = page_key(document_id, page["index"])
+            page_marks = PageMarks(
+                document_id=document_id,
+                source=document["source"],
+                index=page["index"],
+                kind=kind,
+                width=page.get("width") or 0,
+                height=page.get("height") or 0,
+                error=page.get("error"),
+                flags=[f for f in flags if f.page_key == here],
+            )
+            for name, read in page.get("fields", {}).items():
+                concerning = [
+                    f
+                    for f in flags
+                    if f.field == name
+                    and (f.page_key == here or kinds.get(f.page_key or "") == kind)
+                ]
+                standing = [f for f in concerning if f.standing]
+                confidence = float(read.get("confidence") or 0.0)
+                if any(f.code != "unreadable_field" for f in standing):
+                    state = BoxState.FLAGGED
+                elif any(f.status == "dismissed" for f in concerning):
+                    state = BoxState.DISMISSED
+                elif confidence < campaign.min_confidence or standing:
+                    state = BoxState.LOW_CONFIDENCE
+                elif (kind, name) in checked:
+                    state = BoxState.AGREES
+                else:
+                    state = BoxState.UNCHECKED
+                page_marks.fields.append(
+                    FieldMark(
+                        name=name,
+                        label=catalogue.field_label(kind, name),
+                        value=read.get("value"),
+                        raw=read.get("raw"),
+                        confidence=confidence,
+                        box=_box(read.get("box")),
+                        state=state,
+                        filed=filed.get((kind, name)),
+                        has_filed=(kind, name) in filed,
+                        ocr_value=read.get("ocr_value"),
+                        corrected_by=read.get("corrected_by"),
+                        corrected_at=read.get("corrected_at"),
+                        flag_ids=tuple(f.id for f in standing),
+                    )
+                )
+            page_marks.fields.sort(key=lambda f: catalogue.field_rank(kind, f.name))
+            marks.pages.append(page_marks)
+        documents.append(marks)
+    return ReviewMarks(
+        filing_id=report["filing_id"],
+        min_confidence=campaign.min_confidence,
+        documents=documents,
+        flags=flags,
+    )

@@ -1,0 +1,223 @@
+"""Accounts: users with roles, API tokens stored hashed, argon2 passwords, browser sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, InvalidInput
+from intake.persistence.records import User, WebSession, as_utc, utcnow
+from intake.service.scope import ROLES, Scope
+from validators.bureaus import load_bureaus
+
+_HASHER = PasswordHasher()
+_DUMMY_HASH = _HASHER.hash("intake-dummy-password")
+"""Verified against when the user does not exist, so both cases take the same time."""
+MIN_PASSWORD_LENGTH = 8
+
+
+@dataclass(frozen=True)
+class NewUser:
+    """A created account and its API token (shown once; only its hash is stored)."""
+
+    user: User
+    token: str
+
+
+def new_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def secret_hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _check_name(name: str) -> str:
+    name = (name or "").strip()
+    if not 1 <= len(name) <= 64 or any(unicodedata.category(ch)[0] in "CZ" for ch in name):
+        raise InvalidInput(
+            "用户名须为 1–64 个字符，不能含空白或控制字符（user name: 1–64 visible characters）"
+        )
+    return name
+
+
+def _check_role(role: str, bureau: str | None) -> str | None:
+    if role not in ROLES:
+        raise InvalidInput(f"角色须为 {'、'.join(ROLES)} 之一（role must be one of {ROLES}）")
+    if role == "clerk":
+        bureaus = load_bureaus()
+        if bureau not in bureaus:
+            raise InvalidInput(
+                f"经办人（clerk）须指定受理单位代码，可选：{'、'.join(sorted(bureaus))}"
+                f"（a clerk needs a bureau code; got {bureau!r}）"
+            )
+        return bureau
+    if bureau is not None:
+        raise InvalidInput("只有经办人（clerk）属于某个受理单位（only clerks have a bureau）")
+    return None
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(
+            f"密码至少 {MIN_PASSWORD_LENGTH} 个字符（password: at least {MIN_PASSWORD_LENGTH} characters）"
+        )
+    return _HASHER.hash(password)
+
+
+def create_user(
+    session: Session,
+    name: str,
+    role: str,
+    bureau: str | None = None,
+    password: str | None = None,
+) -> NewUser:
+    """Add an account; returns it with its API token. Conflict when the name is taken."""
+    name = _check_name(name)
+    bureau = _check_role(role, bureau)
+    token = new_secret()
+    user = User(
+        name=name,
+        role=role,
+        bureau=bureau,
+        token_hash=secret_hash(token),
+        password_hash=hash_password(password) if password is not None else None,
+        active=True,
+    )
+    if session.scalar(select(User.id).where(User.name == name)) is not None:
+        raise Conflict(f"用户名「{name}」已存在（user name taken）")
+    session.add(user)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"用户名「{name}」已存在（user name taken）") from None
+    return NewUser(user=user, token=token)
+
+
+def user_by_token(session: Session, token: str) -> User | None:
+    if not token:
+        return None
+    user = session.scalar(select(User).where(User.token_hash == secret_hash(token)))
+    return user if user is not None and user.active else None
+
+
+def verify_login(session: Session, name: str, password: str) -> User | None:
+    """The active user with this name and password, else None (timing does not tell which)."""
+    user = session.scalar(select(User).where(User.name == (name or "").strip()))
+    stored = user.password_hash if user is not None and user.password_hash else _DUMMY_HASH
+    try:
+        _HASHER.verify(stored, password or "")
+    except (VerificationError, InvalidHashError):
+        return None
+    if user is None or not user.active or not user.password_hash:
+        return None
+    return user
+
+
+@dataclass(frozen=True)
+class BrowserSession:
+    """A login: `session_id` goes into the HttpOnly cookie, `csrf_token` into every form."""
+
+    session_id: str
+    csrf_token: str
+
+
+def open_browser_session(session: Session, user: User, hours: int) -> BrowserSession:
+    raw = new_secret()
+    csrf = new_secret()
+    now = utcnow()
+    session.execute(delete(WebSession).where(WebSession.expires_at < now))
+    session.add(
+        WebSession(
+            id_hash=secret_hash(raw),
+            user_id=user.id,
+            csrf_token=csrf,
+            created_at=now,
+            expires_at=now + timedelta(hours=hours),
+        )
+    )
+    return BrowserSession(session_id=raw, csrf_token=csrf)
+
+
+def browser_session_user(session: Session, raw: str) -> tuple[User, WebSession] | None:
+    if not raw:
+        return None
+    web = session.get(WebSession, secret_hash(raw))
+    if web is None or as_utc(web.expires_at) < utcnow():
+        return None
+    user = session.get(User, web.user_id)
+    if user is None or not user.active:
+        return None
+    return user, web
+
+
+def close_browser_session(session: Session, raw: str) -> None:
+    session.execute(delete(WebSession).where(WebSession.id_hash == secret_hash(raw)))
+
+
+def same_secret(a: str | None, b: str | None) -> bool:
+    return bool(a) and bool(b) and hmac.compare_digest(str(a), str(b))
+
+
+@dataclass(frozen=True)
+class Principal:
+    """An authenticated user as the routes see it: a plain value, safe to cache and share."""
+
+    id: int
+    name: str
+    role: str
+    bureau: str | None
+    active: bool
+    created_at: datetime
+
+    @classmethod
+    def of(cls, user: User) -> Principal:
+        return cls(user.id, user.name, user.role, user.bureau, user.active, user.created_at)
+
+
+def scope_of(user: User | Principal) -> Scope:
+    return Scope(user_id=user.id, user_name=user.name, role=user.role, bureau=user.bureau)
+
+
+class TokenCache:
+    """Recently verified API tokens (by hash), so that a burst of requests costs one lookup.
+
+    Entries live `seconds` (a deactivated account keeps working at most that long); 0 turns
+    the cache off.
+    """
+
+    def __init__(self, seconds: float, size: int = 4096):
+        self.seconds = seconds
+        self.size = size
+        self._entries: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        if self.seconds <= 0:
+            return None
+        key = secret_hash(token)
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None or entry[0] < time.monotonic():
+            return None
+        return entry[1]
+
+    def put(self, token: str, principal: Principal) -> None:
+        if self.seconds <= 0:
+            return
+        with self._lock:
+            if len(self._entries) >= self.size:
+                self._entries.clear()
+            self._entries[secret_hash(token)] = (time.monotonic() + self.seconds, principal)

@@ -1,0 +1,218 @@
+"""Receiving scans: names checked, bytes streamed to storage and hashed, type sniffed, jobs queued."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import BinaryIO
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.errors import Conflict, FileNameInvalid, InvalidInput, UploadTypeInvalid
+from core.states import JobState
+from intake.persistence.records import DocumentRecord, JobRecord, utcnow
+from intake.persistence.storage import Storage, StoredObject
+from intake.persistence.stored import latest_jobs
+from intake.pipeline.sources import sniff_type
+from intake.service import audit
+from intake.service.filings import get_filing
+from intake.service.recheck import lock_filing, refresh_status
+from intake.service.scope import Scope
+
+SUFFIX_TYPES = {
+    ".pdf": "pdf",
+    ".jpg": "jpeg",
+    ".jpeg": "jpeg",
+    ".png": "png",
+    ".tif": "tiff",
+    ".tiff": "tiff",
+}
+MAX_NAME_LENGTH = 255
+SNIFF_BYTES = 2048
+_UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9._-]")
+
+
+@dataclass(frozen=True)
+class IncomingFile:
+    """One uploaded file: its name as the client sent it and a stream of its bytes."""
+
+    name: str | None
+    stream: BinaryIO
+
+
+@dataclass(frozen=True)
+class UploadOutcome:
+    document: DocumentRecord
+    job: JobRecord
+    duplicate: bool
+    """The same bytes were already uploaded for this filing: the existing document and job."""
+
+
+def check_file_name(name: str | None) -> str:
+    """The name if it is a plain file name; FileNameInvalid (400) otherwise."""
+    if not name or not name.strip():
+        raise FileNameInvalid("上传文件缺少文件名（file name missing）")
+    if len(name) > MAX_NAME_LENGTH:
+        raise FileNameInvalid(
+            f"文件名超过 {MAX_NAME_LENGTH} 个字符（file name longer than {MAX_NAME_LENGTH}）"
+        )
+    if "/" in name or "\\" in name:
+        raise FileNameInvalid(f"文件名不能包含路径分隔符 / 或 \\：{name!r}")
+    if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name):
+        raise FileNameInvalid(f"文件名不能包含控制字符：{name!r}")
+    if name.strip() in (".", ".."):
+        raise FileNameInvalid(f"文件名无效：{name!r}")
+    return name
+
+
+def expected_type(name: str) -> tuple[str, str]:
+    """(suffix, type) a file name announces; UploadTypeInvalid (415) for other suffixes."""
+    suffix = PurePosixPath(name).suffix.lower()
+    if suffix not in SUFFIX_TYPES:
+        raise UploadTypeInvalid(
+            f"「{name}」不是支持的文件类型；请上传 PDF、JPEG、PNG 或 TIFF"
+            "（supported: .pdf .jpg .jpeg .png .tif .tiff）"
+        )
+    return suffix, SUFFIX_TYPES[suffix]
+
+
+def storage_folder(filing_id: str) -> str:
+    """A storage key segment for a filing id of any characters, unique per id."""
+    readable = _UNSAFE_KEY_CHARS.sub("_", filing_id)[:48].strip(".") or "filing"
+    digest = hashlib.sha256(filing_id.encode("utf-8")).hexdigest()[:10]
+    return f"{readable}-{digest}"
+
+
+def _sniff(storage: Storage, key: str) -> str | None:
+    with storage.open(key) as stored:
+        return sniff_type(stored.read(SNIFF_BYTES))
+
+
+def receive_files(
+    session: Session,
+    storage: Storage,
+    scope: Scope,
+    filing_id: str,
+    files: list[IncomingFile],
+    max_bytes: int,
+    max_files: int,
+) -> list[UploadOutcome]:
+    """Store each file, check its bytes, and record a document and a queued job per new file.
+
+    Commits before returning: the caller may answer 202 and queue the jobs. On any error
+    nothing is recorded and every object stored by this call is deleted again.
+    """
+    get_filing(session, scope, filing_id)
+    if not files:
+        raise InvalidInput("没有收到文件（field `files` is empty）")
+    if len(files) > max_files:
+        raise InvalidInput(f"一次最多上传 {max_files} 个文件（at most {max_files} files)")
+    checked = [(check_file_name(f.name), f) for f in files]
+    expected = [expected_type(name) for name, _ in checked]
+    folder = storage_folder(filing_id)
+    stored: list[StoredObject] = []
+    keep: set[str] = set()
+    try:
+        for (name, incoming), (suffix, kind) in zip(checked, expected):
+            key = f"originals/{folder}/{uuid.uuid4().hex}{suffix}"
+            stored.append(storage.put_stream(key, incoming.stream, max_bytes))
+            found = _sniff(storage, key)
+            if found != kind:
+                what = f"是 {found.upper()}" if found else "不是 PDF、JPEG、PNG 或 TIFF"
+                raise UploadTypeInvalid(
+                    f"「{name}」的内容{what}，与扩展名 {suffix} 不符；文件未保存"
+                    f"（content is {found or 'unknown'}, name says {kind}）"
+                )
+        outcomes = _record(session, scope, filing_id, checked, stored, expected)
+        session.commit()
+        keep = {o.document.storage_key for o in outcomes if not o.duplicate}
+    except IntegrityError:
+        session.rollback()
+        raise Conflict("同一文件正在被同时上传，请稍后重试（concurrent upload）") from None
+    finally:
+        for obj in stored:
+            if obj.key not in keep:
+                storage.delete(obj.key)
+    return outcomes
+
+
+def _record(
+    session: Session,
+    scope: Scope,
+    filing_id: str,
+    checked: list[tuple[str, IncomingFile]],
+    stored: list[StoredObject],
+    expected: list[tuple[str, str]],
+) -> list[UploadOutcome]:
+    record = lock_filing(session, filing_id)
+    assert record is not None  # checked in scope above, and filings are never deleted
+    known = {
+        d.sha256: d
+        for d in session.scalars(
+            select(DocumentRecord).where(
+                DocumentRecord.filing_id == filing_id,
+                DocumentRecord.sha256.in_({s.sha256 for s in stored}),
+            )
+        )
+    }
+    jobs = latest_jobs(session, [d.id for d in known.values()])
+    outcomes: list[UploadOutcome] = []
+    now = utcnow()
+    for (name, _), obj, (_, kind) in zip(checked, stored, expected):
+        if obj.sha256 in known:
+            document = known[obj.sha256]
+            outcomes.append(UploadOutcome(document, jobs[document.id], duplicate=True))
+            continue
+        document = DocumentRecord(
+            filing_id=filing_id,
+            sha256=obj.sha256,
+            source=name,
+            storage_key=obj.key,
+            size=obj.size,
+            content_type=kind,
+            page_count=0,
+            uploaded_by=scope.user_id,
+            created_at=now,
+        )
+        session.add(document)
+        session.flush()
+        job = JobRecord(
+            document_id=document.id,
+            filing_id=filing_id,
+            bureau=record.bureau,
+            state=JobState.QUEUED,
+            pages_done=0,
+            pages_total=0,
+            attempts=0,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(job)
+        session.flush()
+        known[obj.sha256] = document
+        jobs[document.id] = job
+        outcomes.append(UploadOutcome(document, job, duplicate=False))
+    new = [o for o in outcomes if not o.duplicate]
+    if new:
+        refresh_status(session, record)
+        audit.record(
+            session,
+            scope,
+            "documents_uploaded",
+            filing_id,
+            after=[
+                {
+                    "document_id": o.document.id,
+                    "source": o.document.source,
+                    "sha256": o.document.sha256,
+                }
+                for o in new
+            ],
+        )
+    return outcomes
