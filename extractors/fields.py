@@ -12,11 +12,11 @@ import yaml
 from core.errors import IntakeError
 from core.model import FieldValue, PageKind, TextLine
 from extractors import normalize as nz
+from extractors.anchors import FUZZY_MIN_LENGTH, Anchor, Layout, find_anchors
 from extractors.entities import organisations
 from extractors.layout import (
     SEPARATORS,
     CharRef,
-    Row,
     Span,
     group_rows,
     span_of,
@@ -72,51 +72,25 @@ def load_specs() -> dict[PageKind, KindSpec]:
         raise IntakeError(f"labels.yaml 配置有误：{exc!r}") from exc
 
 
-@dataclass(frozen=True)
-class LabelHit:
-    row: int
-    start: int
-    end: int
-    label: str
-
-
-def _find_labels(rows: list[Row], labels: list[str]) -> list[LabelHit]:
-    """Every label occurrence that starts a printed segment, longest label first."""
-    hits: list[LabelHit] = []
-    for r, row in enumerate(rows):
-        text = row.text
-        taken = [False] * len(text)
-        for label in labels:
-            for m in _label_pattern(label).finditer(text):
-                s, e = m.start(), m.end()
-                if row.chars[s].boundary and not any(taken[s:e]):
-                    hits.append(LabelHit(r, s, e, label))
-                    for i in range(s, e):
-                        taken[i] = True
-    return sorted(hits, key=lambda h: (h.row, h.start))
-
-
-_LABEL_GAP = "[.·•・,，、'`]?"
-
-
-@lru_cache(maxsize=512)
-def _label_pattern(label: str) -> re.Pattern[str]:
-    """A label as printed, letting OCR put a stray dot between its spaced characters (名.称)."""
-    return re.compile(_LABEL_GAP.join(re.escape(ch) for ch in label))
-
-
 class PageReader:
-    """The rows of one page with every label found, answering "what follows this label?"."""
+    """The rows of one page with its labels and their columns, answering "what follows this label?".
+
+    A value is read inside its region (extractors/anchors.py): from the label's right edge to the
+    next label on its row or the next column's gutter, and down, for values that wrap, to the next
+    label in its column.
+    """
 
     def __init__(self, lines: list[TextLine], spec: KindSpec):
         self.rows = group_rows(lines)
         self.spec = spec
-        self.hits = [h for h in _find_labels(self.rows, spec.all_labels) if not self._in_text(h)]
-        self._hits_by_row: dict[int, list[LabelHit]] = {}
-        for h in self.hits:
-            self._hits_by_row.setdefault(h.row, []).append(h)
+        labels = spec.all_labels
+        fuzzy = frozenset(lab for lab in labels if len(lab) >= FUZZY_MIN_LENGTH)
+        found = find_anchors(self.rows, labels, fuzzy)
+        self.hits = [h for h in found if not self._in_text(h)]
+        self.layout = Layout(self.rows, self.hits)
+        self.unit = self.layout.unit
 
-    def _in_text(self, hit: LabelHit) -> bool:
+    def _in_text(self, hit: Anchor) -> bool:
         """A label's words running on inside a paragraph (…的要求，/ 检测结论为通过。), not a label.
 
         It is one when nothing separates it from the next word and the row just above, with no
@@ -133,70 +107,90 @@ class PageReader:
             c.box[0] <= x0 + height and c.box[2] >= x0 for c in above.chars
         )
 
-    def _value_chars(self, hit: LabelHit) -> list[CharRef]:
-        row = self.rows[hit.row]
-        later = [h.start for h in self._hits_by_row[hit.row] if h.start >= hit.end]
-        end = min(later, default=len(row.chars))
-        return strip_separators(row.chars[hit.end : end])
+    def _region_chars(self, r: int, x_from: float, x_to: float, after: int = 0) -> list[CharRef]:
+        """Characters of row `r` (from index `after`) whose middle lies in [x_from, x_to), no labels."""
+        out = []
+        for i, c in enumerate(self.rows[r].chars[after:], start=after):
+            middle = (c.box[0] + c.box[2]) / 2
+            if x_from <= middle < x_to and not self.layout.is_label_char(r, i):
+                out.append(c)
+        return out
 
-    def _continuation(self, hit: LabelHit, first: list[CharRef]) -> list[CharRef]:
-        """Rows under a value that carry on its text: aligned with it, no label of their own."""
-        chars: list[CharRef] = []
-        left = first[0].box[0] if first else self.rows[hit.row].chars[hit.end - 1].box[2]
-        height = self.rows[hit.row].bottom - self.rows[hit.row].top
-        bottom = self.rows[hit.row].bottom
-        for r in range(hit.row + 1, min(hit.row + 4, len(self.rows))):
+    def _first_row(self, hit: Anchor, right: float) -> list[CharRef]:
+        """The value beside its label, up to the right bound."""
+        chars = self._region_chars(hit.row, hit.right - 0.3 * self.unit, right, after=hit.end)
+        return strip_separators(chars)
+
+    def _under_label(self, hit: Anchor, right: float, bottom: float) -> tuple[int, list[CharRef]]:
+        """A value printed under its label (统一社会信用代码 over its code): its row and characters."""
+        for r in range(hit.row + 1, min(hit.row + 3, len(self.rows))):
             row = self.rows[r]
-            if row.top - bottom > 1.0 * height:
+            if row.top >= bottom - 0.2 * self.unit or row.top - hit.bottom > 1.5 * self.unit:
                 break
-            own = [c for c in row.chars if c.box[0] >= left - 0.6 * height]
-            if not own or any(
-                h.start == row.chars.index(own[0]) for h in self._hits_by_row.get(r, [])
-            ):
+            chars = strip_separators(self._region_chars(r, hit.left - 0.5 * self.unit, right))
+            if chars:
+                return r, chars
+        return hit.row, []
+
+    def _continuation(
+        self, hit: Anchor, first_row: int, first: list[CharRef], right: float, bottom: float
+    ) -> list[CharRef]:
+        """Rows under a value that carry on its text inside its column, until a gap or a label."""
+        chars: list[CharRef] = []
+        left = (first[0].box[0] if first else hit.right) - 1.0 * self.unit
+        last_bottom = max((c.box[3] for c in first), default=hit.bottom)
+        for r in range(first_row + 1, len(self.rows)):
+            row = self.rows[r]
+            if row.top >= bottom - 0.2 * self.unit:
                 break
-            if r in self._hits_by_row:
-                stop = min(h.start for h in self._hits_by_row[r])
-                own = [c for c in own if row.chars.index(c) < stop]
-                chars.extend(strip_separators(own))
+            own = self._region_chars(r, left, right)
+            if not own:
+                if row.top - last_bottom > 1.5 * self.unit:
+                    break
+                continue
+            if min(c.box[1] for c in own) - last_bottom > 1.0 * self.unit:
+                break
+            stops = [
+                a.start for a in self.layout.anchors_on(r) if left - self.unit <= a.left < right
+            ]
+            if stops:
+                first_stop = min(stops)
+                chars.extend(
+                    strip_separators([c for c in own if self.rows[r].chars.index(c) < first_stop])
+                )
                 break
             chars.extend(own)
-            bottom = row.bottom
+            last_bottom = max(c.box[3] for c in own)
         return chars
 
-    def _rows_above(self, hit: LabelHit, value: list[CharRef]) -> list[CharRef]:
+    def _rows_above(self, hit: Anchor, value: list[CharRef], right: float) -> list[CharRef]:
         """Lines of a table cell that stand above its vertically centred label.
 
         In a table the label sits in the middle of a tall cell, so the cell's first lines are
-        above the label's own row. Rows count when they stand right of the label, carry no
-        label, lie below the text of the cell above (whose lines run on without a gap), and —
-        when the label's row has a value of its own — follow on from that value without a gap.
+        above the label's own row. Rows count when they stand right of the label (and left of
+        the value's right bound), carry no label, lie below the text of the cell above (whose
+        lines run on without a gap), and — when the label's row has a value of its own —
+        follow on from that value without a gap.
         """
         row = self.rows[hit.row]
-        label_left = row.chars[hit.start].box[0]
-        label_right = row.chars[hit.end - 1].box[2]
         height = row.bottom - row.top
-        above = [
-            h
-            for h in self.hits
-            if h.row < hit.row
-            and abs(self.rows[h.row].chars[h.start].box[0] - label_left) < 1.5 * height
-        ]
+        above = [h for h in self.hits if h.row < hit.row and abs(h.left - hit.left) < 1.5 * height]
         if not above:
             return []
         # The cell above ends where its own text stops running on without a gap.
         first = above[-1].row + 1
         while (
             first < hit.row
-            and first not in self._hits_by_row
+            and not self.layout.anchors_on(first)
             and self.rows[first].top - self.rows[first - 1].bottom <= 0.8 * height
         ):
             first += 1
         blocks: list[list[CharRef]] = []
         lower_top = row.top
         for r in range(hit.row - 1, first - 1, -1):
-            if r in self._hits_by_row:
+            if self.layout.anchors_on(r):
                 break
-            chars = [c for c in self.rows[r].chars if c.box[0] >= label_right - 0.5 * height]
+            chars = self._region_chars(r, hit.right - 0.5 * height, right)
             if not chars:
                 continue
             if value and lower_top - self.rows[r].bottom > 0.5 * height:
@@ -206,23 +200,26 @@ class PageReader:
         return [c for block in blocks for c in block]
 
     def read(self, field: FieldSpec) -> Span | None:
-        """The text after the first label of `field` that has one (or the rows below it)."""
+        """The value after the first label of `field` that has one, read inside its region."""
         for hit in self.hits:
             if hit.label not in field.labels:
                 continue
-            chars = self._value_chars(hit)
+            right = self.layout.right_bound(hit)
+            bottom = self.layout.bottom_bound(hit, right)
+            first_row = hit.row
+            chars = self._first_row(hit, right)
+            if not chars:
+                first_row, chars = self._under_label(hit, right, bottom)
             if field.multiline:
                 chars = self._without_noise(chars)
                 # A character or two beside a centred label is seal residue, not the value's start.
                 lead = chars if len(chars) > 2 else []
-                chars = self._rows_above(hit, lead) + chars + self._continuation(hit, chars)
+                chars = (
+                    self._rows_above(hit, lead, right)
+                    + chars
+                    + self._continuation(hit, first_row, chars, right, bottom)
+                )
                 chars = self._without_noise(chars)
-            if (
-                not chars
-                and hit.row + 1 < len(self.rows)
-                and (hit.row + 1) not in self._hits_by_row
-            ):
-                chars = strip_separators(self.rows[hit.row + 1].chars)
             for extra in range(1, field.below + 1):
                 if field.type != "date" or nz.find_dates(span_of(chars).text):
                     break
@@ -260,8 +257,9 @@ class PageReader:
 
     def organisation_line(self) -> Span | None:
         """The last line naming a testing organisation (the signature line of a report cover)."""
-        for row in reversed(self.rows):
-            if any(h.row == self.rows.index(row) for h in self.hits):
+        for r in range(len(self.rows) - 1, -1, -1):
+            row = self.rows[r]
+            if self.layout.anchors_on(r):
                 continue
             orgs = organisations(row.text)
             tested = [o for o in orgs if re.search(r"检测|评测|测试|检验", o)]

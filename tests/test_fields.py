@@ -136,3 +136,50 @@ def test_titles_decide_the_kind():
     title = TextLine("软件产品检测报告", (700, 400, 1700, 520), 0.99)
     body = [line("委托单位：苏州云帆软件科技有限公司", 200, 8), line("报告编号：X-1", 200, 9)]
     assert classify_lines([title, *body], 3500).kind == PageKind.TEST_REPORT
+
+
+def test_values_stop_at_the_gutter_of_a_column_whose_rows_do_not_line_up():
+    # 2014-style 正本: two columns of labels; the right column's rows sit between the left ones.
+    lines = [
+        line("名称", 200, 1),
+        line("江苏瑞帆数字科技股份有限公司", 420, 1),
+        line("注册资本", 1500, 1.4),
+        line("伍佰万元整", 1720, 1.4),
+        line("类型", 200, 2),
+        line("有限责任公司（自然人投资或控股）", 420, 2),
+        line("成立日期", 1500, 2.2),
+        line("2017年03月30日", 1720, 2.2, width=420),
+        line("法定代表人", 200, 3),
+        line("陈超", 420, 3),
+        line("营业期限", 1500, 2.7),
+        line("2013年9月9日至2043年9月9日", 1720, 3.0, width=700),
+        line("住所", 200, 4),
+        line("南通市海门区新开南路38号", 420, 4),
+        line("9幢713室", 420, 4.45),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["legal_representative"] == "陈超"
+    assert got["company_type"] == "有限责任公司（自然人投资或控股）"
+    assert got["address"] == "南通市海门区新开南路38号9幢713室"
+    assert got["registered_capital"] == "伍佰万元整"
+    assert got["established_date"] == "2017-03-30"
+    assert got["business_term"] == "2013年9月9日至2043年9月9日"
+
+
+def test_value_printed_under_its_label_and_a_label_misread_by_one_character():
+    from extractors.normalize import credit_code_check_char
+
+    body = "91110102MA007PC34"
+    code = body + credit_code_check_char(body)
+    lines = [
+        line("统一社会信用代码", 100, 1),
+        line(code, 100, 1.5),
+        line("名称", 200, 3),
+        line("北京质信认证有限公司", 420, 3),
+        line("法定代表入", 200, 4),
+        line("段昕雨", 420, 4),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["credit_code"] == code
+    assert got["legal_representative"] == "段昕雨"
+    assert got["name"] == "北京质信认证有限公司"

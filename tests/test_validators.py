@@ -718,3 +718,16 @@ def test_a_different_valid_code_is_still_a_mismatch(jiangsu):
     assert other != CODE
     flags = check_filing(filing(), documents(change={(LIC, "credit_code"): other}), jiangsu)
     assert "credit_code_mismatch" in codes(flags)
+
+
+def test_a_place_misread_by_one_character_is_no_name_mismatch_when_the_code_names_the_place():
+    from validators.crosscheck import _same_applicant_name
+
+    shuyang = _same_applicant_name("91321322MA1XXXXXX0")  # 321322 沭阳县
+    assert shuyang("沭阳新河电子科技有限公司", "沈阳新河电子科技有限公司")
+    assert shuyang("江苏沭阳新河电子有限公司", "江苏沈阳新河电子有限公司")
+    # Another brand (two characters differ), or a code of another place: a real mismatch.
+    assert not shuyang("沭阳新河电子科技有限公司", "沈北新河电子科技有限公司")
+    assert not _same_applicant_name("91320583MA1XXXXXX0")("沭阳新河电子科技有限公司", "沈阳新河电子科技有限公司")
+    # A name that is itself a place of the province is never "repaired" (泗阳 is 321323).
+    assert not shuyang("沭阳新河电子科技有限公司", "泗阳新河电子科技有限公司")

@@ -11,6 +11,7 @@ from core.filing import Filing
 from core.model import Evidence, Flag, PageKind
 from extractors.normalize import (
     codes_alike,
+    credit_code_region,
     is_valid_credit_code,
     normalize_credit_code,
     normalize_registration_no,
@@ -20,6 +21,7 @@ from extractors.normalize import (
     same_company,
     split_name_version,
 )
+from extractors.places import repair_by_region
 from validators.campaign import Campaign
 from validators.evidence import ReadStatus, read_field, unreadable_flag
 from validators.flags import make_flag
@@ -54,6 +56,23 @@ class FilingProduct:
 
 def _same_date(filing_value: date, document_value: Any) -> bool:
     return filing_value.isoformat() == str(document_value).strip()
+
+
+def _same_applicant_name(credit_code: str) -> Equal:
+    """Same company; a place name read one character away from the place the credit code
+    names (沈阳 for 沭阳 under a code of 沭阳县) is a misread, not another company."""
+    try:
+        region = credit_code_region(credit_code)
+    except ValueError:
+        region = ""
+
+    def equal(filing_value: str, document_value: Any) -> bool:
+        read = str(document_value)
+        return same_company(filing_value, read) or same_company(
+            filing_value, repair_by_region(read, region)
+        )
+
+    return equal
 
 
 def _same_credit_code(filing_value: str, document_value: Any) -> bool:
@@ -114,7 +133,7 @@ def comparisons(filing: Filing) -> list[Comparison]:
             license_,
             "name",
             filing.applicant.name,
-            lambda f, d: same_company(f, str(d)),
+            _same_applicant_name(filing.applicant.credit_code),
         ),
         Comparison(
             "established_date_mismatch",

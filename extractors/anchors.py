@@ -1,0 +1,191 @@
+"""Where the labels stand on a page, the columns they form, and the region each value may fill.
+
+A label found on the page is an anchor. Anchors whose left edges line up form a column; a value
+runs right from its label up to the next label on its row or the left edge of the next column
+whose labels stand beside it (the gutter), and down to the next label in its column. Nothing here
+knows any one layout: the regions come from where the labels are.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass
+from functools import lru_cache
+
+from core.model import Box
+from extractors.layout import CharRef, Row
+
+FUZZY_MIN_LENGTH = 4
+"""Labels this long are also found with one character misread (法定代表入 for 法定代表人)."""
+_LABEL_GAP = "[.·•・,，、'`]?"
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """One printed label: its row, the characters it covers there, and its box."""
+
+    row: int
+    start: int
+    end: int
+    label: str
+    box: Box
+
+    @property
+    def left(self) -> float:
+        return self.box[0]
+
+    @property
+    def right(self) -> float:
+        return self.box[2]
+
+    @property
+    def top(self) -> float:
+        return self.box[1]
+
+    @property
+    def bottom(self) -> float:
+        return self.box[3]
+
+    @property
+    def middle(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+
+@lru_cache(maxsize=512)
+def label_pattern(label: str) -> re.Pattern[str]:
+    """A label as printed, letting OCR put a stray dot between its spaced characters (名.称)."""
+    return re.compile(_LABEL_GAP.join(re.escape(ch) for ch in label))
+
+
+def _box(chars: list[CharRef]) -> Box:
+    return (
+        min(c.box[0] for c in chars),
+        min(c.box[1] for c in chars),
+        max(c.box[2] for c in chars),
+        max(c.box[3] for c in chars),
+    )
+
+
+def find_anchors(
+    rows: list[Row], labels: list[str], fuzzy: frozenset[str] = frozenset()
+) -> list[Anchor]:
+    """Every label that starts a printed segment, longest label first; then near-misses.
+
+    A label must start a line or follow white space. Labels in `fuzzy` (long ones) are also
+    taken with one character misread, keeping its first or last character, where no exact label
+    was found at that place.
+    """
+    anchors = [a for r, row in enumerate(rows) for a in _row_anchors(r, row, labels, fuzzy)]
+    return sorted(anchors, key=lambda a: (a.row, a.start))
+
+
+def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> list[Anchor]:
+    text = row.text
+    taken = [False] * len(text)
+    found: list[Anchor] = []
+
+    def free(s: int, e: int) -> bool:
+        return row.chars[s].boundary and not any(taken[s:e])
+
+    def take(s: int, e: int, label: str) -> None:
+        found.append(Anchor(r, s, e, label, _box(row.chars[s:e])))
+        taken[s:e] = [True] * (e - s)
+
+    for label in labels:
+        for m in label_pattern(label).finditer(text):
+            if free(m.start(), m.end()):
+                take(m.start(), m.end(), label)
+    for label in labels:
+        if label not in fuzzy:
+            continue
+        n = len(label)
+        for s in range(len(text) - n + 1):
+            window = text[s : s + n]
+            misses = sum(1 for a, b in zip(window, label) if a != b)
+            if (
+                misses == 1
+                and (window[0] == label[0] or window[-1] == label[-1])
+                and free(s, s + n)
+            ):
+                take(s, s + n, label)
+    return found
+
+
+class Layout:
+    """The anchors of a page grouped into columns, answering where each value may run."""
+
+    def __init__(self, rows: list[Row], anchors: list[Anchor]):
+        self.rows = rows
+        self.anchors = anchors
+        heights = (
+            [a.bottom - a.top for a in anchors]
+            or [ln.height for row in rows for ln in row.lines]
+            or [1.0]
+        )
+        self.unit = max(statistics.median(heights), 1.0)
+        """A typical label height: the yardstick for every tolerance on this page."""
+        self.columns = self._columns()
+        self._column_of = {id(a): i for i, col in enumerate(self.columns) for a in col}
+
+    def _columns(self) -> list[list[Anchor]]:
+        """Anchors whose left edges line up (within a label height and a half)."""
+        columns: list[list[Anchor]] = []
+        for anchor in sorted(self.anchors, key=lambda a: a.left):
+            if (
+                columns
+                and anchor.left - statistics.fmean(a.left for a in columns[-1]) <= 1.5 * self.unit
+            ):
+                columns[-1].append(anchor)
+            else:
+                columns.append([anchor])
+        return columns
+
+    def column(self, anchor: Anchor) -> list[Anchor]:
+        return self.columns[self._column_of[id(anchor)]]
+
+    def right_bound(self, anchor: Anchor) -> float:
+        """Where a value after `anchor` must stop on the right.
+
+        The next label on the same row, or the left edge of a column of labels that stands
+        right of the value over the height where the value is (the gutter between columns).
+        """
+        bound = float("inf")
+        for col in self.columns:
+            if anchor in col:
+                continue
+            left = min(a.left for a in col)
+            if left <= anchor.right - 0.2 * self.unit:
+                continue
+            top = min(a.top for a in col) - 1.0 * self.unit
+            bottom = max(a.bottom for a in col) + (2.0 if len(col) > 1 else 0.6) * self.unit
+            beside = [a for a in col if abs(a.middle - anchor.middle) < 0.6 * self.unit]
+            if beside:
+                bound = min(bound, min(a.left for a in beside))
+            elif len(col) > 1 and top <= anchor.middle <= bottom:
+                bound = min(bound, left)
+        return bound
+
+    def bottom_bound(self, anchor: Anchor, right: float) -> float:
+        """The top of the next label below `anchor` whose left edge lies under the value's span."""
+        tolerance = 1.5 * self.unit
+        below = [
+            a.top
+            for a in self.anchors
+            if a.top > anchor.middle + 0.5 * self.unit and anchor.left - tolerance <= a.left < right
+        ]
+        return min(below, default=float("inf"))
+
+    def is_label_char(self, row: int, index: int) -> bool:
+        return any(a.row == row and a.start <= index < a.end for a in self._by_row(row))
+
+    def _by_row(self, row: int) -> list[Anchor]:
+        if not hasattr(self, "_rows_index"):
+            index: dict[int, list[Anchor]] = {}
+            for a in self.anchors:
+                index.setdefault(a.row, []).append(a)
+            self._rows_index = index
+        return self._rows_index.get(row, [])
+
+    def anchors_on(self, row: int) -> list[Anchor]:
+        return self._by_row(row)
