@@ -728,6 +728,8 @@ def test_a_place_misread_by_one_character_is_no_name_mismatch_when_the_code_name
     assert shuyang("江苏沭阳新河电子有限公司", "江苏沈阳新河电子有限公司")
     # Another brand (two characters differ), or a code of another place: a real mismatch.
     assert not shuyang("沭阳新河电子科技有限公司", "沈北新河电子科技有限公司")
-    assert not _same_applicant_name("91320583MA1XXXXXX0")("沭阳新河电子科技有限公司", "沈阳新河电子科技有限公司")
+    assert not _same_applicant_name("91320583MA1XXXXXX0")(
+        "沭阳新河电子科技有限公司", "沈阳新河电子科技有限公司"
+    )
     # A name that is itself a place of the province is never "repaired" (泗阳 is 321323).
     assert not shuyang("沭阳新河电子科技有限公司", "泗阳新河电子科技有限公司")
