@@ -212,6 +212,28 @@ def repair_credit_code(raw: str) -> tuple[str | None, bool]:
     return None, False
 
 
+# 注册号 of licences issued before the credit code (GS15-2006): 15 digits, ISO 7064 MOD 11,10.
+_LICENCE_NUMBER = re.compile(r"(?<![0-9A-Z])[0-9OIL]{15}(?![0-9A-Z])")
+
+
+def is_valid_registration_number(number: str) -> bool:
+    """True for 15 digits whose last one is their ISO 7064 MOD 11,10 check digit."""
+    if len(number) != 15 or not (number.isascii() and number.isdigit()):
+        return False
+    product_ = 10
+    for digit in number[:14]:
+        product_ = ((product_ + int(digit)) % 10 or 10) * 2 % 11
+    return (11 - product_) % 10 == int(number[14])
+
+
+def normalize_registration_number(text: str) -> str | None:
+    """The 15-digit 注册号 in `text` (O/I/L read as 0/1): the first that passes its check, else
+    the first as printed, else None."""
+    work = strip_spaces(to_halfwidth(text)).upper()
+    runs = [run.translate(_DIGIT_FIXES) for run in _LICENCE_NUMBER.findall(work)]
+    return next((r for r in runs if is_valid_registration_number(r)), runs[0] if runs else None)
+
+
 # --------------------------------------------------------------------------- dates
 
 _CN_DIGITS = {"〇": 0, "○": 0, "◯": 0, "零": 0, "O": 0, "o": 0}

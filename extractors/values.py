@@ -94,6 +94,12 @@ def parse_registration_no(text: str) -> Parsed:
     return Parsed(value) if value else FAILED
 
 
+def parse_licence_number(text: str) -> Parsed:
+    """An old licence's 15-digit 注册号; one failing its MOD 11,10 check is kept as printed."""
+    value = nz.normalize_registration_number(text)
+    return Parsed(value) if value else FAILED
+
+
 def parse_certificate_no(text: str) -> Parsed:
     value = nz.normalize_certificate_no(text)
     return Parsed(value) if value else FAILED
@@ -127,6 +133,7 @@ PARSERS: dict[str, Callable[[str], Parsed]] = {
     "software_name": parse_software_name,
     "holders": parse_holders,
     "registration_no": parse_registration_no,
+    "licence_number": parse_licence_number,
     "certificate_no": parse_certificate_no,
     "standard": parse_standard,
     "report_no": parse_report_no,

@@ -25,6 +25,7 @@ from extractors.places import repair_by_region
 from validators.campaign import Campaign
 from validators.evidence import ReadStatus, read_field, unreadable_flag
 from validators.flags import make_flag
+from validators.licence import old_licence
 
 Equal = Callable[[Any, Any], bool]
 
@@ -182,9 +183,12 @@ def check_against_filing(
     with less than the campaign's min_confidence — never a silent pass.
     """
     flags: list[Flag] = []
+    old = old_licence(evidence, campaign.min_confidence) is not None
     for comparison in comparisons(filing):
         if _blank(comparison.filing_value):
             continue
+        if old and comparison.field == "credit_code":
+            continue  # an old licence prints no credit code: outdated_license says so
         reading = read_field(evidence, comparison.kind, comparison.field, campaign.min_confidence)
         if reading.status is ReadStatus.NO_DOCUMENT:
             continue

@@ -42,7 +42,11 @@ CONTRACT_FLAG_CODES: tuple[str, ...] = (
 )
 """Every flag code of the contract's flag table, in its order."""
 
-EXTENSION_FLAG_CODES: tuple[str, ...] = ("document_unreadable",)
+EXTENSION_FLAG_CODES: tuple[str, ...] = (
+    "document_unreadable",
+    "license_qr_mismatch",
+    "outdated_license",
+)
 """Codes this project adds to the contract (it may add, never remove or rename)."""
 
 ALL_FLAG_CODES = CONTRACT_FLAG_CODES + EXTENSION_FLAG_CODES

@@ -26,6 +26,7 @@ from validators.campaign import Campaign, Institution
 from validators.crosscheck import FilingProduct
 from validators.evidence import Reading, ReadStatus, is_empty, read_field, unreadable_flag
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
+from validators.licence import old_licence
 
 
 @dataclass(frozen=True)
@@ -258,6 +259,10 @@ def _rule_institution(rule_input: RuleInput, flags: list[Flag]) -> None:
 
 
 def _credit_code(rule_input: RuleInput, flags: list[Flag]) -> JudgedValue | None:
+    """The licence's credit code; on an old licence (no code, a 注册号) the filing's."""
+    if old_licence(rule_input.evidence, rule_input.campaign.min_confidence) is not None:
+        code = rule_input.filing.applicant.credit_code
+        return None if is_empty(code) else JudgedValue(code, None, "填报信息（营业执照为旧版）")
     return _judged_value(
         rule_input,
         PageKind.BUSINESS_LICENSE,

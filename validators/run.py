@@ -10,6 +10,7 @@ from validators.campaign import Campaign
 from validators.crosscheck import check_against_filing
 from validators.evidence import collect_evidence
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
+from validators.licence import check_licence
 from validators.rules import check_campaign_rules
 
 
@@ -67,4 +68,5 @@ def check_filing(filing: Filing, documents: list[DocumentResult], campaign: Camp
     flags = unreadable_documents(documents)
     flags += check_against_filing(filing, evidence, campaign)
     flags += check_campaign_rules(filing, evidence, documents, campaign)
+    flags += check_licence(filing, evidence, documents, campaign.min_confidence)
     return order_flags(dedupe_flags(flags), documents)

@@ -18,7 +18,7 @@ from core.model import (
     PageResult,
     TextLine,
 )
-from extractors import cleanup, seals
+from extractors import cleanup, qr, seals
 from extractors.classify import classify_lines
 from extractors.fields import extract_fields
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
@@ -220,6 +220,10 @@ class Pipeline:
             lines=lines,
         )
         result.fields = extract_fields(verdict.kind, lines)
+        if verdict.kind == PageKind.BUSINESS_LICENSE:
+            # The QR code is a second reading of the printed codes: it confirms, never invents.
+            fields = result.fields | qr.qr_fields(qr.read_qr_codes(image))
+            result.fields = qr.confirm_printed(fields)
         if verdict.kind == PageKind.USAGE_REPORT:
             result.fields["has_seal"] = _seal_field(image)
         return result

@@ -40,6 +40,8 @@ FLAG_TITLES: dict[str, str] = {
     "duplicate_application": "重复申报",
     "in_previous_catalog": "已列入往期目录",
     "document_unreadable": "扫描件无法读取",
+    "license_qr_mismatch": "执照二维码与所印代码不一致",
+    "outdated_license": "旧版营业执照（无信用代码）",
 }
 """A short Chinese title per flag code, for lists, filters and the paper flag table."""
 
