@@ -29,7 +29,9 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check one filing against its scans")
     check.add_argument("--filing", required=True, type=Path, help="filing JSON (征集信息表)")
     check.add_argument("--format", choices=["text", "json"], default="text")
-    check.add_argument("--engine", choices=["rapidocr", "tesseract"], default="rapidocr")
+    check.add_argument(
+        "--engine", choices=["rapidocr", "rapidocr3", "tesseract"], default="rapidocr"
+    )
     check.add_argument(
         "--campaign-dir", type=Path, action="append", help="extra campaign YAML folder"
     )
@@ -38,7 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", help="check every case folder (filing.json + scans) under DIR")
     batch.add_argument("directory", type=Path)
     batch.add_argument("--out", type=Path, help="write one <filing_id>.json report per case here")
-    batch.add_argument("--engine", choices=["rapidocr", "tesseract"], default="rapidocr")
+    batch.add_argument(
+        "--engine", choices=["rapidocr", "rapidocr3", "tesseract"], default="rapidocr"
+    )
     batch.add_argument("--campaign-dir", type=Path, action="append")
 
     samples = sub.add_parser("samples", help="generate synthetic sample cases")

@@ -125,7 +125,7 @@ class Pipeline:
             if kind_hint == PageKind.OTHER:
                 return self._unread(index, rotation, flat)
             flattened = flat is not page.image
-        if isinstance(self.engine, RapidOcrEngine):
+        if hasattr(self.engine, "read_raw"):  # RapidOCR 1.4 and 3: one pass tells the turn
             return self._read_in_one_pass(page, flat, flattened)
         if rotation is None:
             _, rotation, _ = self._triage(flat)
