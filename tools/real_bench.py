@@ -26,6 +26,7 @@ from tools.real_paper import (
     TruthEntry,
     agreeing_filing,
     load_truth,
+    page_of_kind,
     real_dev_missing_reason,
     score_document,
 )
@@ -99,6 +100,28 @@ def _print_regions(entries: list[TruthEntry], documents: dict[str, DocumentResul
         print(f"  {name:26}{_pct(inside, total):>22}")
 
 
+def _print_qr(entries: list[TruthEntry], kept: dict[str, DocumentResult]) -> None:
+    """Licences whose QR code gave a credit code (or 注册号), and how many equal the truth."""
+    licences = [e for e in entries if e.kind == "business_license"]
+    if not licences:
+        return
+    read = agree = 0
+    for entry in licences:
+        page = page_of_kind(kept[entry.path], entry.kind) if entry.path in kept else None
+        fields = page.fields if page is not None else {}
+        for printed, in_qr in (
+            ("credit_code", "qr_credit_code"),
+            ("registration_number", "qr_registration_number"),
+        ):
+            if in_qr in fields:
+                read += 1
+                agree += fields[in_qr].value == entry.fields.get(printed)
+                break
+    print(
+        f"QR code with a code        {_pct(read, len(licences))} of licences, {agree} equal the printed truth"
+    )
+
+
 def _pct(right: int, total: int) -> str:
     return f"{100 * right / total:5.1f}% ({right}/{total})" if total else "—"
 
@@ -150,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         f"no false alarm (agreeing filing) {_pct(tally.no_false_alarm, tally.checked_for_alarms)}"
         + (f"  — {dict(tally.false_alarms)}" if tally.false_alarms else "")
     )
+    _print_qr(entries, kept)
     per_page = tally.seconds / max(tally.pages, 1)
     raw_per_page = raw_seconds / max(len(entries), 1)
     print(
