@@ -6,11 +6,12 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import CsrfFailed, Forbidden, Unauthorized
+from core.filing import LIMITS
 from core.settings import Settings
 from intake.jobs.queues import JobQueue
 from intake.persistence.database import Database
@@ -79,6 +80,14 @@ async def get_session(
     finally:
         await run_in_threadpool(session.close)
 
+
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+IdPath = Annotated[int, Path(ge=0, le=LIMITS.max_int, description="a number id")]
+"""A numeric id in a path: above 2^63-1 it cannot be stored, so it is refused (422)."""
+FilingIdPath = Annotated[str, Path(max_length=LIMITS.filing_id, pattern=_PRINTABLE)]
+Offset = Annotated[int, Query(ge=0, le=LIMITS.max_int)]
+Filter = Annotated[str | None, Query(max_length=LIMITS.query, pattern=_PRINTABLE)]
+"""A list filter or search text: bounded, and no control characters."""
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
