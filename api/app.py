@@ -19,7 +19,6 @@ from core.settings import Settings, get_settings
 from intake.jobs.wiring import PipelineFactory, job_context, make_queue
 from intake.persistence.database import Database, upgrade
 from intake.persistence.storage import storage_from_url
-from intake.service.accounts import TokenCache
 
 MiB = 1024 * 1024
 DEFAULT_BODY_LIMIT = 2 * MiB
@@ -129,7 +128,6 @@ def create_app(
             db=db,
             storage=storage,
             queue=queue,
-            tokens=TokenCache(settings.token_cache_seconds),
         )
         try:
             yield

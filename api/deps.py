@@ -18,7 +18,6 @@ from intake.persistence.database import Database
 from intake.persistence.storage import Storage
 from intake.service.accounts import (
     Principal,
-    TokenCache,
     browser_session_user,
     same_secret,
     scope_of,
@@ -40,7 +39,6 @@ class Services:
     db: Database
     storage: Storage
     queue: JobQueue
-    tokens: TokenCache
 
 
 def services_of(request: Request) -> Services:
@@ -128,11 +126,9 @@ async def authenticate(request: Request, session: SessionDep) -> Authenticated:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("令牌无效或已停用（invalid bearer token）")
-        cache = services_of(request).tokens
-        principal = cache.get(token) or await run_in_threadpool(_by_token, session, token)
+        principal = await run_in_threadpool(_by_token, session, token)
         if principal is None:
-            raise Unauthorized("令牌无效或已停用（invalid bearer token）")
-        cache.put(token, principal)
+            raise Unauthorized("令牌无效、已停用或已过期（invalid, revoked or expired token）")
         return Authenticated(principal)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

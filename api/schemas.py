@@ -52,7 +52,9 @@ class UserCreate(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     role: Literal["clerk", "reviewer", "admin"]
     bureau: str | None = Field(default=None, description="a clerk's bureau code, e.g. 320500")
-    password: str | None = Field(default=None, description="for signing in to the pages")
+    password: str | None = Field(
+        default=None, max_length=LIMITS.password, description="for signing in to the pages"
+    )
 
 
 class UserPublic(FromRecord):
@@ -62,6 +64,15 @@ class UserPublic(FromRecord):
     bureau: str | None
     active: bool
     created_at: UtcTime
+    token_expires_at: UtcTime | None = None
+
+
+class UserActiveIn(BaseModel):
+    active: bool
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=8, max_length=LIMITS.password)
 
 
 class UserCreated(UserPublic):

@@ -8,6 +8,8 @@ Create Date: 2026-11-24 09:00:00
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -20,6 +22,9 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("users") as batch:
         batch.add_column(sa.Column("token_expires_at", sa.DateTime(timezone=True), nullable=True))
+    users = sa.table("users", sa.column("token_expires_at", sa.DateTime(timezone=True)))
+    # Tokens handed out before expiry existed run for the default term from the upgrade on.
+    op.execute(users.update().values(token_expires_at=datetime.now(UTC) + timedelta(days=90)))
     op.create_table(
         "login_throttle",
         sa.Column("key", sa.String(length=160), nullable=False),
