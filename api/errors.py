@@ -62,6 +62,37 @@ async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResp
     )
 
 
+VALIDATION_MESSAGES = {
+    "missing": "缺少此项",
+    "string_too_long": "不能超过 {max_length} 个字符",
+    "string_too_short": "至少 {min_length} 个字符",
+    "string_pattern_mismatch": "格式不符（不能含控制字符或不允许的字符）",
+    "string_type": "须为文字",
+    "int_parsing": "须为整数",
+    "int_type": "须为整数",
+    "bool_parsing": "须为 true 或 false",
+    "bool_type": "须为 true 或 false",
+    "less_than_equal": "不能大于 {le}",
+    "greater_than_equal": "不能小于 {ge}",
+    "literal_error": "须为 {expected} 之一",
+    "dict_type": "须为 JSON 对象",
+    "list_type": "须为列表",
+    "float_parsing": "须为数值",
+    "finite_number": "须为有限的数值",
+}
+"""Pydantic's error types in Chinese, for the 422 of a request that does not fit its route."""
+
+
+def _validation_message(error: dict[str, Any]) -> str:
+    template = VALIDATION_MESSAGES.get(error.get("type", ""))
+    if template is None:
+        return str(error.get("msg", "无效"))
+    try:
+        return template.format(**error.get("ctx", {}))
+    except (KeyError, IndexError):
+        return str(error.get("msg", "无效"))
+
+
 async def validation_error(_request: Request, exc: RequestValidationError) -> JSONResponse:
     errors = exc.errors()
     if any(e.get("type") == "json_invalid" for e in errors):
@@ -73,7 +104,7 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
         )
     first = errors[0] if errors else {}
     location = "/".join(str(p) for p in first.get("loc", ()) if p != "body") or "(请求)"
-    message = f"字段 {location}：{first.get('msg', '无效')}"
+    message = f"字段 {location}：{_validation_message(first)}"
     if len(errors) > 1:
         message += f"（另有 {len(errors) - 1} 处问题）"
     return JSONResponse(error_body("invalid_request", message), 422)

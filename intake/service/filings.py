@@ -386,8 +386,9 @@ def import_filings(
             )
             continue
         existing = session.get(FilingRecord, filing.filing_id)
-        problem = id_problem(scope, filing) if existing is None else None
-        if problem or (existing is not None and not scope.allows(existing.bureau)):
+        theirs = existing is not None and not scope.allows(existing.bureau)
+        problem = id_problem(scope, filing) if existing is None or theirs else None
+        if problem or theirs:
             summary.errors.append(
                 RowError(row, None, problem or f"申报编号 {filing.filing_id} 不可用")
             )
