@@ -186,8 +186,9 @@ def create_app(
     pages.install_error_pages(app)  # HTML error pages for page paths; /api keeps its JSON
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     app.add_middleware(SecurityHeaders)
-    for module in (auth, users, filings, documents, flags, bureaus, pages):
-        app.include_router(module.router)
+    for module in (auth, users, filings, documents, flags, bureaus):
+        app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+    app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app
 

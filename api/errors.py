@@ -8,7 +8,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from core.errors import IntakeError
 from intake.service.filings import ImportRejected
@@ -36,6 +38,43 @@ HTTP_MESSAGES = {
 }
 
 
+class ErrorDetail(BaseModel):
+    code: str
+    message: str = Field(description="in Chinese, for the clerk; English in brackets")
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail
+
+
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": text}
+    for status, text in (
+        (400, "malformed JSON or a bad file name"),
+        (401, "no, or no valid, token or session"),
+        (403, "not allowed for this role, or a CSRF token missing"),
+        (404, "not found, or another bureau's"),
+        (405, "method not allowed"),
+        (409, "conflicts with what is stored"),
+        (413, "too large"),
+        (415, "the file's bytes are not of an accepted type"),
+        (422, "invalid input (the message names the field)"),
+        (429, "too many attempts"),
+    )
+}
+"""Every error any API route may answer, in the one error shape (documented in the OpenAPI)."""
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the app serves at this path (for a 405's Allow header)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE and getattr(route, "methods", None):
+            methods |= set(route.methods)
+    return sorted(methods)
+
+
 def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {"error": {"code": code, "message": message, **extra}}
 
@@ -51,15 +90,16 @@ async def intake_error(_request: Request, exc: IntakeError) -> JSONResponse:
     return JSONResponse(error_body(exc.code, exc.message, **extra), status, headers=headers)
 
 
-async def http_error(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
     code = HTTP_CODES.get(exc.status_code, "http_error")
     detail = exc.detail if isinstance(exc.detail, str) else None
     message = HTTP_MESSAGES.get(exc.status_code) or detail or code
     if detail and exc.status_code not in HTTP_MESSAGES:
         message = detail
-    return JSONResponse(
-        error_body(code, message), exc.status_code, headers=getattr(exc, "headers", None)
-    )
+    headers = dict(getattr(exc, "headers", None) or {})
+    if exc.status_code == 405:
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse(error_body(code, message), exc.status_code, headers=headers or None)
 
 
 VALIDATION_MESSAGES = {
