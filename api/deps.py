@@ -6,18 +6,18 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from core.errors import CsrfFailed, Forbidden, Unauthorized
+from core.filing import LIMITS
 from core.settings import Settings
 from intake.jobs.queues import JobQueue
 from intake.persistence.database import Database
 from intake.persistence.storage import Storage
 from intake.service.accounts import (
     Principal,
-    TokenCache,
     browser_session_user,
     same_secret,
     scope_of,
@@ -39,7 +39,6 @@ class Services:
     db: Database
     storage: Storage
     queue: JobQueue
-    tokens: TokenCache
 
 
 def services_of(request: Request) -> Services:
@@ -80,6 +79,14 @@ async def get_session(
         await run_in_threadpool(session.close)
 
 
+_PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+IdPath = Annotated[int, Path(ge=0, le=LIMITS.max_int, description="a number id")]
+"""A numeric id in a path: above 2^63-1 it cannot be stored, so it is refused (422)."""
+FilingIdPath = Annotated[str, Path(max_length=LIMITS.filing_id, pattern=_PRINTABLE)]
+Offset = Annotated[int, Query(ge=0, le=LIMITS.max_int)]
+Filter = Annotated[str | None, Query(max_length=LIMITS.query, pattern=_PRINTABLE)]
+"""A list filter or search text: bounded, and no control characters."""
+
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 DatabaseDep = Annotated[Database, Depends(get_db)]
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -119,11 +126,9 @@ async def authenticate(request: Request, session: SessionDep) -> Authenticated:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("令牌无效或已停用（invalid bearer token）")
-        cache = services_of(request).tokens
-        principal = cache.get(token) or await run_in_threadpool(_by_token, session, token)
+        principal = await run_in_threadpool(_by_token, session, token)
         if principal is None:
-            raise Unauthorized("令牌无效或已停用（invalid bearer token）")
-        cache.put(token, principal)
+            raise Unauthorized("令牌无效、已停用或已过期（invalid, revoked or expired token）")
         return Authenticated(principal)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:

@@ -139,6 +139,16 @@ ACTION_LABELS = {
     "flag_dismissed": "排除疑点",
     "field_corrected": "更正识别值",
     "recommendation": "推荐意见",
+    "flag_raised": "出现疑点",
+    "flag_status_changed": "疑点状态变化",
+    "correction_approved": "批准更正",
+    "correction_rejected": "驳回更正",
+}
+CORRECTION_STATE_LABELS = {
+    "applied": "已生效",
+    "pending": "待复核",
+    "approved": "已批准",
+    "rejected": "已驳回",
 }
 
 
@@ -189,6 +199,17 @@ def history_line(entry: AuditEntry, sources: dict[int, str]) -> HistoryLine:
         subject = f"{where} 第{page + 1}页 {catalogue.field_label(None, name)}"
         before = display_value((entry.before or {}).get("value"))
         after = display_value((entry.after or {}).get("value"))
+        note = entry.after or {}
+        if note.get("state") == "pending":
+            after += "（待复核）"
+        if note.get("reason"):
+            after += f"（理由：{note['reason']}）"
+    elif action.startswith("correction_"):
+        subject = f"更正 #{target.split(':')[1] if ':' in target else target}"
+        before = CORRECTION_STATE_LABELS.get((entry.before or {}).get("state"), "")
+        after = CORRECTION_STATE_LABELS.get((entry.after or {}).get("state"), "")
+        if (entry.after or {}).get("reason"):
+            after += f"（{entry.after['reason']}）"
     elif action == "documents_uploaded":
         subject = "、".join(d.get("source", "") for d in entry.after or [])
     elif action == "recommendation":

@@ -9,12 +9,14 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 from fastapi import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from core.filing import LIMITS
 from intake.persistence.records import (
     DocumentRecord,
     FilingRecord,
     JobRecord,
     as_utc,
 )
+from intake.persistence.stored import shown_message
 from validators.bureaus import load_bureaus
 
 Item = TypeVar("Item")
@@ -50,7 +52,9 @@ class UserCreate(BaseModel):
     name: str = Field(min_length=1, max_length=64)
     role: Literal["clerk", "reviewer", "admin"]
     bureau: str | None = Field(default=None, description="a clerk's bureau code, e.g. 320500")
-    password: str | None = Field(default=None, description="for signing in to the pages")
+    password: str | None = Field(
+        default=None, max_length=LIMITS.password, description="for signing in to the pages"
+    )
 
 
 class UserPublic(FromRecord):
@@ -60,6 +64,15 @@ class UserPublic(FromRecord):
     bureau: str | None
     active: bool
     created_at: UtcTime
+    token_expires_at: UtcTime | None = None
+
+
+class UserActiveIn(BaseModel):
+    active: bool
+
+
+class PasswordIn(BaseModel):
+    password: str = Field(min_length=8, max_length=LIMITS.password)
 
 
 class UserCreated(UserPublic):
@@ -181,7 +194,7 @@ class UploadItem(BaseModel):
 
 class RecommendationIn(BaseModel):
     decision: Literal["recommended", "not_recommended"] | None
-    reason: str | None = None
+    reason: str | None = Field(default=None, max_length=LIMITS.reason)
 
 
 class RowErrorPublic(BaseModel):
@@ -233,15 +246,28 @@ class FlagPublic(FromRecord):
     decided_at: UtcTime | None
     raised_at: UtcTime
 
+    @classmethod
+    def seen_by(cls, record: Any, every_bureau: bool) -> FlagPublic:
+        """The flag as a viewer may read it: a clerk does not learn which other bureau's
+        filings a duplicate_application flag is about; a reviewer does."""
+        public = cls.model_validate(record)
+        public.message = shown_message(record.message, record.detail, every_bureau)
+        return public
+
 
 class DecisionIn(BaseModel):
     decision: Literal["confirm", "dismiss"]
-    reason: str | None = Field(default=None, description="required to dismiss")
+    reason: str | None = Field(
+        default=None, max_length=LIMITS.reason, description="required to dismiss"
+    )
 
 
 class CorrectionIn(BaseModel):
     field: str = Field(min_length=1, max_length=64)
     value: Any = Field(description="the value as printed; it is brought to the normal form")
+    reason: str | None = Field(
+        default=None, max_length=LIMITS.reason, description="why the reading is wrong (required)"
+    )
 
 
 class CorrectionPublic(FromRecord):
@@ -253,6 +279,19 @@ class CorrectionPublic(FromRecord):
     ocr_value: Any
     user_name: str
     created_at: UtcTime
+    reason: str | None
+    state: Literal["applied", "pending", "approved", "rejected"]
+    """pending: it would clear a flag, and waits for a reviewer other than its author."""
+    reviewed_by_name: str | None
+    reviewed_at: UtcTime | None
+    review_reason: str | None
+
+
+class CorrectionReviewIn(BaseModel):
+    decision: Literal["approve", "reject"]
+    reason: str | None = Field(
+        default=None, max_length=LIMITS.reason, description="required to reject"
+    )
 
 
 class BureauPublic(BaseModel):

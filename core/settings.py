@@ -43,8 +43,13 @@ class Settings(BaseSettings):
     secure_cookies: bool = False
     """Set true behind HTTPS so the session cookie is sent only over TLS."""
     db_pool_size: int = Field(default=10, ge=1)
-    token_cache_seconds: float = Field(default=10.0, ge=0)
-    """How long a verified API token is trusted without looking it up again (0: always)."""
+    token_days: int = Field(default=90, ge=1)
+    """How long a new or rotated API token works (`intake users rotate-token` renews it)."""
+    login_max_failures: int = Field(default=5, ge=1)
+    """Wrong passwords for one account within the window before it is locked."""
+    login_max_failures_per_address: int = Field(default=20, ge=1)
+    login_window_minutes: int = Field(default=15, ge=1)
+    login_lock_minutes: int = Field(default=15, ge=1)
 
     @model_validator(mode="after")
     def _known_queue(self) -> Settings:

@@ -67,7 +67,7 @@ def test_login_sets_a_safe_cookie_and_checks_csrf(service) -> None:
     body = me.json()
     assert body["name"] == "clerk_sz" and body["bureau"] == SUZHOU and body["csrf_token"]
 
-    filing = filing_data("JS-COOKIE-1")
+    filing = filing_data("JS-320500-COOKIE-1")
     refused = client.post("/api/filings", json=filing)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
     wrong = client.post("/api/filings", json=filing, headers={"X-CSRF-Token": "nope"})
@@ -148,7 +148,9 @@ def test_admin_creates_accounts_with_checked_roles(service) -> None:
 
 def test_audit_rows_cannot_be_changed(service) -> None:
     client, users, settings = service
-    client.post("/api/filings", json=filing_data("JS-AUDIT-1"), headers=users.headers("clerk_sz"))
+    client.post(
+        "/api/filings", json=filing_data("JS-320500-AUDIT-1"), headers=users.headers("clerk_sz")
+    )
     db = Database(settings.effective_database_url)
     try:
         with pytest.raises(AuditLogIsAppendOnly), db.session(write=True) as session:
@@ -166,13 +168,15 @@ def test_browser_upload_needs_the_csrf_field(service) -> None:
     from tests.api_support import page_png
 
     client, users, _ = service
-    client.post("/api/filings", json=filing_data("JS-COOKIE-2"), headers=users.headers("clerk_sz"))
+    client.post(
+        "/api/filings", json=filing_data("JS-320500-COOKIE-2"), headers=users.headers("clerk_sz")
+    )
     assert _login(client, "clerk_sz", PASSWORD).status_code == 303
     csrf = client.get("/api/me").json()["csrf_token"]
     files = [("files", ("a.png", page_png((1, 1, 1)), "image/png"))]
-    refused = client.post("/api/filings/JS-COOKIE-2/documents", files=files)
+    refused = client.post("/api/filings/JS-320500-COOKIE-2/documents", files=files)
     assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
     accepted = client.post(
-        "/api/filings/JS-COOKIE-2/documents", files=files, data={"csrf_token": csrf}
+        "/api/filings/JS-320500-COOKIE-2/documents", files=files, data={"csrf_token": csrf}
     )
     assert accepted.status_code == 202, accepted.text

@@ -23,7 +23,7 @@ from tests.api_support import (
     table_counts,
 )
 
-FILING_ID = "JS-BAD-1"
+FILING_ID = "JS-320500-BAD-1"
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 
 
@@ -78,7 +78,7 @@ def test_json_that_is_not_an_object(service) -> None:
 
 
 def test_filing_schema_error_names_the_field(service) -> None:
-    data = filing_data("JS-BAD-2")
+    data = filing_data("JS-320500-BAD-2")
     del data["applicant"]["credit_code"]
     response = _unchanged(service, lambda: _post_filing(service, json=data))
     assert response.status_code == 422
@@ -88,7 +88,7 @@ def test_filing_schema_error_names_the_field(service) -> None:
 
 
 def test_wrong_type_in_filing_names_the_field(service) -> None:
-    data = filing_data("JS-BAD-3", rd_investment_wan="很多")
+    data = filing_data("JS-320500-BAD-3", rd_investment_wan="很多")
     response = _unchanged(service, lambda: _post_filing(service, json=data))
     assert (
         response.status_code == 422 and "rd_investment_wan" in response.json()["error"]["message"]
@@ -96,7 +96,7 @@ def test_wrong_type_in_filing_names_the_field(service) -> None:
 
 
 def test_unknown_campaign(service) -> None:
-    data = dict(filing_data("JS-BAD-4"), campaign="jiangsu-2099-nothing")
+    data = dict(filing_data("JS-320500-BAD-4"), campaign="jiangsu-2099-nothing")
     response = _unchanged(service, lambda: _post_filing(service, json=data))
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "campaign_not_found"
@@ -104,7 +104,7 @@ def test_unknown_campaign(service) -> None:
 
 def test_unknown_bureau(service) -> None:
     client, users, _ = service
-    data = filing_data("JS-BAD-5", bureau="329999")
+    data = filing_data("JS-320500-BAD-5", bureau="329999")
     response = _unchanged(
         service, lambda: client.post("/api/filings", json=data, headers=users.headers("reviewer"))
     )
@@ -119,7 +119,7 @@ def test_existing_filing_id_conflicts(service) -> None:
 
 def test_put_with_another_id_in_the_body(service) -> None:
     client, users, _ = service
-    data = filing_data("JS-OTHER")
+    data = filing_data("JS-320500-OTHER")
     response = _unchanged(
         service,
         lambda: client.put(
@@ -266,7 +266,7 @@ HEADERS = [
 
 def _row(n: int, **changes: str) -> dict[str, str]:
     row = {
-        "申报编号": f"JS-IMP-{n}",
+        "申报编号": f"JS-320500-IMP-{n}",
         "送征单位名称": f"苏州导入{n}号科技有限公司",
         "统一社会信用代码": credit_code(500 + n),
         "产品名称": f"导入测试软件{n}",
@@ -327,20 +327,27 @@ def test_import_over_its_limit(service) -> None:
 
 def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(service) -> None:
     client, users, _ = service
-    rows = [_row(10), _row(11, 统一社会信用代码=""), _row(12), _row(13, 所属地区="南京市")]
+    rows = [
+        _row(10),
+        _row(11, 统一社会信用代码=""),
+        _row(12),
+        _row(13, 所属地区="南京市", 申报编号="JS-320100-IMP-13"),
+    ]
     first = _import(service, _csv(rows))
     assert first.status_code == 200, first.text
     body = first.json()
-    assert body["created"] == ["JS-IMP-10", "JS-IMP-12"]
+    assert body["created"] == ["JS-320500-IMP-10", "JS-320500-IMP-12"]
     assert [e["row"] for e in body["errors"]] == [3, 5]  # empty credit code; Nanjing's row
     again = _import(service, _csv(rows)).json()
-    assert again["created"] == [] and again["unchanged"] == ["JS-IMP-10", "JS-IMP-12"]
+    assert again["created"] == [] and again["unchanged"] == ["JS-320500-IMP-10", "JS-320500-IMP-12"]
     changed = _import(service, _csv([_row(10, **{"研发投入（万元）": "250"})])).json()
-    assert changed["updated"] == ["JS-IMP-10"]
+    assert changed["updated"] == ["JS-320500-IMP-10"]
     reviewer = _import(service, _csv(rows), who="reviewer").json()
-    assert reviewer["created"] == ["JS-IMP-13"] and len(reviewer["errors"]) == 1
-    assert reviewer["updated"] == ["JS-IMP-10"]  # back to 300 万元
-    history = client.get("/api/filings/JS-IMP-10/history", headers=users.headers("clerk_sz")).json()
+    assert reviewer["created"] == ["JS-320100-IMP-13"] and len(reviewer["errors"]) == 1
+    assert reviewer["updated"] == ["JS-320500-IMP-10"]  # back to 300 万元
+    history = client.get(
+        "/api/filings/JS-320500-IMP-10/history", headers=users.headers("clerk_sz")
+    ).json()
     entries = history["data"]
     assert [h["action"] for h in entries] == ["filing_imported"] * 3
     assert [h["user_name"] for h in entries] == ["clerk_sz", "clerk_sz", "reviewer"]
@@ -359,7 +366,7 @@ def test_import_xlsx(service) -> None:
     workbook.save(buffer)
     response = _import(service, buffer.getvalue(), name="征集信息表.xlsx")
     assert response.status_code == 200, response.text
-    assert response.json()["created"] == ["JS-IMP-20"]
+    assert response.json()["created"] == ["JS-320500-IMP-20"]
     assert [e["row"] for e in response.json()["errors"]] == [3]
     assert SUZHOU in {
         f["bureau"]

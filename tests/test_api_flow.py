@@ -128,7 +128,8 @@ def test_filing_to_summary(flow) -> None:
 
     history = client.get(f"/api/filings/{FILING_ID}/history", headers=clerk).json()["data"]
     actions = [h["action"] for h in history]
-    assert actions == ["filing_created", "documents_uploaded", "flag_dismissed"]
+    assert actions == ["filing_created", "documents_uploaded", "flag_raised", "flag_dismissed"]
+    assert history[2]["user_name"] == "系统" and history[2]["after"]["status"] == "open"
     assert history[-1]["user_name"] == "clerk_sz"
     assert history[-1]["before"]["status"] == "open"
     assert history[-1]["after"]["reason"].startswith("营业执照为变更后换发")
@@ -227,14 +228,31 @@ def test_correction_keeps_ocr_value_and_rechecks(flow) -> None:
     )
     assert unknown.status_code == 422
 
-    corrected = client.post(
+    no_reason = client.post(
         f"/api/documents/{document_id}/pages/0/corrections",
         json={"field": "established_date", "value": "2015年3月2日"},
-        headers=users.headers("reviewer"),
+        headers=clerk,
+    )
+    assert no_reason.status_code == 422 and "理由" in no_reason.json()["error"]["message"]
+    corrected = client.post(
+        f"/api/documents/{document_id}/pages/0/corrections",
+        json={"field": "established_date", "value": "2015年3月2日", "reason": "“2”被识别成“5”"},
+        headers=clerk,
     )
     assert corrected.status_code == 201, corrected.text
     body = corrected.json()
     assert body["value"] == "2015-03-02" and body["ocr_value"] == "2015-03-05"
+    assert body["state"] == "pending"  # it would clear a flag: a second person must approve
+    assert client.get(f"/api/flags/{mismatch['id']}", headers=clerk).json()["status"] == "open"
+
+    approved = client.post(
+        f"/api/corrections/{body['id']}/review",
+        json={"decision": "approve"},
+        headers=users.headers("reviewer"),
+    )
+    assert approved.status_code == 200, approved.text
+    assert approved.json()["state"] == "approved"
+    assert approved.json()["reviewed_by_name"] == "reviewer"
 
     flag = client.get(f"/api/flags/{mismatch['id']}", headers=clerk).json()
     assert flag["status"] == "resolved"
@@ -242,19 +260,26 @@ def test_correction_keeps_ocr_value_and_rechecks(flow) -> None:
     assert_valid_report(report)
     field = report["documents"][0]["pages"][0]["fields"]["established_date"]
     assert field["value"] == "2015-03-02"
-    assert field["ocr_value"] == "2015-03-05" and field["corrected_by"] == "reviewer"
+    assert field["ocr_value"] == "2015-03-05" and field["corrected_by"] == "clerk_sz"
+    assert field["correction_reason"] == "“2”被识别成“5”" and field["approved_by"] == "reviewer"
     assert "established_date_mismatch" not in [f["code"] for f in report["flags"]]
+    (listed,) = report["corrections"]
+    assert listed["corrected_by"] == "clerk_sz" and listed["reason"] == "“2”被识别成“5”"
+    assert listed["state"] == "approved" and listed["reviewed_by"] == "reviewer"
     late = client.post(
         f"/api/flags/{mismatch['id']}/decision", json={"decision": "confirm"}, headers=clerk
     )
     assert late.status_code == 409
     history = client.get(f"/api/filings/{FILING_ID}/history", headers=clerk).json()["data"]
-    correction = history[-1]
-    assert correction["action"] == "field_corrected" and correction["user_name"] == "reviewer"
+    correction = next(h for h in history if h["action"] == "field_corrected")
+    assert correction["user_name"] == "clerk_sz"
     assert (
         correction["before"]["value"] == "2015-03-05"
         and correction["after"]["value"] == "2015-03-02"
     )
+    assert [h["action"] for h in history[-2:]] == ["correction_approved", "flag_status_changed"]
+    assert history[-1]["user_name"] == "reviewer"
+    assert history[-1]["after"]["status"] == "resolved"
 
 
 def test_decision_survives_recheck(flow) -> None:

@@ -28,7 +28,7 @@ from tests.api_support import (
 )
 
 LICENCE = (235, 235, 225)
-OWN_FILING = {SUZHOU: "JS-SZ-1", NANJING: "JS-NJ-1"}
+OWN_FILING = {SUZHOU: "JS-320500-SZ-1", NANJING: "JS-320100-NJ-1"}
 MISSING = {
     "filing": "JS-NOPE-404",
     "document": 987654,
@@ -127,7 +127,7 @@ def _request(world: World, route: Route, values: dict[str, Any], headers: dict[s
     elif route.body == "upload":
         kwargs["files"] = [("files", ("licence.png", page_png(LICENCE), "image/png"))]
     elif route.body == "correction":
-        kwargs["json"] = {"field": "established_date", "value": "2015-03-05"}
+        kwargs["json"] = {"field": "established_date", "value": "2015-03-05", "reason": "核对原件"}
     elif route.body == "decision":
         kwargs["json"] = {"decision": "confirm"}
     return world.client.request(route.method, path, **kwargs)

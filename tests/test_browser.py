@@ -357,6 +357,7 @@ def test_correcting_a_value_shows_who_changed_it(browser, site: Site, uploaded) 
     read = row.locator(".value").text_content()
     row.locator('[data-action="edit"]').click()
     row.locator('input[name="value"]').fill("唐子燕")
+    row.locator('input[name="reason"]').fill("法定代表人识别有误，以执照原件为准")
     with page.expect_navigation():
         row.locator('button[type="submit"]').click()
     row = page.locator('.field-row[data-field="legal_representative"]')

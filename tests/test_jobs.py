@@ -140,7 +140,7 @@ def test_killed_worker_is_resumed_with_the_same_result(tmp_path: Path) -> None:
 
 
 def test_a_failing_document_fails_only_its_own_job(tmp_path: Path) -> None:
-    filing = filing_data("JS-FAIL-1")
+    filing = filing_data("JS-320500-FAIL-1")
     crash, good = (66, 66, 66), (205, 220, 240)
     engine = bundle_engine()
     engine.scripts[crash] = None
@@ -157,14 +157,16 @@ def test_a_failing_document_fails_only_its_own_job(tmp_path: Path) -> None:
             ("files", ("licence.png", page_png(good), "image/png")),
         ]
         assert (
-            client.post("/api/filings/JS-FAIL-1/documents", files=files, headers=clerk).status_code
+            client.post(
+                "/api/filings/JS-320500-FAIL-1/documents", files=files, headers=clerk
+            ).status_code
             == 202
         )
-        jobs = wait_for_jobs(client, "JS-FAIL-1", clerk)
+        jobs = wait_for_jobs(client, "JS-320500-FAIL-1", clerk)
         assert [j["state"] for j in jobs] == ["failed", "failed", "done"]
         assert "Boom" in jobs[0]["error"] and "scripted crash" in jobs[0]["error"]
         assert jobs[1]["error"]
-        report = client.get("/api/filings/JS-FAIL-1/report", headers=clerk).json()
+        report = client.get("/api/filings/JS-320500-FAIL-1/report", headers=clerk).json()
         assert_valid_report(report)
         documents = report["documents"]
         assert documents[0]["error_code"] == "processing_failed"
@@ -174,7 +176,9 @@ def test_a_failing_document_fails_only_its_own_job(tmp_path: Path) -> None:
         )
         unreadable = [f for f in report["flags"] if f["code"] == "document_unreadable"]
         assert {f["source"] for f in unreadable} == {"crashes.png", "truncated.png"}
-        assert client.get("/api/filings/JS-FAIL-1", headers=clerk).json()["status"] == "flagged"
+        assert (
+            client.get("/api/filings/JS-320500-FAIL-1", headers=clerk).json()["status"] == "flagged"
+        )
 
 
 def _context(settings, engine=None, **job_settings) -> JobContext:

@@ -263,7 +263,7 @@ def test_page_actions_need_the_csrf_token(site) -> None:
     document_id = report["documents"][0]["document_id"]
     corrected = client.post(
         f"/api/documents/{document_id}/pages/0/corrections",
-        json={"field": "legal_representative", "value": "张叁"},
+        json={"field": "legal_representative", "value": "张叁", "reason": "核对原件"},
         headers={"X-CSRF-Token": token},
     )
     assert corrected.status_code == 201, corrected.text

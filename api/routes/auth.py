@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -10,6 +11,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from api.deps import SESSION_COOKIE, CurrentUser, SessionDep, SettingsDep
 from api.routes.pages import render
 from api.schemas import Me, UserPublic
+from core.filing import LIMITS
+from core.settings import Settings
+from intake.service import throttle
 from intake.service.accounts import (
     close_browser_session,
     new_secret,
@@ -21,6 +25,15 @@ from intake.service.accounts import (
 router = APIRouter(tags=["auth"])
 
 LOGIN_CSRF_COOKIE = "intake_login_csrf"
+
+
+def policy(settings: Settings) -> throttle.ThrottlePolicy:
+    return throttle.ThrottlePolicy(
+        account_failures=settings.login_max_failures,
+        address_failures=settings.login_max_failures_per_address,
+        window=timedelta(minutes=settings.login_window_minutes),
+        lock=timedelta(minutes=settings.login_lock_minutes),
+    )
 
 
 def _login_page(
@@ -69,9 +82,20 @@ def login(
 ) -> Response:
     if not same_secret(csrf_token, request.cookies.get(LOGIN_CSRF_COOKIE)):
         return _login_page(request, new_secret(), "页面已过期，请重新登录", 403, next, name)
-    user = verify_login(session, name, password)
+    account = throttle.account_key(name)
+    address = throttle.address_key(request.client.host if request.client else None)
+    until = throttle.locked_until(session, [account, address])
+    if until is not None:  # locked: not even the right password is tried
+        return _login_page(request, new_secret(), throttle.lockout_message(until), 429, next, name)
+    user = verify_login(session, name[: LIMITS.query], password[: LIMITS.password])
     if user is None:
+        until = throttle.record_failure(session, account, address, policy(settings))
+        session.commit()
+        if until is not None:
+            message = throttle.lockout_message(until)
+            return _login_page(request, new_secret(), message, 429, next, name)
         return _login_page(request, new_secret(), "用户名或密码错误", 401, next, name)
+    throttle.clear(session, account)
     browser = open_browser_session(session, user, settings.session_hours)
     session.commit()
     response = RedirectResponse(safe_next(next) or "/", status_code=303)

@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Response
 
-from api.deps import BureauScope, SessionDep
+from api.deps import BureauScope, Filter, SessionDep
 from api.schemas import BureauPublic, ListOf
 from intake.presentation.bureau_summary import SummaryQuery, summary_csv, summary_rows, summary_xlsx
 from intake.service.filings import not_found
@@ -42,8 +42,8 @@ def summary_as_xlsx(
     code: str,
     session: SessionDep,
     scope: BureauScope,
-    campaign: str | None = None,
-    status: str | None = None,
+    campaign: Filter = None,
+    status: Filter = None,
 ) -> Response:
     """The bureau's 推荐产品汇总表: one row per filing, its check state and recommendation."""
     bureau, rows = _summary(session, scope, code, campaign, status)
@@ -58,8 +58,8 @@ def summary_as_csv(
     code: str,
     session: SessionDep,
     scope: BureauScope,
-    campaign: str | None = None,
-    status: str | None = None,
+    campaign: Filter = None,
+    status: Filter = None,
 ) -> Response:
     """The same table as CSV (UTF-8 with BOM, so that Excel shows the Chinese text)."""
     bureau, rows = _summary(session, scope, code, campaign, status)

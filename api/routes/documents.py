@@ -7,10 +7,19 @@ from typing import Annotated
 from fastapi import APIRouter, File, UploadFile
 from fastapi.responses import StreamingResponse
 
-from api.deps import BureauScope, QueueDep, SessionDep, SettingsDep, StorageDep
+from api.deps import (
+    BureauScope,
+    FilingIdPath,
+    IdPath,
+    QueueDep,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+)
 from api.schemas import (
     CorrectionIn,
     CorrectionPublic,
+    CorrectionReviewIn,
     DocumentPublic,
     JobPublic,
     ListOf,
@@ -30,7 +39,7 @@ router = APIRouter(tags=["documents"])
     "/api/filings/{filing_id}/documents", response_model=ListOf[UploadItem], status_code=202
 )
 def upload_documents(
-    filing_id: str,
+    filing_id: FilingIdPath,
     files: Annotated[list[UploadFile], File(description="PDF, JPEG, PNG or TIFF scans")],
     session: SessionDep,
     storage: StorageDep,
@@ -63,13 +72,13 @@ def upload_documents(
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobPublic)
-def get_job(job_id: int, session: SessionDep, scope: BureauScope) -> JobPublic:
+def get_job(job_id: IdPath, session: SessionDep, scope: BureauScope) -> JobPublic:
     """A job's state (queued, running, done, failed) and progress (pages done of total)."""
     return JobPublic.of(review.get_job(session, scope, job_id))
 
 
 @router.get("/api/documents/{document_id}", response_model=DocumentPublic)
-def get_document(document_id: int, session: SessionDep, scope: BureauScope) -> DocumentPublic:
+def get_document(document_id: IdPath, session: SessionDep, scope: BureauScope) -> DocumentPublic:
     document = review.get_document(session, scope, document_id)
     return DocumentPublic.of(document, latest_jobs(session, [document.id]).get(document.id))
 
@@ -89,7 +98,7 @@ def _stream(storage, key: str):
     responses={200: {"content": {"application/octet-stream": {}}}},
 )
 def get_original(
-    document_id: int, session: SessionDep, scope: BureauScope, storage: StorageDep
+    document_id: IdPath, session: SessionDep, scope: BureauScope, storage: StorageDep
 ) -> StreamingResponse:
     """The file as uploaded, byte for byte."""
     document = review.get_document(session, scope, document_id)
@@ -110,7 +119,11 @@ def get_original(
     responses={200: {"content": {"image/jpeg": {}}}},
 )
 def get_page_image(
-    document_id: int, index: int, session: SessionDep, scope: BureauScope, storage: StorageDep
+    document_id: IdPath,
+    index: IdPath,
+    session: SessionDep,
+    scope: BureauScope,
+    storage: StorageDep,
 ) -> StreamingResponse:
     """The upright page image (JPEG) that the page's boxes refer to; `index` from 0."""
     page = review.get_page(session, scope, document_id, index)
@@ -126,16 +139,42 @@ def get_page_image(
     status_code=201,
 )
 def correct_field(
-    document_id: int,
-    index: int,
+    document_id: IdPath,
+    index: IdPath,
     body: CorrectionIn,
     session: SessionDep,
     scope: BureauScope,
     settings: SettingsDep,
 ) -> CorrectionPublic:
-    """Correct a misread value: the OCR value is kept, the filing is re-checked without OCR."""
+    """Correct a misread value, with a reason: the OCR value is kept and the filing re-checked
+    without OCR. A correction that would clear a flag stays `pending` (and the filing cannot
+    be recommended) until a reviewer other than its author approves it."""
     correction = review.correct_field(
-        session, scope, document_id, index, body.field, body.value, settings.campaign_dirs
+        session,
+        scope,
+        document_id,
+        index,
+        body.field,
+        body.value,
+        settings.campaign_dirs,
+        reason=body.reason,
+    )
+    session.commit()
+    return CorrectionPublic.of(correction)
+
+
+@router.post("/api/corrections/{correction_id}/review", response_model=CorrectionPublic)
+def review_correction(
+    correction_id: IdPath,
+    body: CorrectionReviewIn,
+    session: SessionDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+) -> CorrectionPublic:
+    """Four eyes: a reviewer (not the correction's author) approves a pending correction, which
+    then applies, or rejects it with a reason."""
+    correction = review.review_correction(
+        session, scope, correction_id, body.decision, body.reason, settings.campaign_dirs
     )
     session.commit()
     return CorrectionPublic.of(correction)

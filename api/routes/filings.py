@@ -13,7 +13,16 @@ from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
-from api.deps import BureauScope, DatabaseDep, SessionDep, SettingsDep, StorageDep
+from api.deps import (
+    BureauScope,
+    DatabaseDep,
+    FilingIdPath,
+    Filter,
+    Offset,
+    SessionDep,
+    SettingsDep,
+    StorageDep,
+)
 from api.schemas import (
     AuditPublic,
     DocumentPublic,
@@ -63,7 +72,11 @@ def create_filing(
 
 @router.put("/{filing_id}", response_model=FilingDetail)
 def update_filing(
-    filing_id: str, body: FilingBody, session: SessionDep, scope: BureauScope, settings: SettingsDep
+    filing_id: FilingIdPath,
+    body: FilingBody,
+    session: SessionDep,
+    scope: BureauScope,
+    settings: SettingsDep,
 ) -> FilingDetail:
     """Replace the filing's data and re-check it (and the applicant's other filings)."""
     record, _changed = service.update_filing(
@@ -77,13 +90,13 @@ def update_filing(
 def list_filings(
     session: SessionDep,
     scope: BureauScope,
-    bureau: str | None = None,
-    status: Annotated[str | None, Query(description="e.g. flagged, clean, processing")] = None,
-    campaign: str | None = None,
-    q: Annotated[str | None, Query(description="text in the id, names or credit code")] = None,
-    flag_code: Annotated[str | None, Query(description="with an open/confirmed flag")] = None,
+    bureau: Filter = None,
+    status: Annotated[str | None, Query(max_length=16, description="e.g. flagged, clean")] = None,
+    campaign: Filter = None,
+    q: Annotated[Filter, Query(description="text in the id, names or credit code")] = None,
+    flag_code: Annotated[Filter, Query(description="with an open/confirmed flag")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
 ) -> Response:
     query = service.FilingQuery(bureau, status, campaign, q, flag_code, limit, offset)
     rows, count = service.list_filings(session, scope, query)
@@ -120,18 +133,21 @@ def import_filings(
 
 
 @router.get("/{filing_id}", response_model=FilingDetail)
-def get_filing(filing_id: str, session: SessionDep, scope: BureauScope) -> FilingDetail:
+def get_filing(filing_id: FilingIdPath, session: SessionDep, scope: BureauScope) -> FilingDetail:
     return _detail(session, service.get_filing(session, scope, filing_id))
 
 
 @router.get("/{filing_id}/report")
-def get_report(filing_id: str, session: SessionDep, scope: BureauScope) -> dict[str, Any]:
+def get_report(filing_id: FilingIdPath, session: SessionDep, scope: BureauScope) -> dict[str, Any]:
     """The check report (contract: report.schema.json) of everything uploaded so far."""
-    return filing_report(session, service.get_filing(session, scope, filing_id))
+    record = service.get_filing(session, scope, filing_id)
+    return filing_report(session, record, every_bureau=scope.bureau is None)
 
 
 @router.get("/{filing_id}/history", response_model=ListOf[AuditPublic])
-def get_history(filing_id: str, session: SessionDep, scope: BureauScope) -> ListOf[AuditPublic]:
+def get_history(
+    filing_id: FilingIdPath, session: SessionDep, scope: BureauScope
+) -> ListOf[AuditPublic]:
     """The audit log of the filing: who changed, decided or corrected what, and when."""
     entries = service.filing_history(session, scope, filing_id)
     return ListOf[AuditPublic](data=[AuditPublic.of(e) for e in entries], count=len(entries))
@@ -143,7 +159,7 @@ def get_history(filing_id: str, session: SessionDep, scope: BureauScope) -> List
     responses={200: {"content": {"application/pdf": {}}}},
 )
 def get_annotated_pdf(
-    filing_id: str,
+    filing_id: FilingIdPath,
     session: SessionDep,
     scope: BureauScope,
     storage: StorageDep,
@@ -162,7 +178,7 @@ def get_annotated_pdf(
 
 @router.post("/{filing_id}/recommendation", response_model=FilingPublic)
 def recommend(
-    filing_id: str, body: RecommendationIn, session: SessionDep, scope: BureauScope
+    filing_id: FilingIdPath, body: RecommendationIn, session: SessionDep, scope: BureauScope
 ) -> FilingPublic:
     """The bureau's decision: recommended (only with no open flags) or not_recommended."""
     record = service.set_recommendation(session, scope, filing_id, body.decision, body.reason)
@@ -171,7 +187,9 @@ def recommend(
 
 
 @router.get("/{filing_id}/jobs", response_model=ListOf[JobPublic])
-def list_jobs(filing_id: str, session: SessionDep, scope: BureauScope) -> ListOf[JobPublic]:
+def list_jobs(
+    filing_id: FilingIdPath, session: SessionDep, scope: BureauScope
+) -> ListOf[JobPublic]:
     service.get_filing(session, scope, filing_id)
     jobs = filing_jobs(session, filing_id)
     return ListOf[JobPublic](data=[JobPublic.of(j) for j in jobs], count=len(jobs))
@@ -183,7 +201,11 @@ def list_jobs(filing_id: str, session: SessionDep, scope: BureauScope) -> ListOf
     responses={200: {"content": {"text/event-stream": {}}}},
 )
 def job_events(
-    filing_id: str, session: SessionDep, scope: BureauScope, db: DatabaseDep, settings: SettingsDep
+    filing_id: FilingIdPath,
+    session: SessionDep,
+    scope: BureauScope,
+    db: DatabaseDep,
+    settings: SettingsDep,
 ) -> Response:
     """Server-Sent Events: a `job` event whenever a job's state or progress changes; `end`
     when none is queued or running any more (or after the configured timeout)."""

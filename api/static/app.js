@@ -237,7 +237,8 @@
       const value = input.dataset.type === "bool" ? input.value === "true" : input.value.trim();
       const url = `/api/documents/${row.dataset.documentId}/pages/${row.dataset.pageIndex}/corrections`;
       try {
-        await api("POST", url, { field: row.dataset.field, value });
+        const reason = $("[name=reason]", form).value.trim();
+        await api("POST", url, { field: row.dataset.field, value, reason });
         reloadAt(`field-${row.dataset.pageKey}-${row.dataset.field}`);
       } catch (error) {
         showError($(".form-error", form), error.message);

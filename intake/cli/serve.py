@@ -1,4 +1,4 @@
-"""What `intake serve`, `intake worker`, `intake users add` and `intake db upgrade` do."""
+"""What `intake serve`, `intake worker`, `intake users` and `intake db upgrade` do."""
 
 from __future__ import annotations
 
@@ -44,6 +44,17 @@ def add_arguments(sub) -> None:
     add.add_argument(
         "--password", action="store_true", help="also set a password for the pages (prompted)"
     )
+    users_sub.add_parser("list", help="every account: role, bureau, active, token expiry")
+    for command, text in (
+        ("deactivate", "stop an account (its token and sessions fail from the next request)"),
+        ("activate", "let a deactivated account work again"),
+        ("reset-password", "set a new password (read like `add --password`); signs it out"),
+        ("rotate-token", "print a new API token; the old one stops working"),
+        ("revoke-token", "the API token stops working"),
+        ("unlock", "lift a sign-in lockout after too many wrong passwords"),
+    ):
+        one = users_sub.add_parser(command, help=text)
+        one.add_argument("name")
 
     db = sub.add_parser("db", help="database schema")
     db_sub = db.add_subparsers(dest="db_command", required=True)
@@ -66,7 +77,11 @@ def run(args: argparse.Namespace) -> int:
         run_worker(args.concurrency, args.pool, args.loglevel)
         return 0
     if args.command == "users":
-        return add_user(args.name, args.role, args.bureau, args.password)
+        if args.users_command == "add":
+            return add_user(args.name, args.role, args.bureau, args.password)
+        from intake.cli.accounts import manage
+
+        return manage(args.users_command, getattr(args, "name", None), _settings, _read_password)
     if args.command == "db":
         return db_upgrade()
     if args.command == "bench-service":
@@ -139,7 +154,9 @@ def add_user(name: str, role: str, bureau: str | None, with_password: bool) -> i
     db = Database(settings.effective_database_url)
     try:
         with db.session(write=True) as session:
-            created = create_user(session, name, role, bureau, password)
+            created = create_user(
+                session, name, role, bureau, password, token_days=settings.token_days
+            )
             user_id = created.user.id
     finally:
         db.dispose()

@@ -50,6 +50,21 @@ class User(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    token_expires_at: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True
+    )
+    """When the API token stops working (None: tokens made before expiry existed, never)."""
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins counted per account (`user:NAME`) and per address (`addr:IP`)."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    window_start: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class WebSession(Base):
@@ -187,6 +202,15 @@ class CorrectionRecord(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     user_name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """Why the value was corrected (required since corrections need a reason)."""
+    state: Mapped[str] = mapped_column(String(16), default="applied")
+    """applied; pending (it would clear a flag: a second person must approve); approved;
+    rejected. Only applied and approved corrections count in a check."""
+    reviewed_by: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reviewed_by_name: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    review_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
     __table_args__ = (Index("ix_corrections_place", "document_id", "page_index", "field"),)
 
@@ -211,6 +235,9 @@ class FlagRecord(Base):
     document_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     page: Mapped[int | None] = mapped_column(Integer, nullable=True)
     box: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """What only reviewers see: for duplicate_application the message naming every filing
+    (`message` names only the flag's own bureau's filings)."""
     status: Mapped[str] = mapped_column(String(16), default="open")
     """open, confirmed, dismissed, or resolved (no longer raised by the latest check)."""
     decision: Mapped[str | None] = mapped_column(String(16), nullable=True)

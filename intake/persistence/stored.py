@@ -24,6 +24,18 @@ from intake.persistence.records import (
 )
 from intake.pipeline.report import CheckReport, ReportNotes
 
+COUNTING_CORRECTIONS = ("applied", "approved")
+"""Correction states a check uses; a pending one waits for a second person, a rejected one
+never counts."""
+
+
+def shown_message(message: str, detail: dict[str, Any] | None, every_bureau: bool) -> str:
+    """A flag's message for a viewer: one who sees every bureau reads the reviewers' message
+    (for duplicate_application: which filings, in which bureau); a clerk reads `message`."""
+    if every_bureau and detail and detail.get("message"):
+        return str(detail["message"])
+    return message
+
 
 def filing_of(record: FilingRecord) -> Filing:
     return Filing.model_validate(record.data)
@@ -101,7 +113,10 @@ def stored_documents(session: Session, filing_id: str) -> list[StoredDocument]:
             pages[page.document_id].append(page)
         for correction in session.scalars(
             select(CorrectionRecord)
-            .where(CorrectionRecord.document_id.in_(ids))
+            .where(
+                CorrectionRecord.document_id.in_(ids),
+                CorrectionRecord.state.in_(COUNTING_CORRECTIONS),
+            )
             .order_by(CorrectionRecord.id)
         ):
             corrections[correction.document_id].append(correction)
@@ -155,17 +170,19 @@ def _stored(
             "ocr_value": c.ocr_value,
             "corrected_by": c.user_name,
             "corrected_at": as_utc(c.created_at).isoformat(),
+            "correction_reason": c.reason,
+            "approved_by": c.reviewed_by_name,
         }
         for key, c in latest.items()
     }
     return StoredDocument(record=record, job=job, result=result, corrections=notes)
 
 
-def flag_of(row: FlagRecord) -> Flag:
+def flag_of(row: FlagRecord, every_bureau: bool = False) -> Flag:
     return Flag(
         code=row.code,
         severity=Severity(row.severity),
-        message=row.message,
+        message=shown_message(row.message, row.detail, every_bureau),
         field=row.field,
         filing_value=row.filing_value,
         document_value=row.document_value,
@@ -186,11 +203,16 @@ def flag_note(row: FlagRecord, decided_by: str | None) -> dict[str, Any]:
     }
 
 
-def filing_report(session: Session, record: FilingRecord) -> dict[str, Any]:
+def filing_report(
+    session: Session, record: FilingRecord, every_bureau: bool = False
+) -> dict[str, Any]:
     """The contract's check report of everything stored for the filing, with the service's notes.
 
     Flags no longer raised (resolved) are left out; dismissed ones stay, marked, and no longer
     make the report flagged. Documents still being read are listed with their job's state.
+    `corrections` lists every correction (applied, pending, approved or rejected) with who
+    made it, why, and who reviewed it. `every_bureau`: the viewer sees every bureau (a
+    reviewer), and reads which other filings a duplicate_application flag is about.
     """
     documents = stored_documents(session, record.id)
     rows = list(
@@ -218,12 +240,47 @@ def filing_report(session: Session, record: FilingRecord) -> dict[str, Any]:
             "filing_status": record.status,
             "open_flags": record.open_flags,
             "recommendation": record.recommendation,
+            "corrections": correction_notes(session, documents),
         },
     )
     report = CheckReport(
-        filing_of(record), [d.result for d in documents], [flag_of(r) for r in rows], notes
+        filing_of(record),
+        [d.result for d in documents],
+        [flag_of(r, every_bureau) for r in rows],
+        notes,
     )
     return report.to_dict()
+
+
+def correction_notes(session: Session, documents: list[StoredDocument]) -> list[dict[str, Any]]:
+    """Every correction of the filing's documents, oldest first: what, who, why, and its review."""
+    sources = {d.record.id: d.record.source for d in documents}
+    if not sources:
+        return []
+    rows = session.scalars(
+        select(CorrectionRecord)
+        .where(CorrectionRecord.document_id.in_(sources))
+        .order_by(CorrectionRecord.id)
+    )
+    return [
+        {
+            "id": c.id,
+            "document_id": c.document_id,
+            "source": sources[c.document_id],
+            "page": c.page_index,
+            "field": c.field,
+            "value": c.value,
+            "ocr_value": c.ocr_value,
+            "reason": c.reason,
+            "corrected_by": c.user_name,
+            "corrected_at": as_utc(c.created_at).isoformat(),
+            "state": c.state,
+            "reviewed_by": c.reviewed_by_name,
+            "reviewed_at": as_utc(c.reviewed_at).isoformat() if c.reviewed_at else None,
+            "review_reason": c.review_reason,
+        }
+        for c in rows
+    ]
 
 
 def _document_note(document: StoredDocument) -> dict[str, Any]:

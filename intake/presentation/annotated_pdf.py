@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 from zoneinfo import ZoneInfo
 
@@ -50,6 +51,7 @@ from intake.presentation.review_marks import (
     review_marks,
 )
 from validators.bureaus import load_bureaus
+from validators.flags import display_value, load_flag_catalogue
 
 CJK_FONT_FILE = Path("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc")
 CJK_FONT_NAME = "WenQuanYiZenHei"
@@ -101,6 +103,8 @@ class AnnotatedFiling:
     marks: ReviewMarks
     images: dict[str, bytes]
     """Page key → the stored upright page image (JPEG) the boxes refer to."""
+    corrections: list[dict[str, Any]] = field(default_factory=list)
+    """The report's `corrections`: every corrected value with who, why and its review."""
 
 
 def collect(
@@ -113,7 +117,8 @@ def collect(
     """What the PDF shows of a stored filing (the caller has checked the scope)."""
     filing = filing_of(record)
     campaign = campaign_for(record.campaign, campaign_dirs)
-    marks = review_marks(filing_report(session, record), filing, campaign)
+    report = filing_report(session, record)
+    marks = review_marks(report, filing, campaign)
     keys = page_image_keys(session, [d.document_id for d in marks.documents])
     images = {}
     for page in marks.key_pages:
@@ -134,7 +139,9 @@ def collect(
         prepared_by=prepared_by,
         prepared_at=utcnow(),
     )
-    return AnnotatedFiling(summary=summary, marks=marks, images=images)
+    return AnnotatedFiling(
+        summary=summary, marks=marks, images=images, corrections=report.get("corrections", [])
+    )
 
 
 @dataclass(frozen=True)
@@ -317,6 +324,46 @@ def _flag_table(flags: list[FlagMark], styles: _Styles) -> Table:
     return table
 
 
+CORRECTION_STATES = {
+    "applied": "已生效",
+    "pending": "待复核",
+    "approved": "已批准",
+    "rejected": "已驳回",
+}
+
+
+def _correction_table(corrections: list[dict[str, Any]], styles: _Styles) -> Table:
+    head = ["位置", "字段", "原识别 → 更正为", "更正人与理由", "复核"]
+    rows = [[_p(h, styles.head) for h in head]]
+    catalogue = load_flag_catalogue()
+    for c in corrections:
+        review = CORRECTION_STATES.get(c["state"], c["state"])
+        if c.get("reviewed_by"):
+            review += f"（{c['reviewed_by']}）"
+        if c.get("review_reason"):
+            review += f"\n{c['review_reason']}"
+        rows.append(
+            [
+                _p(f"{c['source']} 第{c['page'] + 1}页", styles.cell),
+                _p(catalogue.field_label(None, c["field"]), styles.cell),
+                _p(f"{display_value(c['ocr_value'])} → {display_value(c['value'])}", styles.cell),
+                _p(f"{c['corrected_by']}：{c.get('reason') or '—'}", styles.cell),
+                _p(review, styles.cell),
+            ]
+        )
+    table = Table(rows, colWidths=[34 * mm, 26 * mm, 46 * mm, 46 * mm, 28 * mm], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#36465d")),
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.HexColor("#b8c0cc")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
 def _page_heading(page: PageMarks, styles: _Styles) -> Paragraph:
     numbers = "、".join(str(f.number) for f in page.flags)
     flags = f"　疑点 {numbers}" if numbers else ""
@@ -380,6 +427,13 @@ def render_pdf(filing: AnnotatedFiling) -> bytes:
         story.append(_flag_table(filing.marks.flags, styles))
     else:
         story.append(_p("未发现疑点。", styles.body))
+    if filing.corrections:
+        story += [
+            Spacer(0, 5 * mm),
+            _p(f"更正（{len(filing.corrections)}）", styles.page_title),
+            Spacer(0, 2 * mm),
+            _correction_table(filing.corrections, styles),
+        ]
     story += [Spacer(0, 4 * mm), _p("框线颜色：", styles.small), _legend(styles)]
     for page in filing.marks.key_pages:
         image = AnnotatedImage(page, filing.images.get(page.key), font)

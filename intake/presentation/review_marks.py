@@ -337,6 +337,33 @@ def _flag_marks(report: dict[str, Any], kinds: dict[str, PageKind]) -> list[Flag
     return marks
 
 
+def _key(value: Any) -> str:
+    return repr(value)
+
+
+def _corrected_readings(
+    report: dict[str, Any], kinds: dict[str, PageKind]
+) -> dict[tuple[PageKind, str], set[str]]:
+    """(kind, field) → the OCR readings that a correction replaced by another value.
+
+    On its own page a corrected field shows the corrected value, so its OCR value is what
+    the box colour must follow; any page of the kind that reads the same is just as wrong.
+    """
+    found: dict[tuple[PageKind, str], set[str]] = {}
+    for document in report.get("documents", []):
+        for page in document.get("pages", []):
+            kind = kinds.get(page_key(document.get("document_id"), page["index"]))
+            for name, read in page.get("fields", {}).items():
+                if read.get("corrected_by") and read.get("ocr_value") != read.get("value"):
+                    found.setdefault((kind, name), set()).add(_key(read.get("ocr_value")))
+    return found
+
+
+def _shown_key(read: dict[str, Any]) -> str:
+    """What the page itself says for a field: its OCR value when it was corrected."""
+    return _key(read.get("ocr_value") if read.get("corrected_by") else read.get("value"))
+
+
 def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> ReviewMarks:
     """The marks of a stored filing's report (`intake.persistence.stored.filing_report`).
 
@@ -355,6 +382,7 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
     flags = _flag_marks(report, kinds)
     filed = filed_values(filing)
     checked = checked_fields(filing, campaign)
+    misread = _corrected_readings(report, kinds)
     documents = []
     for document in report.get("documents", []):
         document_id = document.get("document_id")
@@ -391,6 +419,10 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
                 standing = [f for f in concerning if f.standing]
                 confidence = float(read.get("confidence") or 0.0)
                 if any(f.code != "unreadable_field" for f in standing):
+                    state = BoxState.FLAGGED
+                elif (kind, name) in checked and _shown_key(read) in misread.get((kind, name), ()):
+                    # The colour follows what the page says: a reading that a correction
+                    # replaced (here or on another page of the kind) is not shown as agreeing.
                     state = BoxState.FLAGGED
                 elif any(f.status == "dismissed" for f in concerning):
                     state = BoxState.DISMISSED

@@ -5,8 +5,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import threading
-import time
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +15,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotFound
+from core.filing import LIMITS, bad_character
 from intake.persistence.records import User, WebSession, as_utc, utcnow
 from intake.service.scope import ROLES, Scope
 from validators.bureaus import load_bureaus
@@ -26,6 +25,7 @@ _HASHER = PasswordHasher()
 _DUMMY_HASH = _HASHER.hash("intake-dummy-password")
 """Verified against when the user does not exist, so both cases take the same time."""
 MIN_PASSWORD_LENGTH = 8
+DEFAULT_TOKEN_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -74,6 +74,10 @@ def hash_password(password: str) -> str:
         raise InvalidInput(
             f"密码至少 {MIN_PASSWORD_LENGTH} 个字符（password: at least {MIN_PASSWORD_LENGTH} characters）"
         )
+    if len(password) > LIMITS.password or bad_character(password):
+        raise InvalidInput(
+            f"密码不能超过 {LIMITS.password} 个字符，也不能含控制字符（password too long or invalid）"
+        )
     return _HASHER.hash(password)
 
 
@@ -83,8 +87,10 @@ def create_user(
     role: str,
     bureau: str | None = None,
     password: str | None = None,
+    token_days: int = DEFAULT_TOKEN_DAYS,
 ) -> NewUser:
-    """Add an account; returns it with its API token. Conflict when the name is taken."""
+    """Add an account; returns it with its API token (valid `token_days`). Conflict when the
+    name is taken."""
     name = _check_name(name)
     bureau = _check_role(role, bureau)
     token = new_secret()
@@ -93,6 +99,7 @@ def create_user(
         role=role,
         bureau=bureau,
         token_hash=secret_hash(token),
+        token_expires_at=utcnow() + timedelta(days=token_days),
         password_hash=hash_password(password) if password is not None else None,
         active=True,
     )
@@ -107,10 +114,71 @@ def create_user(
 
 
 def user_by_token(session: Session, token: str) -> User | None:
+    """The active user whose unexpired token this is; looked up on every request, so that a
+    deactivation, a revocation or an expiry counts from the next request on."""
     if not token:
         return None
     user = session.scalar(select(User).where(User.token_hash == secret_hash(token)))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    expires = as_utc(user.token_expires_at)
+    return user if expires is not None and expires > utcnow() else None
+
+
+# --------------------------------------------------------------------------- managing accounts
+
+
+def find_user(session: Session, name: str) -> User:
+    user = session.scalar(select(User).where(User.name == (name or "").strip()))
+    if user is None:
+        raise NotFound(f"找不到用户 {name}（no such user）")
+    return user
+
+
+def list_users(session: Session) -> list[User]:
+    return list(session.scalars(select(User).order_by(User.id)))
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+def set_active(session: Session, name: str, active: bool) -> User:
+    """Deactivate (its token and browser sessions stop at the next request) or reactivate."""
+    user = find_user(session, name)
+    user.active = active
+    if not active:
+        _end_sessions(session, user)
+    session.flush()
+    return user
+
+
+def reset_password(session: Session, name: str, password: str) -> User:
+    """A new password; every browser session of the account is signed out."""
+    user = find_user(session, name)
+    user.password_hash = hash_password(password)
+    _end_sessions(session, user)
+    session.flush()
+    return user
+
+
+def rotate_token(session: Session, name: str, days: int = DEFAULT_TOKEN_DAYS) -> NewUser:
+    """A new API token valid `days`; the old one stops working at once."""
+    user = find_user(session, name)
+    token = new_secret()
+    user.token_hash = secret_hash(token)
+    user.token_expires_at = utcnow() + timedelta(days=days)
+    session.flush()
+    return NewUser(user=user, token=token)
+
+
+def revoke_token(session: Session, name: str) -> User:
+    """The API token stops working; the account signs in with its password or gets a new one."""
+    user = find_user(session, name)
+    user.token_hash = secret_hash(new_secret())  # nobody holds this token
+    user.token_expires_at = utcnow()
+    session.flush()
+    return user
 
 
 def verify_login(session: Session, name: str, password: str) -> User | None:
@@ -189,35 +257,3 @@ class Principal:
 
 def scope_of(user: User | Principal) -> Scope:
     return Scope(user_id=user.id, user_name=user.name, role=user.role, bureau=user.bureau)
-
-
-class TokenCache:
-    """Recently verified API tokens (by hash), so that a burst of requests costs one lookup.
-
-    Entries live `seconds` (a deactivated account keeps working at most that long); 0 turns
-    the cache off.
-    """
-
-    def __init__(self, seconds: float, size: int = 4096):
-        self.seconds = seconds
-        self.size = size
-        self._entries: dict[str, tuple[float, Principal]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, token: str) -> Principal | None:
-        if self.seconds <= 0:
-            return None
-        key = secret_hash(token)
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None or entry[0] < time.monotonic():
-            return None
-        return entry[1]
-
-    def put(self, token: str, principal: Principal) -> None:
-        if self.seconds <= 0:
-            return
-        with self._lock:
-            if len(self._entries) >= self.size:
-                self._entries.clear()
-            self._entries[secret_hash(token)] = (time.monotonic() + self.seconds, principal)

@@ -6,6 +6,7 @@ record that does not exist. Callers commit; an error leaves the session to be ro
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,9 +16,16 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, FilingInvalid, Forbidden, InvalidInput, NotFound
-from core.filing import Filing, parse_filing
+from core.filing import LIMITS, Filing, check_text, parse_filing
 from core.states import ACTIVE_JOB_STATES
-from intake.persistence.records import FilingRecord, FlagRecord, JobRecord, utcnow
+from intake.persistence.records import (
+    CorrectionRecord,
+    DocumentRecord,
+    FilingRecord,
+    FlagRecord,
+    JobRecord,
+    utcnow,
+)
 from intake.pipeline.check import campaign_for, campaign_of
 from intake.service import audit
 from intake.service.importer import ImportInvalid, RowError, import_table
@@ -28,6 +36,7 @@ from intake.service.recheck import (
     refresh_status,
 )
 from intake.service.scope import Scope
+from validators.bureaus import load_bureaus
 
 FILING_STATUSES = (
     "awaiting_upload",
@@ -177,15 +186,40 @@ def _require_bureau(scope: Scope, filing: Filing) -> None:
         )
 
 
+def id_problem(scope: Scope, filing: Filing) -> str | None:
+    """Why a new filing may not take its id, or None.
+
+    An id that names a bureau (a segment that is one of the sixteen codes, as the platform's
+    `JS2021-320500-4181` does) must name the filing's own; and a clerk's new ids must name
+    the clerk's bureau, so that no clerk can take, or find out about, another bureau's ids.
+    """
+    segments = set(re.split(r"[-_]", filing.filing_id))
+    named = segments & set(load_bureaus())
+    if named - {filing.bureau}:
+        return (
+            f"申报编号 {filing.filing_id} 中的受理单位代码 {'、'.join(sorted(named))} "
+            f"与该申报的受理单位 {filing.bureau} 不一致"
+        )
+    if scope.bureau is not None and scope.bureau not in segments:
+        return (
+            f"申报编号须含本单位代码 {scope.bureau}（例如 JS2021-{scope.bureau}-0001），"
+            f"「{filing.filing_id}」不含（a clerk's filing ids carry the bureau code）"
+        )
+    return None
+
+
 def create_filing(
     session: Session, scope: Scope, data: Any, campaign_dirs: list[Path]
 ) -> FilingRecord:
     filing = validate_filing(data, campaign_dirs)
     _require_bureau(scope, filing)
+    problem = id_problem(scope, filing)
+    if problem:
+        raise FilingInvalid(f"申报 字段 filing_id：{problem}")
     if session.get(FilingRecord, filing.filing_id) is not None:
         raise Conflict(f"申报编号 {filing.filing_id} 已存在；修改请用 PUT（filing id in use）")
     record = _insert(session, scope, filing, "filing_created")
-    _recheck_new(session, record, filing, campaign_dirs, old_keys=None)
+    _recheck_new(session, scope, record, filing, campaign_dirs, old_keys=None)
     return record
 
 
@@ -201,16 +235,17 @@ def _insert(session: Session, scope: Scope, filing: Filing, action: str) -> Fili
 
 def _recheck_new(
     session: Session,
+    scope: Scope,
     record: FilingRecord,
     filing: Filing,
     campaign_dirs: list[Path],
     old_keys: tuple[str, tuple[str, str]] | None,
 ) -> None:
-    recheck_filing(session, record.id, campaign_dirs)
+    recheck_filing(session, record.id, campaign_dirs, actor=scope)
     touched = [(filing.campaign, applicant_keys(filing))]
     if old_keys is not None:
         touched.append(old_keys)
-    recheck_applicants(session, campaign_dirs, touched)
+    recheck_applicants(session, campaign_dirs, touched, actor=scope)
 
 
 def update_filing(
@@ -249,7 +284,7 @@ def _update(
             )
     session.flush()
     audit.record(session, scope, action, record.id, before=before, after=after)
-    _recheck_new(session, record, filing, campaign_dirs, old_keys=old_keys)
+    _recheck_new(session, scope, record, filing, campaign_dirs, old_keys=old_keys)
     return record, True
 
 
@@ -260,7 +295,7 @@ def set_recommendation(
     record = get_filing(session, scope, filing_id)
     if decision is not None and decision not in RECOMMENDATIONS:
         raise InvalidInput(f"推荐意见须为 {'、'.join(RECOMMENDATIONS)} 或 null")
-    reason = (reason or "").strip() or None
+    reason = check_text(reason, "理由", LIMITS.reason)
     if decision == "not_recommended" and not reason:
         raise InvalidInput("不推荐时须填写理由（a reason is required）")
     if decision == "recommended":
@@ -275,6 +310,12 @@ def set_recommendation(
             raise Conflict(
                 f"还有 {record.open_flags} 个疑点未处理，请先确认或排除（open flags remain）"
             )
+        waiting = pending_corrections(session, filing_id)
+        if waiting:
+            raise Conflict(
+                f"还有 {waiting} 项更正等待复核人员批准，批准或驳回后才能推荐"
+                "（a correction awaits a reviewer's approval）"
+            )
     before = {"recommendation": record.recommendation, "reason": record.recommendation_reason}
     record.recommendation = decision
     record.recommendation_reason = reason
@@ -283,6 +324,19 @@ def set_recommendation(
     after = {"recommendation": decision, "reason": reason}
     audit.record(session, scope, "recommendation", filing_id, before=before, after=after)
     return record
+
+
+def pending_corrections(session: Session, filing_id: str) -> int:
+    """Corrections of the filing's documents that wait for a second person's approval."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(CorrectionRecord)
+            .join(DocumentRecord, DocumentRecord.id == CorrectionRecord.document_id)
+            .where(DocumentRecord.filing_id == filing_id, CorrectionRecord.state == "pending")
+        )
+        or 0
+    )
 
 
 # --------------------------------------------------------------------------- import
@@ -332,9 +386,11 @@ def import_filings(
             )
             continue
         existing = session.get(FilingRecord, filing.filing_id)
-        if existing is not None and not scope.allows(existing.bureau):
+        theirs = existing is not None and not scope.allows(existing.bureau)
+        problem = id_problem(scope, filing) if existing is None or theirs else None
+        if problem or theirs:
             summary.errors.append(
-                RowError(row, None, f"申报编号 {filing.filing_id} 已被其他受理单位使用")
+                RowError(row, None, problem or f"申报编号 {filing.filing_id} 不可用")
             )
             continue
         accepted.append((row, filing))
@@ -349,7 +405,7 @@ def import_filings(
         existing = session.get(FilingRecord, filing.filing_id)
         if existing is None:
             record = _insert(session, scope, filing, "filing_imported")
-            _recheck_new(session, record, filing, campaign_dirs, old_keys=None)
+            _recheck_new(session, scope, record, filing, campaign_dirs, old_keys=None)
             summary.created.append(filing.filing_id)
             continue
         _record, changed = _update(

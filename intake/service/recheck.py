@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import func, or_, select
@@ -19,6 +20,12 @@ from intake.persistence.records import DocumentRecord, FilingRecord, FlagRecord,
 from intake.persistence.stored import filing_of, stored_documents
 from intake.pipeline.check import check_applicants, check_case
 from intake.pipeline.report import _box
+from intake.service import audit
+from intake.service.duplicates import bureau_messages
+from intake.service.scope import Scope
+
+SYSTEM = Scope.system("系统")
+"""Who re-checks when no person acted (a job finishing): named so in the history."""
 
 CROSS_FILING_CODES = frozenset({"duplicate_application"})
 """Codes decided over all of an applicant's filings, not over one filing's documents."""
@@ -39,6 +46,9 @@ def flag_place(flag: Flag, document_sha: str | None) -> tuple:
     corrected. A flag with no document is placed by its message up to any bracketed note,
     since that names the thing (a missing document kind, a late date).
     """
+    if flag.code in CROSS_FILING_CODES:
+        # One per filing, whatever the other filings are: its decision outlives new filings.
+        return (flag.code, flag.field, None, None, None)
     head = None if flag.source else flag.message.split("（", 1)[0]
     return (flag.code, flag.field, document_sha, flag.page, head)
 
@@ -49,6 +59,31 @@ def fingerprint(place: tuple, ordinal: int) -> str:
     return hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class FlagChange:
+    """A stored flag whose status a re-check changed (None before: newly raised)."""
+
+    flag: FlagRecord
+    before: str | None
+    after: str
+
+
+def _place_print(
+    flag: Flag, documents_by_source: dict[str, DocumentRecord], ordinals: Counter[tuple]
+) -> tuple[str, DocumentRecord | None]:
+    document = documents_by_source.get(flag.source) if flag.source else None
+    place = flag_place(flag, document.sha256 if document else None)
+    print_key = fingerprint(place, ordinals[place])
+    ordinals[place] += 1
+    return print_key, document
+
+
+def standing_prints(flags: list[Flag], documents_by_source: dict[str, DocumentRecord]) -> set[str]:
+    """The fingerprints `flags` would be stored under (what a re-check would keep raised)."""
+    ordinals: Counter[tuple] = Counter()
+    return {_place_print(f, documents_by_source, ordinals)[0] for f in flags}
+
+
 def upsert_flags(
     session: Session,
     record: FilingRecord,
@@ -56,11 +91,14 @@ def upsert_flags(
     documents_by_source: dict[str, DocumentRecord],
     governs: Callable[[str], bool],
     first_position: int = 0,
-) -> None:
+    actor: Scope = SYSTEM,
+    details: list[dict | None] | None = None,
+) -> list[FlagChange]:
     """Make the filing's stored flags of the codes `governs` accepts match `flags`.
 
     New flags are inserted open; flags raised again keep their decision (confirmed/dismissed);
     stored flags not raised any more become `resolved`, keeping their decision for later.
+    Every change of a flag's status goes into the audit log, in `actor`'s name.
     """
     existing = {
         row.fingerprint: row
@@ -69,13 +107,12 @@ def upsert_flags(
     }
     seen: set[str] = set()
     ordinals: Counter[tuple] = Counter()
-    for position, flag in enumerate(flags, start=first_position):
-        document = documents_by_source.get(flag.source) if flag.source else None
-        place = flag_place(flag, document.sha256 if document else None)
-        print_key = fingerprint(place, ordinals[place])
-        ordinals[place] += 1
+    changes: list[FlagChange] = []
+    for offset, flag in enumerate(flags):
+        print_key, document = _place_print(flag, documents_by_source, ordinals)
         seen.add(print_key)
         row = existing.get(print_key)
+        before = None
         if row is None:
             row = FlagRecord(
                 filing_id=record.id,
@@ -84,8 +121,10 @@ def upsert_flags(
                 decision=None,
             )
             session.add(row)
+        else:
+            before = row.status
         row.bureau = record.bureau
-        row.position = position
+        row.position = first_position + offset
         row.code = flag.code
         row.severity = flag.severity.value
         row.message = flag.message
@@ -96,11 +135,26 @@ def upsert_flags(
         row.document_id = document.id if document else None
         row.page = flag.page
         row.box = _box(flag.box)
+        row.detail = details[offset] if details is not None else None
         row.status = row.decision or "open"
+        if row.status != before:
+            changes.append(FlagChange(row, before, row.status))
     for print_key, row in existing.items():
         if print_key not in seen and row.status != FlagStatus.RESOLVED:
+            changes.append(FlagChange(row, row.status, FlagStatus.RESOLVED))
             row.status = FlagStatus.RESOLVED
     session.flush()
+    for change in changes:
+        audit.record(
+            session,
+            actor,
+            "flag_raised" if change.before is None else "flag_status_changed",
+            record.id,
+            target=f"flag:{change.flag.id}:{change.flag.code}",
+            before=None if change.before is None else {"status": change.before},
+            after={"status": change.after, "decision": change.flag.decision},
+        )
+    return changes
 
 
 def refresh_status(session: Session, record: FilingRecord) -> None:
@@ -140,7 +194,29 @@ def lock_filing(session: Session, filing_id: str) -> FilingRecord | None:
     return session.get(FilingRecord, filing_id, with_for_update=True, populate_existing=True)
 
 
-def recheck_filing(session: Session, filing_id: str, campaign_dirs: list[Path]) -> None:
+def own_flags(
+    session: Session, record: FilingRecord, campaign_dirs: list[Path]
+) -> tuple[list[Flag], dict[str, DocumentRecord]] | None:
+    """The filing's own flags over its stored documents (corrections applied), and its
+    documents by file name; None while a document is still being read."""
+    documents = stored_documents(session, record.id)
+    if any(not d.processed for d in documents):
+        return None
+    flags = check_case(
+        filing_of(record),
+        [d.result for d in documents],
+        campaign_dirs,
+        awaiting_upload=not documents,
+    )
+    by_source: dict[str, DocumentRecord] = {}
+    for document in documents:
+        by_source.setdefault(document.record.source, document.record)
+    return flags, by_source
+
+
+def recheck_filing(
+    session: Session, filing_id: str, campaign_dirs: list[Path], actor: Scope = SYSTEM
+) -> None:
     """Re-run the filing's own checks over its read documents and store the flags.
 
     While a document is still being read the flags are left as they are (the job that
@@ -151,21 +227,18 @@ def recheck_filing(session: Session, filing_id: str, campaign_dirs: list[Path]) 
     record = lock_filing(session, filing_id)
     if record is None:
         return
-    documents = stored_documents(session, filing_id)
-    if any(not d.processed for d in documents):
+    found = own_flags(session, record, campaign_dirs)
+    if found is None:
         refresh_status(session, record)
         return
-    flags = check_case(
-        filing_of(record),
-        [d.result for d in documents],
-        campaign_dirs,
-        awaiting_upload=not documents,
-    )
-    by_source: dict[str, DocumentRecord] = {}
-    for document in documents:
-        by_source.setdefault(document.record.source, document.record)
+    flags, by_source = found
     upsert_flags(
-        session, record, flags, by_source, governs=lambda code: code not in CROSS_FILING_CODES
+        session,
+        record,
+        flags,
+        by_source,
+        governs=lambda code: code not in CROSS_FILING_CODES,
+        actor=actor,
     )
     refresh_status(session, record)
 
@@ -213,6 +286,7 @@ def recheck_applicants(
     session: Session,
     campaign_dirs: list[Path],
     touched: Iterable[tuple[str, tuple[str, str]]],
+    actor: Scope = SYSTEM,
 ) -> None:
     """Re-run duplicate_application over every filing of the applicants in `touched`.
 
@@ -230,13 +304,18 @@ def recheck_applicants(
         locked = [lock_filing(session, r.id) for r in group]
         records = [r for r in locked if r is not None]
         flags = check_applicants([filing_of(r) for r in records], campaign_dirs)
+        messages = bureau_messages(records, flags, campaign_dirs)
         for record in records:
+            own = flags.get(record.id, [])
+            shown = [messages.get((record.id, i), (f, None)) for i, f in enumerate(own)]
             upsert_flags(
                 session,
                 record,
-                flags.get(record.id, []),
+                [flag for flag, _detail in shown],
                 {},
                 governs=lambda code: code in CROSS_FILING_CODES,
                 first_position=CROSS_POSITION,
+                actor=actor,
+                details=[detail for _flag, detail in shown],
             )
             refresh_status(session, record)

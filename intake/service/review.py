@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput
+from core.filing import LIMITS, check_text
 from core.model import PageKind
 from core.states import FINISHED_JOB_STATES, FlagStatus
 from extractors.fields import load_specs
@@ -26,24 +27,34 @@ from intake.persistence.records import (
 )
 from intake.service import audit
 from intake.service.filings import MAX_PAGE_SIZE, not_found
-from intake.service.recheck import recheck_filing, refresh_status
+from intake.service.recheck import (
+    CROSS_FILING_CODES,
+    lock_filing,
+    own_flags,
+    recheck_filing,
+    refresh_status,
+    standing_prints,
+)
 from intake.service.scope import Scope
 
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
-MAX_REASON_LENGTH = 2000
+REVIEWS = {"approve": "approved", "reject": "rejected"}
+APPROVER_ROLES = frozenset({"reviewer"})
+"""Who may approve a correction that clears a flag: a reviewer, never the one who made it."""
 
 
 # --------------------------------------------------------------------------- documents, jobs
 
 
 def get_document(session: Session, scope: Scope, document_id: int) -> DocumentRecord:
-    document = session.get(DocumentRecord, document_id)
-    if document is None:
-        raise not_found("文件", document_id)
-    bureau = session.scalar(
-        select(FilingRecord.bureau).where(FilingRecord.id == document.filing_id)
+    """The document, in one query whether it is missing or another bureau's (same answer,
+    same work: the time of the answer tells nothing)."""
+    document = session.scalar(
+        select(DocumentRecord)
+        .join(FilingRecord, FilingRecord.id == DocumentRecord.filing_id)
+        .where(DocumentRecord.id == document_id, scope.where(FilingRecord.bureau))
     )
-    if bureau is None or not scope.allows(bureau):
+    if document is None:
         raise not_found("文件", document_id)
     return document
 
@@ -127,11 +138,9 @@ def decide_flag(
     flag = get_flag(session, scope, flag_id)
     if decision not in DECISIONS:
         raise InvalidInput(f"decision 须为 {' 或 '.join(DECISIONS)}（confirm or dismiss）")
-    reason = (reason or "").strip() or None
+    reason = check_text(reason, "理由", LIMITS.reason)
     if decision == "dismiss" and not reason:
         raise InvalidInput("排除疑点必须填写理由（a reason is required to dismiss a flag）")
-    if reason and len(reason) > MAX_REASON_LENGTH:
-        raise InvalidInput(f"理由不能超过 {MAX_REASON_LENGTH} 个字符")
     if flag.status == FlagStatus.RESOLVED:
         raise Conflict("该疑点在最新核验中已不再出现，无需处理（the flag is resolved）")
     record = session.get(FilingRecord, flag.filing_id, with_for_update=True)
@@ -205,8 +214,17 @@ def correct_field(
     field_name: str,
     value: Any,
     campaign_dirs: list[Path],
+    reason: str | None = None,
 ) -> CorrectionRecord:
-    """Record a corrected value (the OCR value stays on the page) and re-check the filing."""
+    """Record a corrected value with its reason (the OCR value stays on the page) and re-check.
+
+    A correction that would clear a flag still standing (open, confirmed or dismissed) is kept
+    `pending`: it changes no flag and the filing cannot be recommended until a second person,
+    a reviewer, approves it (`review_correction`). Any other correction applies at once.
+    """
+    reason = check_text(reason, "更正理由", LIMITS.reason)
+    if not reason:
+        raise InvalidInput("更正识别值必须填写理由（a reason is required for a correction）")
     page = get_page(session, scope, document_id, page_index)
     document = session.get(DocumentRecord, document_id)
     job = session.scalar(
@@ -216,28 +234,40 @@ def correct_field(
         raise Conflict("该文件仍在识别中，识别完成后再更正（the document is still being read）")
     corrected = normal_value(page.kind, field_name, value)
     ocr = (page.fields or {}).get(field_name, {}).get("value")
+    place = (
+        CorrectionRecord.document_id == document_id,
+        CorrectionRecord.page_index == page_index,
+        CorrectionRecord.field == field_name,
+    )
+    if session.scalar(
+        select(CorrectionRecord.id).where(*place, CorrectionRecord.state == "pending")
+    ):
+        raise Conflict("该字段已有一项更正等待复核，复核后再更正（a correction awaits review）")
     previous = session.scalar(
         select(CorrectionRecord)
-        .where(
-            CorrectionRecord.document_id == document_id,
-            CorrectionRecord.page_index == page_index,
-            CorrectionRecord.field == field_name,
-        )
+        .where(*place, CorrectionRecord.state.in_(("applied", "approved")))
         .order_by(CorrectionRecord.id.desc())
     )
     before = previous.value if previous is not None else ocr
+    record = lock_filing(session, document.filing_id)
     correction = CorrectionRecord(
         document_id=document_id,
         page_index=page_index,
         field=field_name,
         value=corrected,
         ocr_value=ocr,
+        reason=reason,
+        state="applied",
         user_id=scope.user_id,
         user_name=scope.user_name,
         created_at=utcnow(),
     )
     session.add(correction)
     session.flush()
+    cleared = _would_clear(session, record, campaign_dirs)
+    if cleared:
+        correction.state = "pending"
+        session.flush()
     audit.record(
         session,
         scope,
@@ -245,7 +275,87 @@ def correct_field(
         document.filing_id,
         target=f"document:{document_id}:page:{page_index}:{field_name}",
         before={"value": before, "ocr_value": ocr},
-        after={"value": corrected},
+        after={
+            "value": corrected,
+            "reason": reason,
+            "state": correction.state,
+            "would_clear": [f"flag:{f.id}:{f.code}" for f in cleared],
+        },
     )
-    recheck_filing(session, document.filing_id, campaign_dirs)
+    if not cleared:
+        recheck_filing(session, document.filing_id, campaign_dirs, actor=scope)
+    else:
+        refresh_status(session, record)
+    return correction
+
+
+def _would_clear(
+    session: Session, record: FilingRecord, campaign_dirs: list[Path]
+) -> list[FlagRecord]:
+    """The filing's standing flags that a re-check with the session's corrections would clear."""
+    found = own_flags(session, record, campaign_dirs)
+    if found is None:
+        return []
+    flags, by_source = found
+    kept = standing_prints(flags, by_source)
+    standing = session.scalars(
+        select(FlagRecord).where(
+            FlagRecord.filing_id == record.id, FlagRecord.status != FlagStatus.RESOLVED
+        )
+    )
+    return [f for f in standing if f.code not in CROSS_FILING_CODES and f.fingerprint not in kept]
+
+
+def get_correction(session: Session, scope: Scope, correction_id: int) -> CorrectionRecord:
+    correction = session.get(CorrectionRecord, correction_id)
+    if correction is None:
+        raise not_found("更正", correction_id)
+    get_document(session, scope, correction.document_id)  # 404 alike outside the scope
+    return correction
+
+
+def review_correction(
+    session: Session,
+    scope: Scope,
+    correction_id: int,
+    decision: str,
+    reason: str | None,
+    campaign_dirs: list[Path],
+) -> CorrectionRecord:
+    """The second pair of eyes: a reviewer other than its author approves a pending correction
+    (it then applies, and the flags it clears are resolved in the reviewer's name) or rejects
+    it (with a reason; it never counts)."""
+    correction = get_correction(session, scope, correction_id)
+    if decision not in REVIEWS:
+        raise InvalidInput(f"decision 须为 {' 或 '.join(REVIEWS)}（approve or reject）")
+    if scope.role not in APPROVER_ROLES:
+        raise Forbidden("只有复核人员（reviewer）可以复核更正（reviewers only）")
+    if correction.user_id == scope.user_id:
+        raise Forbidden("更正须由另一人复核，不能复核自己的更正（four eyes: not your own）")
+    reason = check_text(reason, "复核理由", LIMITS.reason)
+    if decision == "reject" and not reason:
+        raise InvalidInput("驳回更正必须填写理由（a reason is required to reject）")
+    if correction.state != "pending":
+        raise Conflict(f"该更正不在待复核状态（state: {correction.state}）")
+    document = session.get(DocumentRecord, correction.document_id)
+    record = lock_filing(session, document.filing_id)
+    correction.state = REVIEWS[decision]
+    correction.reviewed_by = scope.user_id
+    correction.reviewed_by_name = scope.user_name
+    correction.reviewed_at = utcnow()
+    correction.review_reason = reason
+    session.flush()
+    audit.record(
+        session,
+        scope,
+        f"correction_{correction.state}",
+        document.filing_id,
+        target=f"correction:{correction.id}:{correction.field}",
+        before={"state": "pending", "value": correction.value, "by": correction.user_name},
+        after={"state": correction.state, "reason": reason},
+    )
+    if correction.state == "approved":
+        recheck_filing(session, document.filing_id, campaign_dirs, actor=scope)
+    else:
+        refresh_status(session, record)
     return correction
