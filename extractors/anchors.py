@@ -148,7 +148,7 @@ class Layout:
         """Where a value after `anchor` must stop on the right.
 
         The next label on the same row, or the left edge of a column of labels that stands
-        right of the value over the height where the value is (the gutter between columns).
+        right of the value at the value's height (the gutter between columns).
         """
         bound = float("inf")
         for col in self.columns:
@@ -157,14 +157,44 @@ class Layout:
             left = min(a.left for a in col)
             if left <= anchor.right - 0.2 * self.unit:
                 continue
-            top = min(a.top for a in col) - 1.0 * self.unit
-            bottom = max(a.bottom for a in col) + (2.0 if len(col) > 1 else 0.6) * self.unit
             beside = [a for a in col if abs(a.middle - anchor.middle) < 0.6 * self.unit]
             if beside:
                 bound = min(bound, min(a.left for a in beside))
-            elif len(col) > 1 and top <= anchor.middle <= bottom:
+            elif self.covers(col, anchor.middle):
                 bound = min(bound, left)
         return bound
+
+    def covers(self, column: list[Anchor], y: float) -> bool:
+        """Whether a column of labels stands at height `y`: between two of its labels that follow
+        each other closely, beside one, or beside the text that runs on under its last label.
+
+        A lone heading and a signature line far below it line up too, but they are no column:
+        labels more than a few rows apart do not cover the height between them.
+        """
+        anchors = sorted(column, key=lambda a: a.top)
+        u = self.unit
+        if anchors[0].top - 1.0 * u <= y <= anchors[0].bottom:
+            return True
+        for upper, lower in zip(anchors, anchors[1:]):
+            if lower.top - upper.bottom <= 5.0 * u and upper.top <= y <= lower.bottom:
+                return True
+        if any(abs(a.middle - y) < 0.8 * u for a in anchors):
+            return True
+        last = anchors[-1]
+        return last.bottom <= y <= self._text_below(last)
+
+    def _text_below(self, anchor: Anchor) -> float:
+        """The bottom of the text that runs on, row after row, right of and under a label."""
+        bottom = anchor.bottom
+        for row in self.rows[anchor.row + 1 :]:
+            chars = [c for c in row.chars if c.box[0] >= anchor.left - 0.5 * self.unit]
+            if not chars:
+                continue
+            top = min(c.box[1] for c in chars)
+            if top - bottom > 1.0 * self.unit:
+                break
+            bottom = max(c.box[3] for c in chars)
+        return bottom
 
     def bottom_bound(self, anchor: Anchor, right: float) -> float:
         """The top of the next label below `anchor` whose left edge lies under the value's span."""
