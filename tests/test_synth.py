@@ -24,6 +24,7 @@ from tools.synth.cases import (
     plan_case,
 )
 from tools.synth.data import NamePools
+from tools.synth.layout import Text
 from tools.synth.plan import WAY_CYCLE
 from tools.synth.rules import JIANGSU, expected_flags
 from tools.synth.scenario import INJECTIONS, SCHEDULE
@@ -311,3 +312,166 @@ def test_samples_are_what_the_generator_makes() -> None:
                          QUALITY_BY_NAME[expected["quality"]], expected["bundle_pages"])  # fmt: skip
         assert expected_json(plan) == expected, case.name
         assert filing_json(plan) == json.loads((case / "filing.json").read_text("utf-8"))
+
+
+# --------------------------------------------------------------------------- randomised layouts
+
+
+def _content_pages(plan) -> list:
+    return [
+        p.layout for d in plan.documents for p in d.pages if p.layout.kind is not PageKind.OTHER
+    ]
+
+
+@pytest.fixture(scope="module")
+def random_plans() -> list:
+    """30 held-out cases, one seed each: the layouts `intake bench` measures the reader on."""
+    return [plan_case("heldout", 760_000 + s, s % 15, FULL) for s in range(30)]
+
+
+def _licences(plans: list) -> list:
+    return [page for plan in plans for page in _content_pages(plan) if page.kind is PageKind.BUSINESS_LICENSE]  # fmt: skip
+
+
+def _labels(page) -> list:
+    return [t for t in page.items if isinstance(t, Text) and t.role == "label"]
+
+
+def _name_label_x(page) -> float:
+    """Where the licence's 名称 label starts (plain, spaced, with a colon or one box a character)."""
+    for item in _labels(page):
+        if item.text.replace("\u3000", "").rstrip("：:") in ("名称", "企业名称", "名", "企"):
+            return item.x
+    raise AssertionError(f"no 名称 label on {page.layout}")
+
+
+def test_heldout_draws_random_layouts_and_dev_keeps_the_fixed_ones(dev_plans, random_plans) -> None:
+    fixed = {"license_zhengben", "license_fuben", "license_fuben_branch", "certificate_classic",
+             "certificate_ruled", "report_cover_plain", "report_cover_boxed", "report_conclusion",
+             "usage_letter", "usage_form"}  # fmt: skip
+    for plan in dev_plans:
+        assert plan.layouts == "fixed" and "layouts" not in expected_json(plan)
+        assert {page.layout for page in _content_pages(plan)} <= fixed, plan.case_id
+    for plan in random_plans:
+        assert plan.layouts == "random" and expected_json(plan)["layouts"] == "random"
+    licence_layouts = {page.layout for page in _licences(random_plans)}
+    assert not licence_layouts & fixed
+    again = plan_case("heldout", 760_003, 3, FULL, layouts="fixed")
+    assert expected_json(again)["layouts"] == "fixed"
+    assert {p.layout for p in _content_pages(again)} <= fixed
+
+
+def test_random_layouts_vary_in_family_shape_position_font_and_label_form(random_plans) -> None:
+    licences = _licences(random_plans)
+    assert len(licences) >= 20
+    families = {page.layout.split("_")[1] for page in licences}
+    shapes = {page.layout.split("_", 2)[2].removesuffix("_aligned") for page in licences}
+    assert families == {"company", "branch", "partnership", "individual"}
+    assert shapes == {"two_column", "one_column", "table"}
+    xs = {round(_name_label_x(page)) for page in licences}
+    assert len(xs) >= 0.8 * len(licences), xs
+    label_fonts = {_labels(page)[0].font.key for page in licences}
+    value_fonts = {t.font.key for page in licences for t in page.items if isinstance(t, Text) and t.role == ""}  # fmt: skip
+    assert len(label_fonts) >= 4 and len(value_fonts) >= 5
+    spellings = {t.text.rstrip("：:") for page in licences for t in _labels(page)}
+    assert {"名　　称", "名称", "经营者", "执行事务合伙人", "主要经营场所", "负责人"} <= spellings
+    assert {"名", "称"} <= spellings, "no label printed as one box a character"
+    covers = [p for plan in random_plans for p in _content_pages(plan) if p.layout.startswith("report_cover")]  # fmt: skip
+    assert {"report_cover_unlabelled", "report_cover_labelled"} <= {p.layout for p in covers}
+
+
+def test_right_hand_rows_line_up_with_the_left_only_on_aligned_layouts(random_plans) -> None:
+    pages = [p for p in _licences(random_plans) if "two_column" in p.layout]
+    kinds = set()
+    for page in pages:
+        labels = _labels(page)
+        middle = page.width * 0.3  # left labels start before it, right-hand ones far after
+        left = {round(t.y, 3) for t in labels if t.x < middle}
+        right = [round(t.y, 3) for t in labels if t.x >= middle]
+        aligned = all(y in left for y in right)
+        assert aligned == page.layout.endswith("_aligned"), page.layout
+        kinds.add(aligned)
+    assert kinds == {True, False}
+
+
+def test_random_layout_truth_is_what_the_page_prints(random_plans) -> None:
+    from datetime import date
+
+    from tools.synth.styles import DATE_FORMS, date_text, drawn_text
+
+    checked = 0
+    for plan in random_plans:
+        for page in _content_pages(plan):
+            text = drawn_text(page)
+            for name, value in page.fields.items():
+                if value is None or isinstance(value, bool):
+                    continue
+                if name.endswith("_date"):
+                    day = date.fromisoformat(value)
+                    printed = {"".join(date_text(day, form).split()) for form in DATE_FORMS}
+                    assert any(p in text for p in printed), (page.layout, name, value)
+                else:
+                    value = "；".join(value) if isinstance(value, list) else value
+                    assert "".join(value.split()) in text, (plan.case_id, page.layout, name, value)
+                checked += 1
+            if page.layout.startswith("license_individual"):
+                assert page.fields["company_type"] == "个体工商户"
+                assert (
+                    "registered_capital" not in page.fields and "business_term" not in page.fields
+                )
+            if page.layout.startswith("license_branch"):
+                assert "registered_capital" not in page.fields
+                assert "分公司" in page.fields["company_type"]
+    assert checked > 500
+
+
+def test_random_layouts_are_deterministic(tmp_path: Path) -> None:
+    first = plan_case("heldout", 760_001, 1, FULL)
+    second = plan_case("heldout", 760_001, 1, FULL)
+    assert [p.layout.items for d in first.documents for p in d.pages] == [
+        p.layout.items for d in second.documents for p in d.pages
+    ]
+    a = generate_case(tmp_path / "a", "heldout", 760_002, 12, quality="tiny")
+    b = generate_case(tmp_path / "b", "heldout", 760_002, 12, quality="tiny")
+    assert _digest(a) == _digest(b)
+    expected = json.loads((a / "expected.json").read_text("utf-8"))
+    replanned = plan_case(expected["split"], expected["seed"], expected["index"],
+                          QUALITY_BY_NAME[expected["quality"]], expected["bundle_pages"],
+                          layouts=expected["layouts"])  # fmt: skip
+    assert expected_json(replanned) == expected
+
+
+def test_dates_in_chinese_numerals_read_back_as_the_same_day() -> None:
+    from datetime import date
+
+    from extractors.normalize import find_dates
+    from tools.synth.styles import date_text
+
+    assert date_text(date(2019, 10, 17), "numerals") == "二〇一九年十月十七日"
+    assert date_text(date(2021, 3, 5), "numerals") == "二〇二一年三月五日"
+    assert date_text(date(2020, 12, 23), "numerals") == "二〇二〇年十二月二十三日"
+    for day in (date(2019, 10, 17), date(2020, 12, 20), date(2008, 1, 31)):
+        for form in ("padded", "plain", "gapped", "numerals"):
+            assert find_dates(date_text(day, form))[0][0] == day, (day, form)
+
+
+def test_a_watermark_is_printed_at_a_slant(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    from tools.synth.layout import FONTS, PageLayout
+    from tools.synth.raster import rasterize, write_text_pdf
+
+    page = PageLayout(PageKind.OTHER, "watermark", 1200, 1200)
+    page.add(Text(100, 1000, "仅限首版次软件申报使用", FONTS["zenhei"], 90, (120, 120, 120), angle=35.0, role="watermark"))  # fmt: skip
+    image = rasterize(page, 300).convert("L")
+    dark = [
+        (x, y) for x in range(0, 1200, 4) for y in range(0, 1200, 4) if image.getpixel((x, y)) < 200
+    ]
+    assert dark
+    left, right = min(dark), max(dark)
+    assert left[1] > right[1] + 300  # rising to the right: turned counter-clockwise
+    write_text_pdf([page], tmp_path / "w.pdf", "w", datetime(2021, 1, 1))
+    with pdfplumber.open(tmp_path / "w.pdf") as pdf:
+        chars = pdf.pages[0].chars
+    assert "".join(c["text"] for c in chars) == "仅限首版次软件申报使用"
+    assert chars[0]["top"] > chars[-1]["top"] + 60 and chars[0]["x0"] < chars[-1]["x0"]

@@ -233,6 +233,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--seed", type=int, default=731_001, help="held-out seed (never looked at while tuning)"
     )
+    parser.add_argument(
+        "--layouts",
+        choices=("fixed", "random"),
+        default="random",
+        help="held-out layouts: random (drawn per document, default) or fixed (the dev layouts)",
+    )
     parser.add_argument("--modes", default=",".join(MODES), help="comma-separated modes")
     parser.add_argument("--bundle-pages", type=int, default=40)
     parser.add_argument("--skip-bundle", action="store_true")
@@ -245,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
     cases = args.cases
     if cases is None:
         cases = workdir / "heldout"
-        generate_cases(cases, split="heldout", count=args.count, seed=args.seed)
+        generate_cases(
+            cases, split="heldout", count=args.count, seed=args.seed, layouts=args.layouts
+        )
     modes = [m for m in args.modes.split(",") if m]
     results = {m: Tally(**_in_subprocess(m, cases, workdir)) for m in modes}
 
@@ -273,7 +281,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not args.skip_bundle:
         bundle = generate_bundle_case(
-            workdir / "bundle", seed=args.seed + 7, pages=args.bundle_pages
+            workdir / "bundle", seed=args.seed + 7, pages=args.bundle_pages, layouts=args.layouts
         )
         fast = _in_subprocess("bundle-triage", bundle, workdir)
         full = _in_subprocess("bundle-full", bundle, workdir)

@@ -25,6 +25,7 @@ from tools.synth.data import SPLITS, NamePools
 from tools.synth.plan import WAY_CYCLE, DocumentPlan, PagePlan, plan_documents
 from tools.synth.raster import write_text_pdf
 from tools.synth.scenario import SCHEDULE, CaseTruth, Scenario, build_truth, scenario_for
+from tools.synth.styles import layouts_for
 
 QUALITY_BY_NAME = {q.name: q for q in QUALITIES}
 
@@ -40,6 +41,7 @@ class CasePlan:
     primary: Way
     quality: Quality
     bundle_pages: int | None
+    layouts: str
     truth: CaseTruth
     documents: list[DocumentPlan]
 
@@ -49,18 +51,25 @@ def _rng(split: str, seed: int, index: int, purpose: str) -> random.Random:
 
 
 def plan_case(split: str, seed: int, index: int, quality: Quality, bundle_pages: int | None = None,
-              primary: Way | None = None, scenario: Scenario | None = None) -> CasePlan:  # fmt: skip
-    """The deterministic plan of case `index` of (split, seed); quality changes pixels, not truth."""
+              primary: Way | None = None, scenario: Scenario | None = None,
+              layouts: str | None = None) -> CasePlan:  # fmt: skip
+    """The deterministic plan of case `index` of (split, seed); quality changes pixels, not truth.
+
+    layouts: `fixed` or `random`; by default dev keeps the fixed layouts, held-out draws them."""
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, not {split!r}")
+    layouts = layouts_for(split, layouts)
     scenario = scenario or scenario_for(index)
     primary = primary or WAY_CYCLE[index % len(WAY_CYCLE)]
     truth = build_truth(_rng(split, seed, index, "truth"), NamePools(split), scenario, index)
     pages = bundle_pages or _rng(split, seed, index, "pages").randint(8, 16)
-    documents = plan_documents(truth, primary, quality, _rng(split, seed, index, "plan"), pages)
+    documents = plan_documents(truth, primary, quality, _rng(split, seed, index, "plan"), pages,
+                               layouts)  # fmt: skip
     number = f"{index:03d}" if index >= 0 else f"bundle{pages}"  # index -1: the benchmark bundle
     case_id = f"{split}-{seed}-{number}-{scenario.name}"
-    return CasePlan(case_id, split, seed, index, primary, quality, bundle_pages, truth, documents)
+    return CasePlan(
+        case_id, split, seed, index, primary, quality, bundle_pages, layouts, truth, documents
+    )
 
 
 def _capture(page: PagePlan, document: DocumentPlan, quality: Quality) -> ScannedPage:
@@ -99,6 +108,8 @@ def expected_json(plan: CasePlan) -> dict[str, Any]:
         "index": plan.index,
         "quality": plan.quality.name,
         "bundle_pages": plan.bundle_pages,
+        # the dev split's fixed layouts go unsaid, so the committed samples stay as they were
+        **({} if (plan.split, plan.layouts) == ("dev", "fixed") else {"layouts": plan.layouts}),
         "campaign": plan.truth.scenario.campaign.id,
         "scenario": plan.truth.scenario.name,
         "filing_id": plan.truth.filing.filing_id,
@@ -151,11 +162,11 @@ def _ladder(quality: str) -> tuple[Quality, ...]:
 
 def generate_case(out_dir: Path, split: str, seed: int, index: int, bundle_pages: int | None = None,
                   quality: str = "full", max_mb: float | None = None, primary: Way | None = None,
-                  scenario: Scenario | None = None) -> Path:  # fmt: skip
+                  scenario: Scenario | None = None, layouts: str | None = None) -> Path:  # fmt: skip
     """Write one case; with max_mb, step down the quality ladder until the case fits."""
     case_dir = Path(out_dir)
     for rung in _ladder(quality):
-        plan = plan_case(split, seed, index, rung, bundle_pages, primary, scenario)
+        plan = plan_case(split, seed, index, rung, bundle_pages, primary, scenario, layouts)
         case_dir = write_case(plan, out_dir)
         if max_mb is None or case_size(case_dir) <= max_mb * 1_000_000:
             break
@@ -163,15 +174,18 @@ def generate_case(out_dir: Path, split: str, seed: int, index: int, bundle_pages
 
 
 def generate_cases(out_dir: Path, split: str, count: int, seed: int, bundle_pages: int | None = None,
-                   quality: str = "full", max_mb: float | None = None) -> list[Path]:  # fmt: skip
+                   quality: str = "full", max_mb: float | None = None,
+                   layouts: str | None = None) -> list[Path]:  # fmt: skip
     """Write cases 0..count-1 of (split, seed); the first 15 cover every flag code and every way."""
     return [
-        generate_case(out_dir, split, seed, i, bundle_pages, quality, max_mb) for i in range(count)
+        generate_case(out_dir, split, seed, i, bundle_pages, quality, max_mb, layouts=layouts)
+        for i in range(count)
     ]
 
 
 def generate_bundle_case(out_dir: Path, seed: int, pages: int = 40, split: str = "heldout",
-                         quality: str = "full") -> Path:  # fmt: skip
+                         quality: str = "full", layouts: str | None = None) -> Path:  # fmt: skip
     """One bound application of `pages` pages as a single scanned PDF, for the benchmark."""
     scenario = SCHEDULE[random.Random(f"intake.synth:bundle:{seed}").randrange(len(SCHEDULE))]
-    return generate_case(out_dir, split, seed, -1, pages, quality, None, Way.BUNDLE, scenario)
+    return generate_case(out_dir, split, seed, -1, pages, quality, None, Way.BUNDLE, scenario,
+                         layouts)  # fmt: skip

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tools.synth.arrival import QUALITIES
 from tools.synth.cases import case_size, generate_bundle_case, generate_cases
+from tools.synth.styles import LAYOUTS
 
 
 def parser() -> argparse.ArgumentParser:
@@ -27,6 +28,10 @@ def parser() -> argparse.ArgumentParser:
                    help="scan resolution and JPEG quality to start from (default full)")  # fmt: skip
     p.add_argument("--max-mb", type=float, default=None,
                    help="per-case size budget in MB: lower the quality until each case fits")  # fmt: skip
+    p.add_argument("--layouts", choices=LAYOUTS, default=None,
+                   help="fixed: the layouts the reader was developed on; random: a layout family, "
+                        "positions, spellings, spacing and fonts drawn per document "
+                        "(default fixed for dev, random for heldout)")  # fmt: skip
     p.add_argument("--bundle-case", action="store_true",
                    help="write one benchmark case: a single scanned bundle of --bundle-pages (40)")  # fmt: skip
     return p
@@ -41,11 +46,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.bundle_case:
         split = args.split or "heldout"
         paths = [
-            generate_bundle_case(args.out, args.seed, args.bundle_pages or 40, split, args.quality)
+            generate_bundle_case(
+                args.out, args.seed, args.bundle_pages or 40, split, args.quality, args.layouts
+            )  # fmt: skip
         ]
     else:
         paths = generate_cases(args.out, args.split or "dev", args.count, args.seed, args.bundle_pages,
-                               args.quality, args.max_mb)  # fmt: skip
+                               args.quality, args.max_mb, args.layouts)  # fmt: skip
     total = 0
     for path in paths:
         size = case_size(path)

@@ -80,6 +80,11 @@ class Text:
     size: float
     color: tuple[int, int, int] = INK
     tracking: float = 0.0
+    angle: float = 0.0
+    """Degrees counter-clockwise about (x, y); watermarks are printed at a slant."""
+    role: str = ""
+    """`label` for a field label (randomised layouts), `watermark` for text printed over the page
+    that is no part of its content."""
 
 
 @dataclass(frozen=True)

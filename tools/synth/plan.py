@@ -8,11 +8,12 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from core.model import PageKind
-from tools.synth import other, render, reports
+from tools.synth import covers, licenses, other, render, reports
 from tools.synth.arrival import Quality, Way
 from tools.synth.data import JIANGSU_CITIES, NamePools
 from tools.synth.layout import FontSet, PageLayout, font_set
 from tools.synth.scenario import CaseTruth, years_later
+from tools.synth.styles import random_fonts
 
 WAY_CYCLE = (Way.FLATBED, Way.PHOTO, Way.TEXTPDF, Way.PHOTOCOPY, Way.BUNDLE, Way.UPSIDE_DOWN,
              Way.LOWRES, Way.TIFF)  # fmt: skip
@@ -98,6 +99,34 @@ def _units(truth: CaseTruth, rng: random.Random, text_kinds: set[PageKind]) -> l
     return units
 
 
+def _random_units(truth: CaseTruth, rng: random.Random, text_kinds: set[PageKind]) -> list[Unit]:
+    """The papers of the case in layouts drawn at random: family, geometry, spellings, fonts."""
+    dossier, units = truth.dossier, []
+    if PageKind.BUSINESS_LICENSE in truth.present:
+        page = licenses.random_license_page(
+            dossier.license, rng, PageKind.BUSINESS_LICENSE in text_kinds
+        )
+        units.append(Unit(PageKind.BUSINESS_LICENSE, "license", [page]))
+    page = covers.random_certificate_page(
+        dossier.certificate, rng, PageKind.COPYRIGHT_CERTIFICATE in text_kinds
+    )
+    units.append(Unit(PageKind.COPYRIGHT_CERTIFICATE, "certificate", [page]))
+    report = dossier.test_report
+    if PageKind.TEST_REPORT in truth.present and report is not None:
+        for_pdf = PageKind.TEST_REPORT in text_kinds
+        cover = covers.random_report_cover(report, rng, for_pdf)
+        conclusion = reports.report_conclusion(report, rng.random() < 0.5, rng.random() < 0.5,
+                                               random_fonts(rng, for_pdf), rng)  # fmt: skip
+        units.append(Unit(PageKind.TEST_REPORT, "report", [cover, conclusion]))
+    for i, usage in enumerate(dossier.usage_reports):
+        fonts = random_fonts(rng, PageKind.USAGE_REPORT in text_kinds)
+        page = reports.usage_report(
+            usage, rng.choice(("letter", "form")), rng.random() < 0.5, fonts, rng
+        )
+        units.append(Unit(PageKind.USAGE_REPORT, f"usage{i + 1}" if i else "usage", [page]))
+    return units
+
+
 def _page(layout: PageLayout, way: Way, rng: random.Random) -> PagePlan:
     style = STYLE.get(way, "scan")
     plan = PagePlan(layout, style, seed=rng.randrange(2**31))
@@ -164,16 +193,19 @@ def _secondary_way(kind: PageKind, rng: random.Random) -> Way:
 
 
 def plan_documents(truth: CaseTruth, primary: Way, quality: Quality, rng: random.Random,
-                   bundle_pages: int) -> list[DocumentPlan]:  # fmt: skip
-    """The files of one case; the ground truth of every page travels with its plan."""
+                   bundle_pages: int, layouts: str = "fixed") -> list[DocumentPlan]:  # fmt: skip
+    """The files of one case; the ground truth of every page travels with its plan.
+
+    layouts: `fixed` (the dev layouts) or `random` (see tools/synth/styles.py)."""
+    units_of = _random_units if layouts == "random" else _units
     if primary is Way.BUNDLE:
-        return [_bundle(truth, _units(truth, rng, set()), quality, rng, bundle_pages)]
+        return [_bundle(truth, units_of(truth, rng, set()), quality, rng, bundle_pages)]
     kinds = _kinds(truth)
     focus = _focus(kinds, primary, rng)
     ways = {kind: primary if kind in focus else _secondary_way(kind, rng) for kind in kinds}
     if PageKind.USAGE_REPORT in ways and ways[PageKind.USAGE_REPORT] is Way.PHOTOCOPY:
         ways[PageKind.USAGE_REPORT] = Way.FLATBED
-    units = _units(truth, rng, {kind for kind, way in ways.items() if way is Way.TEXTPDF})
+    units = units_of(truth, rng, {kind for kind, way in ways.items() if way is Way.TEXTPDF})
     documents: list[DocumentPlan] = []
     tiff: DocumentPlan | None = None
     used: set[str] = set()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def rasterize(page: PageLayout, dpi: int = LAYOUT_DPI) -> Image.Image:
     draw = ImageDraw.Draw(image)
     seals: list[Seal] = []
     for item in page.items:
-        if isinstance(item, Text):
+        if isinstance(item, Text) and item.angle:
+            _draw_slanted(image, item, scale)
+        elif isinstance(item, Text):
             _draw_text(draw, item, scale)
         elif isinstance(item, Rule):
             draw.line([item.x0 * scale, item.y0 * scale, item.x1 * scale, item.y1 * scale],
@@ -68,6 +71,24 @@ def _draw_text(draw: ImageDraw.ImageDraw, item: Text, scale: float) -> None:
         x += font.getlength(char) + item.tracking * scale
 
 
+def _draw_slanted(image: Image.Image, item: Text, scale: float) -> None:
+    """Text turned by item.angle about the left end of its baseline (a watermark)."""
+    font = pil_font(item.font, round(item.size * scale))
+    width = round(font.getlength(item.text)) + 4
+    ascent, descent = font.getmetrics()
+    mask = Image.new("L", (width, ascent + descent + 4), 0)
+    ImageDraw.Draw(mask).text((2, ascent + 2), item.text, font=font, fill=255, anchor="ls")
+    turned = mask.rotate(item.angle, expand=True, resample=Image.Resampling.BICUBIC)
+    # the baseline's left end sits at (2, ascent + 2) before the turn; find it after
+    cx, cy = mask.width / 2, mask.height / 2
+    a = math.radians(item.angle)
+    dx, dy = 2 - cx, ascent + 2 - cy
+    px = turned.width / 2 + dx * math.cos(a) + dy * math.sin(a)
+    py = turned.height / 2 - dx * math.sin(a) + dy * math.cos(a)
+    origin = (round(item.x * scale - px), round(item.y * scale - py))
+    image.paste(Image.new("RGB", turned.size, item.color), origin, turned)
+
+
 def _pdf_font(font: Font) -> str:
     if not font.pdf_ok:
         raise ValueError(f"font {font.key} has no TrueType outlines; a text PDF needs a TTF face")
@@ -91,6 +112,13 @@ def write_text_pdf(pages: list[PageLayout], path: Path, title: str, made: dateti
             if isinstance(item, Text):
                 pdf.setFillColorRGB(*(c / 255 for c in item.color))
                 pdf.setFont(_pdf_font(item.font), item.size * k)
+                if item.angle:
+                    pdf.saveState()
+                    pdf.translate(item.x * k, height - item.y * k)
+                    pdf.rotate(item.angle)
+                    pdf.drawString(0, 0, item.text, charSpace=item.tracking * k)
+                    pdf.restoreState()
+                    continue
                 pdf.drawString(
                     item.x * k, height - item.y * k, item.text, charSpace=item.tracking * k
                 )
