@@ -394,6 +394,29 @@ def test_right_hand_rows_line_up_with_the_left_only_on_aligned_layouts(random_pl
     assert kinds == {True, False}
 
 
+def _text_box(item: Text) -> tuple[float, float, float, float]:
+    from tools.synth.layout import text_width
+
+    width = text_width(item.text, item.font, item.size, item.tracking)
+    return item.x, item.y - 0.85 * item.size, item.x + width, item.y + 0.1 * item.size
+
+
+def test_random_layouts_never_print_one_line_over_another(random_plans) -> None:
+    for plan in random_plans:
+        for page in _content_pages(plan):
+            boxes = [_text_box(t) for t in page.items if isinstance(t, Text) and not t.angle]
+            for i, a in enumerate(boxes):
+                for b in boxes[i + 1 :]:
+                    overlap = (
+                        a[0] + 2 < b[2] and b[0] + 2 < a[2] and a[1] + 2 < b[3] and b[1] + 2 < a[3]
+                    )
+                    assert not overlap, (plan.case_id, page.layout, a, b)
+            if page.kind is PageKind.BUSINESS_LICENSE:  # the body starts below the （副本） line
+                header = max(t.y for t in page.items if isinstance(t, Text) and "本）" in t.text) if any(
+                    isinstance(t, Text) and "本）" in t.text for t in page.items) else 0  # fmt: skip
+                assert min(t.y - t.size for t in _labels(page)) > header, page.layout
+
+
 def test_random_layout_truth_is_what_the_page_prints(random_plans) -> None:
     from datetime import date
 

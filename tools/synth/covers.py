@@ -69,8 +69,8 @@ def random_certificate_page(facts: CertificateFacts, rng: random.Random, for_pdf
              ("首次发表日期", published), ("权利取得方式", "原始取得"), ("权利范围", "全部权利")]  # fmt: skip
     registration = ("登记号" if rng.random() < 0.6 else "登 记 号", facts.registration_no)
     rows.insert(0, registration) if rng.random() < 0.3 else rows.append(registration)
-    x0, x1, top = u(250, 430), u(2030, 2220), u(1000, 1250)
     title_y, no_side = u(560, 760), rng.choice(("center", "right", "left"))
+    x0, x1, top = u(250, 430), u(2030, 2220), u(title_y + 340, 1300)
     ruled, ncac_text = rng.random() < 0.35, rng.random() < 0.5
     date_xy = (u(1250, 1650), u(2900, 3120))
     seal = (u(250, 420), u(-170, -60), u(-10, 10), u(0.65, 0.95), rng.randrange(10**9))

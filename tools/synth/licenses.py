@@ -130,10 +130,10 @@ class Geometry:
 def _geometry(rng: random.Random, shape: str, landscape: bool) -> Geometry:
     u = rng.uniform
     if landscape:
-        x0, x1, top = u(200, 420), u(3150, 3300), u(880, 1080)
+        x0, x1, top = u(200, 420), u(3150, 3300), u(1010, 1150)
         authority = (u(1950, 2400), u(1950, 2060))
     else:
-        x0, x1, top = u(200, 400), u(2050, 2260), u(1120, 1380)
+        x0, x1, top = u(200, 400), u(2050, 2260), u(1170, 1400)
         authority = (u(1150, 1500), u(2930, 3080))
     gutter = u(0.45, 0.56) * (x1 - x0) + x0
     return Geometry(
