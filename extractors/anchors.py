@@ -99,6 +99,11 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
     for label in labels:
         if label not in fuzzy:
             continue
+        # The label's first character lost at the edge of a photo or under a fold (定代表人).
+        for m in label_pattern(label[1:]).finditer(text):
+            if m.start() == 0 or row.chars[m.start()].line is not row.chars[m.start() - 1].line:
+                if free(m.start(), m.end()):
+                    take(m.start(), m.end(), label)
         n = len(label)
         for s in range(len(text) - n + 1):
             window = text[s : s + n]
@@ -173,6 +178,8 @@ class Layout:
         """
         anchors = sorted(column, key=lambda a: a.top)
         u = self.unit
+        if len(anchors) < 2:
+            return False  # a lone label bounds only what stands beside it
         if anchors[0].top - 1.0 * u <= y <= anchors[0].bottom:
             return True
         for upper, lower in zip(anchors, anchors[1:]):

@@ -86,6 +86,9 @@ class PageReader:
         labels = spec.all_labels
         fuzzy = frozenset(lab for lab in labels if len(lab) >= FUZZY_MIN_LENGTH)
         found = find_anchors(self.rows, labels, fuzzy)
+        self._found_rows = {h.row: [] for h in found}
+        for h in found:
+            self._found_rows[h.row].append(h)
         self.hits = [h for h in found if not self._in_text(h)]
         self.layout = Layout(self.rows, self.hits)
         self.unit = self.layout.unit
@@ -94,7 +97,8 @@ class PageReader:
         """A label's words running on inside a paragraph (…的要求，/ 检测结论为通过。), not a label.
 
         It is one when nothing separates it from the next word and the row just above, with no
-        gap between them, already has text over the same place.
+        gap between them, already has text over the same place — unless that text is itself a
+        label there: labels stacked in a column are a form, not a paragraph.
         """
         row = self.rows[hit.row]
         following = row.chars[hit.end] if hit.end < len(row.chars) else None
@@ -103,6 +107,8 @@ class PageReader:
         above = self.rows[hit.row - 1]
         height = row.bottom - row.top
         x0 = row.chars[hit.start].box[0]
+        if any(abs(a.left - x0) < 1.5 * height for a in self._found_rows.get(hit.row - 1, [])):
+            return False
         return row.top - above.bottom <= 0.5 * height and any(
             c.box[0] <= x0 + height and c.box[2] >= x0 for c in above.chars
         )
@@ -150,8 +156,14 @@ class PageReader:
                 continue
             if min(c.box[1] for c in own) - last_bottom > 1.0 * self.unit:
                 break
+            top = min(c.box[1] for c in own)
+            if own[0].box[0] > left + 3.0 * self.unit and top < last_bottom - 0.3 * self.unit:
+                continue  # a second, overlapping reading of the line above, not its wrap
+            # A label in the value's column, or inside its span, starts the next field.
             stops = [
-                a.start for a in self.layout.anchors_on(r) if left - self.unit <= a.left < right
+                a.start
+                for a in self.layout.anchors_on(r)
+                if hit.left - 1.5 * self.unit <= a.left < right
             ]
             if stops:
                 first_stop = min(stops)

@@ -79,10 +79,40 @@ def _line_chars(line: TextLine) -> list[CharRef]:
     return out
 
 
+def split_vertical(lines: list[TextLine]) -> list[TextLine]:
+    """A box far taller than wide holding several characters is a column of single characters
+    (the first characters of spaced labels stacked one above another, 名/类/住): one line each."""
+    out: list[TextLine] = []
+    for line in lines:
+        text = "".join(line.text.split())
+        x0, y0, x1, y1 = line.box
+        if len(text) >= 2 and (y1 - y0) > 1.8 * (x1 - x0):
+            step = (y1 - y0) / len(text)
+            out.extend(
+                TextLine(ch, (x0, y0 + i * step, x1, y0 + (i + 1) * step), line.confidence)
+                for i, ch in enumerate(text)
+            )
+        else:
+            out.append(line)
+    return out
+
+
+def _mostly_within(line: TextLine, row: list[TextLine]) -> bool:
+    """A short line (a lone label character) lying mostly inside the height of a taller one
+    beside it belongs to its row, though their middles differ (称 read with a tall box)."""
+    for other in row:
+        small, big = sorted((line, other), key=lambda ln: ln.height)
+        overlap = min(small.box[3], big.box[3]) - max(small.box[1], big.box[1])
+        if small.height > 0 and overlap >= 0.7 * small.height and len(small.text.strip()) <= 2:
+            return True
+    return False
+
+
 def group_rows(lines: list[TextLine]) -> list[Row]:
     """Group lines into visual rows: a line joins a row when their vertical middles overlap."""
     if not lines:
         return []
+    lines = split_vertical(lines)
     ordered = sorted(lines, key=lambda ln: (ln.center_y, ln.box[0]))
     median_h = statistics.median(ln.height for ln in ordered) or 1.0
     rows: list[list[TextLine]] = []
@@ -91,7 +121,9 @@ def group_rows(lines: list[TextLine]) -> list[Row]:
             last = rows[-1]
             mid = statistics.fmean(ln.center_y for ln in last)
             tolerance = 0.5 * min(median_h, max(ln.height for ln in last), line.height)
-            if abs(line.center_y - mid) <= max(tolerance, 0.35 * median_h):
+            if abs(line.center_y - mid) <= max(tolerance, 0.35 * median_h) or _mostly_within(
+                line, last
+            ):
                 last.append(line)
                 continue
         rows.append([line])

@@ -39,9 +39,30 @@ def parse_credit_code(text: str) -> Parsed:
     return Parsed(runs[0]) if runs else FAILED
 
 
+_ORGANISATION_FORM = re.compile(
+    r"(?:有限公司|公司|合作社|工作室|经营部|事务所|研究院|研究所|中心|商行|厂|店)"
+)
+MAX_TAIL = 8
+"""Characters after a name's organisational form that are a watermark or a stray word."""
+
+
+def _without_tail(name: str) -> str:
+    """A name ends with its organisational form (…有限公司, …厂, …店); a short run after the last
+    one that opens no bracket is something else read on the same line (a watermark, 喷绘)."""
+    forms = list(_ORGANISATION_FORM.finditer(name))
+    if not forms:
+        return name
+    end = forms[-1].end()
+    tail = name[end:]
+    if tail and len(tail) <= MAX_TAIL and tail[0] not in "（(":
+        return name[:end]
+    return name
+
+
 def parse_company(text: str) -> Parsed:
     # No name or company type holds a colon; one read inside comes from a spaced label.
     name = nz.normalize_company_name(correct_places(re.sub(r"[:：]", "", text)))
+    name = _without_tail(name)
     return Parsed(name) if name else FAILED
 
 

@@ -35,7 +35,7 @@ def test_real_values_read_exactly(tune_tally):
 
 
 def test_real_credit_codes_read_exactly(tune_tally):
-    codes = tune_tally.fields["credit_code"]
+    codes = tune_tally.fields["business_license.credit_code"]
     assert codes.right / codes.total >= FLOOR_CREDIT_CODE, "\n".join(
         m for m in tune_tally.misses if "credit_code" in m
     )

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{'field':28}{'pipeline exact':>22}{'raw RapidOCR verbatim':>26}")
     for kind, names in SCORED_FIELDS.items():
         for name in names:
-            s = tally.fields.get(name)
+            s = tally.fields.get(f"{kind}.{name}")
             if not s or kinds[kind] == 0:
                 continue
             print(f"{name:28}{_pct(s.right, s.total):>22}{_pct(s.inside_text, s.total):>26}")

@@ -242,7 +242,7 @@ def score_document(
         _BRACKETS
     )
     for name, truth in entry.legible().items():
-        score = tally.score(name)
+        score = tally.score(f"{entry.kind}.{name}")
         score.total += 1
         if raw_lines is not None and verbatim_in(name, truth, raw_text, raw_lines):
             score.inside_text += 1
@@ -307,6 +307,7 @@ def agreeing_filing(entry: TruthEntry) -> Filing | None:
         applicant["name"] = f["name"]
         applicant["credit_code"] = f.get("credit_code") or applicant["credit_code"]
         applicant["established_date"] = f.get("established_date") or applicant["established_date"]
+        data["product"]["copyright_holders"] = [f["name"]]
     elif entry.kind == "copyright_certificate":
         holders = f.get("copyright_holders") or []
         if not holders or not f.get("software_name"):
