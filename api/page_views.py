@@ -11,11 +11,11 @@ from zoneinfo import ZoneInfo
 
 from intake.persistence.records import AuditEntry, as_utc
 from intake.pipeline.check import campaign_for
-from intake.presentation.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS, FLAG_TITLES
+from intake.presentation.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS
 from intake.service.filings import FILING_STATUSES
 from validators.bureaus import Bureau, load_bureaus
 from validators.campaign import list_campaigns
-from validators.flags import ALL_FLAG_CODES, display_value, load_flag_catalogue
+from validators.flags import display_value, load_flag_catalogue
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
 ROLE_LABELS = {"clerk": "经办人", "reviewer": "审核人", "admin": "管理员"}
@@ -106,7 +106,8 @@ def status_choices() -> list[Choice]:
 
 
 def flag_code_choices() -> list[Choice]:
-    return [Choice(code, FLAG_TITLES.get(code, code)) for code in ALL_FLAG_CODES]
+    catalogue = load_flag_catalogue()
+    return [Choice(code, catalogue.title(code)) for code in catalogue.codes]
 
 
 def campaign_choices(dirs: list[Path]) -> list[Choice]:
@@ -187,7 +188,7 @@ def history_line(entry: AuditEntry, sources: dict[int, str]) -> HistoryLine:
     subject, before, after = "", "", ""
     if action.startswith("flag_"):
         _, flag_id, code = (target.split(":") + ["", ""])[:3]
-        subject = f"疑点 #{flag_id} {FLAG_TITLES.get(code, code)}"
+        subject = f"疑点 #{flag_id} {catalogue.title(code)}"
         before = _flag_state(entry.before)
         after = _flag_state(entry.after)
     elif action == "field_corrected":

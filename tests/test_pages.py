@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from intake.persistence.database import Database
 from intake.persistence.records import User, WebSession
 from intake.presentation.annotated_pdf import FALLBACK_CJK_FONT, cjk_font
+from tests import new_rule
 from tests.api_support import (
     NANJING,
     SUZHOU,
@@ -320,3 +321,43 @@ def test_annotated_pdf_of_the_key_pages(site) -> None:
 
 def test_pdf_font_falls_back_to_the_builtin_cid_font(tmp_path: Path) -> None:
     assert cjk_font(tmp_path / "missing.ttc") == FALLBACK_CJK_FONT
+
+
+def test_a_new_kind_of_rule_appears_in_the_marks_and_the_annotated_pdf(tmp_path: Path) -> None:
+    """A rule added as one campaign key, one registered function and one flags.yaml entry:
+    the review page draws its field as checked and flagged and lists its flag by its title."""
+    campaigns = tmp_path / "campaigns"
+    new_rule.campaign_with_rule(campaigns, 1000, "jiangsu-capital")
+    filing = filing_data("JS2021-320500-P777", serial=7)
+    filing["campaign"] = "jiangsu-capital"
+    engine = ScriptedEngine({LICENCE: licence_lines(filing)})  # 注册资本 500万元整
+    settings = service_settings(tmp_path / "data", campaign_dirs=[campaigns])
+    with (
+        new_rule.new_rule_installed(tmp_path),
+        running_service(settings, scripted_pipeline(engine)) as (client, users),
+    ):
+        clerk = users.headers("clerk_sz")
+        assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
+        files = [("files", ("营业执照.png", page_png(LICENCE), "image/png"))]
+        uploaded = client.post(
+            f"/api/filings/{filing['filing_id']}/documents", files=files, headers=clerk
+        )
+        assert uploaded.status_code == 202, uploaded.text
+        wait_for_jobs(client, filing["filing_id"], clerk)
+        _sign_in(client, "clerk_sz")
+        page = client.get(f"/filings/{filing['filing_id']}")
+        report = client.get(f"/api/filings/{filing['filing_id']}/report").json()
+        pdf = client.get(f"/api/filings/{filing['filing_id']}/annotated.pdf", headers=clerk)
+    found = Elements(page.text)
+    key = f"{report['documents'][0]['document_id']}-0"
+    (capital,) = found.having(class_="box", data_field="registered_capital", data_page_key=key)
+    assert "state-flagged" in capital["class"]
+    (row,) = found.having(class_="flag", data_flag=new_rule.CODE)
+    assert row["data-page-key"] == key
+    assert new_rule.TITLE in page.text
+    (name,) = found.having(class_="box", data_field="name", data_page_key=key)
+    assert "state-agrees" in name["class"]
+    with pdfplumber.open(io.BytesIO(pdf.content)) as document:
+        cover = document.pages[0].extract_text()
+    assert f"{new_rule.TITLE}［错误］" in cover
+    assert new_rule.CODE[:24] in cover  # the code wraps in its narrow column

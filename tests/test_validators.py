@@ -13,6 +13,8 @@ from core.errors import CampaignInvalid, CampaignNotFound
 from core.filing import Filing
 from core.model import DocumentResult, FieldValue, Flag, PageKind, PageResult, Severity
 from extractors.normalize import credit_code_check_char
+from intake.pipeline.report import CheckReport, render_text
+from tests import new_rule
 from tests.helpers import CONTRACT
 from validators import check_filing
 from validators.bureaus import load_bureaus
@@ -23,12 +25,12 @@ from validators.crossfiling import check_across_filings
 from validators.evidence import collect_evidence
 from validators.flags import (
     CONTRACT_FLAG_CODES,
-    EXTENSION_FLAG_CODES,
     load_flag_catalogue,
     make_flag,
     parse_flag_catalogue,
 )
-from validators.rules import check_campaign_rules
+from validators.rule_registry import registered_rules
+from validators.rules import check_campaign_rules, checked_by_rules
 
 CONTRACT_README = CONTRACT / "README.md"
 JIANGSU = "jiangsu-2021-first-edition"
@@ -622,8 +624,74 @@ def test_catalogue_covers_every_code_of_the_contract():
     in_contract = contract_flag_codes()
     assert len(in_contract) == 22
     assert set(in_contract) == set(CONTRACT_FLAG_CODES)
-    # The project may add codes, never drop one.
-    assert set(load_flag_catalogue().flags) == set(CONTRACT_FLAG_CODES) | set(EXTENSION_FLAG_CODES)
+    # The project may add codes, never drop one; the README names the one it adds.
+    catalogue = load_flag_catalogue()
+    assert catalogue.extension_codes == (
+        "document_unreadable",
+        "license_qr_mismatch",
+        "outdated_license",
+    )
+    assert catalogue.codes[: len(CONTRACT_FLAG_CODES)] == CONTRACT_FLAG_CODES
+
+
+def test_every_registered_rule_has_a_campaign_key_and_catalogued_flags(jiangsu):
+    catalogue = load_flag_catalogue()
+    rules = registered_rules()
+    assert len(rules) == 12
+    for spec in rules:
+        jiangsu.setting(spec.key)  # a KeyError for a key the campaign cannot hold
+        assert spec.codes and all(code in catalogue.flags for code in spec.codes), spec
+    raised_by_rules = {code for spec in rules for code in spec.codes}
+    assert {code for code, f in catalogue.flags.items() if f.checks} <= raised_by_rules
+    # What the review page draws as checked by Jiangsu's rules, from flags.yaml's `checks`.
+    assert checked_by_rules(jiangsu) == {
+        (LIC, "credit_code"),
+        (LIC, "established_date"),
+        (CERT, "copyright_holders"),
+        (CERT, "development_completed_date"),
+        (REPORT, "test_standard"),
+        (REPORT, "testing_institution"),
+    }
+
+
+def with_capital(capital: str) -> list[DocumentResult]:
+    """Clean documents whose licence also reads 注册资本 `capital`."""
+    result = documents()
+    result[0].pages[0].fields["registered_capital"] = fv(LIC, "registered_capital", capital)
+    return result
+
+
+def test_a_new_kind_of_rule_is_one_key_one_function_one_flag_entry(tmp_path):
+    folder = tmp_path / "campaigns"
+    new_rule.campaign_with_rule(folder, 1000, "jiangsu-capital")
+    # Before the rule is registered its key is an unknown key, refused by name.
+    with pytest.raises(CampaignInvalid, match=new_rule.KEY):
+        load("jiangsu-capital", [folder])
+    with new_rule.new_rule_installed(tmp_path):
+        campaign = load("jiangsu-capital", [folder])
+        assert campaign.setting(new_rule.KEY) == 1000.0
+        assert (LIC, "registered_capital") in checked_by_rules(campaign)
+        flags = check_filing(filing(campaign="jiangsu-capital"), with_capital("500万元"), campaign)
+        flag = only(flags, new_rule.CODE)
+        assert flag.field == "registered_capital" and flag.source == SOURCES[LIC]
+        assert "1000" in flag.message and load_flag_catalogue().title(flag.code) == new_rule.TITLE
+        assert check_filing(filing(), with_capital("5000万元"), campaign) == []
+        # Other campaigns do not switch it on; a wrong value is refused naming the key.
+        assert check_filing(filing(), with_capital("500万元"), load(JIANGSU)) == []
+        new_rule.campaign_with_rule(folder, "很多", "jiangsu-capital")
+        with pytest.raises(CampaignInvalid, match=new_rule.KEY):
+            load("jiangsu-capital", [folder])
+    assert new_rule.KEY not in {spec.key for spec in registered_rules()}
+    assert new_rule.CODE not in load_flag_catalogue().flags
+
+
+def test_labels_of_severities_and_kinds_are_the_catalogue_s():
+    catalogue = load_flag_catalogue()
+    warning = make_flag("unreadable_field", field="name", kind=LIC, reason="无法识别")
+    report = CheckReport(filing(), documents(kinds=(LIC,)), [warning])
+    text = render_text(report)
+    assert f"[{catalogue.severity_label('warning')}]" in text and "[需核实]" in text
+    assert f"第1页 {catalogue.kind_label(LIC)}" in text
 
 
 def test_every_catalogue_message_formats(jiangsu):

@@ -1,4 +1,4 @@
-"""Campaigns as data: one YAML file per campaign, validated on load; each rule on by its keys."""
+"""Campaigns as data: one YAML file per campaign, validated on load; each rule on by its key."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationError,
     field_validator,
     model_validator,
@@ -21,6 +22,7 @@ from core.errors import CampaignInvalid, CampaignNotFound
 from core.model import PageKind
 from core.yamlfile import invalid_file, read_yaml
 from extractors.normalize import normalize_standard
+from validators.rule_registry import rule_setting_types
 
 CAMPAIGNS_DIR = Path(__file__).with_name("campaigns")
 _CAMPAIGN_ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
@@ -97,6 +99,38 @@ class Campaign(BaseModel):
     """duplicate_application: filings per applicant in this campaign."""
     previous_catalog: PreviousCatalog | None = None
     """in_previous_catalog: the previous list (inline, or a YAML file beside the campaign)."""
+    rule_settings: dict[str, Any] = Field(default_factory=dict)
+    """Parameters of registered rules whose keys this model does not declare (by key)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _registered_rule_keys(cls, data: Any) -> Any:
+        """Keys of rules registered with a `setting` type: checked and kept in rule_settings."""
+        if not isinstance(data, dict):
+            return data
+        if "rule_settings" in data:
+            raise ValueError("rule_settings is not a campaign key; write each rule's key itself")
+        data = dict(data)
+        settings: dict[str, Any] = {}
+        for key, setting in rule_setting_types().items():
+            if key in data and key not in cls.model_fields:
+                try:
+                    settings[key] = TypeAdapter(setting).validate_python(data.pop(key))
+                except ValidationError as exc:
+                    problem = exc.errors()[0]["msg"]
+                    raise ValueError(f"key {key}: {problem}") from None
+        data["rule_settings"] = settings
+        return data
+
+    def setting(self, key: str) -> Any:
+        """The value of campaign key `key`: a declared field, or a registered rule's parameter."""
+        if key in type(self).model_fields and key != "rule_settings":
+            return getattr(self, key)
+        if key in self.rule_settings:
+            return self.rule_settings[key]
+        if key in rule_setting_types():
+            return None
+        raise KeyError(f"{key!r} is no campaign key (neither declared nor a registered rule's)")
 
     @field_validator("province", mode="before")
     @classmethod

@@ -1,14 +1,15 @@
-"""The flag catalogue (flags.yaml): severities, Chinese message templates, and `make_flag`."""
+"""The flag catalogue (flags.yaml): severities, titles, Chinese names and messages, `make_flag`."""
 
 from __future__ import annotations
 
+import re
 import string
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import CampaignInvalid
 from core.model import Evidence, Flag, PageKind, Severity
@@ -40,16 +41,8 @@ CONTRACT_FLAG_CODES: tuple[str, ...] = (
     "duplicate_application",
     "in_previous_catalog",
 )
-"""Every flag code of the contract's flag table, in its order."""
-
-EXTENSION_FLAG_CODES: tuple[str, ...] = (
-    "document_unreadable",
-    "license_qr_mismatch",
-    "outdated_license",
-)
-"""Codes this project adds to the contract (it may add, never remove or rename)."""
-
-ALL_FLAG_CODES = CONTRACT_FLAG_CODES + EXTENSION_FLAG_CODES
+"""Every flag code of the contract's flag table, in its order. The catalogue may add codes
+(`FlagCatalogue.extension_codes`: the contract may be extended by adding, never by removing)."""
 
 STANDARD_PLACEHOLDERS = frozenset(
     {"filing", "document", "field_label", "kind_label", "source", "page_no"}
@@ -70,8 +63,12 @@ class FlagSpec(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     severity: Severity
+    title: str = Field(min_length=1)
+    """A short Chinese title, for lists, filters and the paper flag table."""
     message: str
     params: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+    """`kind.field` of each document field the raising rule holds to the campaign."""
 
     @model_validator(mode="after")
     def _template_formats(self) -> FlagSpec:
@@ -97,6 +94,7 @@ class FlagSpec(BaseModel):
 class FlagCatalogue(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
+    severities: dict[Severity, str]
     kinds: dict[PageKind, KindVocabulary]
     filing_fields: dict[str, str]
     flags: dict[str, FlagSpec]
@@ -106,13 +104,50 @@ class FlagCatalogue(BaseModel):
         missing = [c for c in CONTRACT_FLAG_CODES if c not in self.flags]
         if missing:
             raise ValueError(f"flag codes of the contract missing from the catalogue: {missing}")
-        extra = [c for c in self.flags if c not in ALL_FLAG_CODES]
-        if extra:
-            raise ValueError(f"flag codes neither in the contract nor added by us: {extra}")
+        bad_codes = [c for c in self.flags if not re.fullmatch(r"[a-z][a-z0-9_]*", c)]
+        if bad_codes:
+            raise ValueError(f"flag codes must be lower-case snake_case: {bad_codes}")
         missing_kinds = [k.value for k in PageKind if k not in self.kinds]
         if missing_kinds:
             raise ValueError(f"page kinds without labels: {missing_kinds}")
+        missing_severities = [s.value for s in Severity if s not in self.severities]
+        if missing_severities:
+            raise ValueError(f"severities without labels: {missing_severities}")
+        for code, spec in self.flags.items():
+            for check in spec.checks:
+                kind, _, name = check.partition(".")
+                if (
+                    kind not in {k.value for k in self.kinds}
+                    or name not in self.kinds[PageKind(kind)].fields
+                ):
+                    raise ValueError(f"flag {code}: checks {check!r} is no kind.field of `kinds`")
         return self
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every code: the contract's in its order, then the ones this project adds."""
+        return CONTRACT_FLAG_CODES + self.extension_codes
+
+    @property
+    def extension_codes(self) -> tuple[str, ...]:
+        """Codes this project adds to the contract, in the catalogue's order."""
+        return tuple(c for c in self.flags if c not in CONTRACT_FLAG_CODES)
+
+    def title(self, code: str) -> str:
+        spec = self.flags.get(code)
+        return spec.title if spec else code
+
+    def severity_label(self, severity: Severity | str) -> str:
+        return self.severities.get(Severity(severity), str(severity))
+
+    def checked_fields(self, code: str) -> tuple[tuple[PageKind, str], ...]:
+        """(kind, field) of each field the flag's rule holds to the campaign (`checks`)."""
+        spec = self.flags.get(code)
+        if spec is None:
+            return ()
+        return tuple(
+            (PageKind(kind), name) for kind, _, name in (c.partition(".") for c in spec.checks)
+        )
 
     def kind_label(self, kind: PageKind | str | None) -> str:
         if kind is None:
@@ -142,7 +177,8 @@ class FlagCatalogue(BaseModel):
         return order.index(field) if field in order else len(order)
 
     def code_rank(self, code: str) -> int:
-        return ALL_FLAG_CODES.index(code) if code in ALL_FLAG_CODES else len(ALL_FLAG_CODES)
+        codes = self.codes
+        return codes.index(code) if code in codes else len(codes)
 
 
 def parse_flag_catalogue(path: Path) -> FlagCatalogue:

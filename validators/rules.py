@@ -1,4 +1,4 @@
-"""Campaign rules: cutoffs, province, standard, institutions, documents, seals, deadline, lists."""
+"""Campaign rules, each registered under its campaign key: cutoffs, province, standard, lists…"""
 
 from __future__ import annotations
 
@@ -22,11 +22,12 @@ from extractors.normalize import (
     same_company,
     split_name_version,
 )
-from validators.campaign import Campaign, Institution
+from validators.campaign import Campaign, Institution, PreviousCatalog
 from validators.crosscheck import FilingProduct
 from validators.evidence import Reading, ReadStatus, is_empty, read_field, unreadable_flag
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
 from validators.licence import old_licence
+from validators.rule_registry import RuleSpec, campaign_rule, registered_rules
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def is_qualified(name: str, institutions: tuple[Institution, ...]) -> bool:
     )
 
 
+@campaign_rule("applicant_must_hold_copyright", "applicant_not_copyright_holder")
 def _rule_copyright_holder(rule_input: RuleInput, flags: list[Flag]) -> None:
     filing = rule_input.filing
     holders = _judged_value(
@@ -173,6 +175,7 @@ def _rule_date_cutoff(
         )
 
 
+@campaign_rule("established_cutoff", "established_after_cutoff")
 def _rule_established(rule_input: RuleInput, flags: list[Flag]) -> None:
     _rule_date_cutoff(
         rule_input,
@@ -186,6 +189,7 @@ def _rule_established(rule_input: RuleInput, flags: list[Flag]) -> None:
     )
 
 
+@campaign_rule("development_cutoff", "development_before_cutoff")
 def _rule_development(rule_input: RuleInput, flags: list[Flag]) -> None:
     _rule_date_cutoff(
         rule_input,
@@ -199,6 +203,7 @@ def _rule_development(rule_input: RuleInput, flags: list[Flag]) -> None:
     )
 
 
+@campaign_rule("required_standard", "wrong_test_standard")
 def _rule_standard(rule_input: RuleInput, flags: list[Flag]) -> None:
     filing_value = rule_input.filing.product.test_standard
     judged = _judged_value(rule_input, PageKind.TEST_REPORT, "test_standard", filing_value, flags)
@@ -220,6 +225,7 @@ def _rule_standard(rule_input: RuleInput, flags: list[Flag]) -> None:
         )
 
 
+@campaign_rule("qualified_institutions", "test_institution_not_qualified")
 def _rule_institution(rule_input: RuleInput, flags: list[Flag]) -> None:
     filing_value = rule_input.filing.product.testing_institution
     judged = _judged_value(
@@ -272,6 +278,7 @@ def _credit_code(rule_input: RuleInput, flags: list[Flag]) -> JudgedValue | None
     )
 
 
+@campaign_rule("province", "not_registered_in_province")
 def _rule_province(rule_input: RuleInput, flags: list[Flag]) -> None:
     judged = _credit_code(rule_input, flags)
     if judged is None:
@@ -297,6 +304,7 @@ def _rule_province(rule_input: RuleInput, flags: list[Flag]) -> None:
     )
 
 
+@campaign_rule("credit_code_must_be_valid", "invalid_credit_code")
 def _rule_credit_code_valid(rule_input: RuleInput, flags: list[Flag]) -> None:
     judged = _credit_code(rule_input, flags)
     if judged is None:
@@ -316,6 +324,7 @@ def _rule_credit_code_valid(rule_input: RuleInput, flags: list[Flag]) -> None:
         )
 
 
+@campaign_rule("rd_minimum_wan", "rd_investment_below_minimum")
 def _rule_rd(rule_input: RuleInput, flags: list[Flag]) -> None:
     minimum = rule_input.campaign.rd_minimum_wan
     amount = rule_input.filing.product.rd_investment_wan
@@ -336,6 +345,7 @@ def _rule_rd(rule_input: RuleInput, flags: list[Flag]) -> None:
     )
 
 
+@campaign_rule("required_documents", "missing_document", when=bool)
 def _rule_missing_documents(rule_input: RuleInput, flags: list[Flag]) -> None:
     found = {page.kind for d in rule_input.documents if not d.error for page in d.pages}
     failed = [d.source for d in rule_input.documents if d.error]
@@ -349,6 +359,7 @@ def _rule_missing_documents(rule_input: RuleInput, flags: list[Flag]) -> None:
             flags.append(make_flag("missing_document", kind=kind, note=note))
 
 
+@campaign_rule("usage_report_must_be_stamped", "usage_report_not_stamped")
 def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
     """Each document with usage-report pages needs a confidently read seal on one of them.
 
@@ -396,6 +407,7 @@ def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
         )
 
 
+@campaign_rule("deadline", "late_submission")
 def _rule_late(rule_input: RuleInput, flags: list[Flag]) -> None:
     """A submitted_at without a time zone is taken in the deadline's zone (Beijing time)."""
     deadline = rule_input.campaign.deadline
@@ -415,12 +427,17 @@ def _rule_late(rule_input: RuleInput, flags: list[Flag]) -> None:
         )
 
 
+def _has_products(catalog: PreviousCatalog | None) -> bool:
+    return catalog is not None and bool(catalog.products)
+
+
 def _catalog_key(name: str, version: str | None) -> tuple[str, str | None]:
     bare, version_in_name = split_name_version(name)
     normal_version = normalize_version(version) if version else None
     return normalize_software_name(bare), normal_version or version_in_name
 
 
+@campaign_rule("previous_catalog", "in_previous_catalog", when=_has_products)
 def _rule_previous_catalog(rule_input: RuleInput, flags: list[Flag]) -> None:
     """Same normalised name and same version as an entry; an unknown version matches any."""
     catalog = rule_input.campaign.previous_catalog
@@ -449,29 +466,20 @@ def _rule_previous_catalog(rule_input: RuleInput, flags: list[Flag]) -> None:
         return
 
 
-Rule = Callable[[RuleInput, list[Flag]], None]
+def active_rules(campaign: Campaign) -> list[RuleSpec]:
+    """The registered rules `campaign` switches on by having their keys."""
+    return [spec for spec in registered_rules() if spec.when(campaign.setting(spec.key))]
 
 
-def active_rules(campaign: Campaign) -> list[Rule]:
-    """The rules `campaign` switches on by having their parameters, in the contract's order."""
-    switched: list[tuple[bool, Rule]] = [
-        (campaign.applicant_must_hold_copyright, _rule_copyright_holder),
-        (campaign.established_cutoff is not None, _rule_established),
-        (campaign.development_cutoff is not None, _rule_development),
-        (campaign.required_standard is not None, _rule_standard),
-        (campaign.qualified_institutions is not None, _rule_institution),
-        (campaign.province is not None, _rule_province),
-        (campaign.rd_minimum_wan is not None, _rule_rd),
-        (bool(campaign.required_documents), _rule_missing_documents),
-        (campaign.credit_code_must_be_valid, _rule_credit_code_valid),
-        (campaign.usage_report_must_be_stamped, _rule_usage_stamped),
-        (campaign.deadline is not None, _rule_late),
-        (
-            campaign.previous_catalog is not None and bool(campaign.previous_catalog.products),
-            _rule_previous_catalog,
-        ),
-    ]
-    return [rule for on, rule in switched if on]
+def checked_by_rules(campaign: Campaign) -> set[tuple[PageKind, str]]:
+    """(kind, field) of every field a rule of `campaign` holds to it (flags.yaml `checks`)."""
+    catalogue = load_flag_catalogue()
+    return {
+        checked
+        for spec in active_rules(campaign)
+        for code in spec.codes
+        for checked in catalogue.checked_fields(code)
+    }
 
 
 def check_campaign_rules(
@@ -487,6 +495,6 @@ def check_campaign_rules(
     """
     rule_input = RuleInput(filing, evidence, documents, campaign)
     flags: list[Flag] = []
-    for rule in active_rules(campaign):
-        rule(rule_input, flags)
+    for spec in active_rules(campaign):
+        spec.function(rule_input, flags)
     return dedupe_flags(flags)

@@ -42,7 +42,6 @@ from intake.pipeline.check import campaign_for
 from intake.presentation.review_marks import (
     BOX_STATE_LABELS,
     FILING_STATUS_LABELS,
-    SEVERITY_LABELS,
     BoxState,
     review_marks,
 )
@@ -74,7 +73,6 @@ templates.env.globals.update(
     status_labels=FILING_STATUS_LABELS,
     box_state_labels=BOX_STATE_LABELS,
     box_states=list(BoxState),
-    severity_labels=SEVERITY_LABELS,
 )
 templates.env.filters.update(localtime=local_time, shown=display_value)
 

@@ -8,15 +8,7 @@ from typing import Any
 
 from core.filing import Filing
 from core.model import DocumentResult, FieldValue, Flag, PageKind
-
-KIND_LABELS = {
-    PageKind.BUSINESS_LICENSE: "营业执照",
-    PageKind.COPYRIGHT_CERTIFICATE: "软件著作权登记证书",
-    PageKind.TEST_REPORT: "软件产品检测报告",
-    PageKind.USAGE_REPORT: "用户使用报告",
-    PageKind.OTHER: "其他页",
-}
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+from validators.flags import load_flag_catalogue
 
 
 @dataclass
@@ -160,6 +152,7 @@ def _flag(flag: Flag, extra: dict[str, Any] | None = None) -> dict[str, Any]:
 
 def render_text(report: CheckReport) -> str:
     """A summary for a clerk at a terminal, with Chinese labels."""
+    catalogue = load_flag_catalogue()
     f = report.filing
     status = {"clean": "无疑点", "flagged": "有疑点", "failed": "无法核验"}[report.status]
     out = [
@@ -173,7 +166,7 @@ def render_text(report: CheckReport) -> str:
             out.append(f"  ✗ {doc.source}：{doc.error}")
             continue
         kinds = [
-            f"第{p.index + 1}页 {KIND_LABELS[p.kind]}"
+            f"第{p.index + 1}页 {catalogue.kind_label(p.kind)}"
             for p in doc.pages
             if p.kind != PageKind.OTHER
         ]
@@ -194,6 +187,6 @@ def render_text(report: CheckReport) -> str:
                 else ""
             )
             out.append(
-                f"  [{SEVERITY_LABELS[flag.severity.value]}] {flag.code}：{flag.message}{where}"
+                f"  [{catalogue.severity_label(flag.severity)}] {flag.code}：{flag.message}{where}"
             )
     return "\n".join(out)

@@ -43,7 +43,6 @@ from intake.pipeline.check import campaign_for
 from intake.presentation.review_marks import (
     BOX_STATE_LABELS,
     FILING_STATUS_LABELS,
-    SEVERITY_LABELS,
     BoxState,
     FlagMark,
     PageMarks,
@@ -300,7 +299,7 @@ def _flag_table(flags: list[FlagMark], styles: _Styles) -> Table:
     head = ["序号", "疑点", "说明", "位置", "处理"]
     rows = [[_p(h, styles.head) for h in head]]
     for flag in flags:
-        severity = SEVERITY_LABELS.get(flag.severity, flag.severity)
+        severity = flag.severity_label
         rows.append(
             [
                 _p(str(flag.number), styles.cell),

@@ -9,41 +9,12 @@ from typing import Any
 from core.filing import Filing
 from core.model import PageKind
 from core.states import STANDING_FLAG_STATUSES
-from intake.pipeline.report import KIND_LABELS
 from validators.campaign import Campaign
 from validators.crosscheck import comparisons
 from validators.flags import display_value, load_flag_catalogue
+from validators.rules import checked_by_rules
 
 Box = tuple[float, float, float, float]
-
-FLAG_TITLES: dict[str, str] = {
-    "applicant_name_mismatch": "申报单位名称不一致",
-    "credit_code_mismatch": "统一社会信用代码不一致",
-    "established_date_mismatch": "成立日期不一致",
-    "software_name_mismatch": "软件名称或版本号不一致",
-    "development_date_mismatch": "开发完成日期不一致",
-    "registration_no_mismatch": "著作权登记号不一致",
-    "test_report_no_mismatch": "检测报告编号不一致",
-    "test_product_mismatch": "检测产品名称或版本不一致",
-    "applicant_not_copyright_holder": "申报单位不是著作权人",
-    "established_after_cutoff": "成立日期晚于要求",
-    "development_before_cutoff": "开发完成日期早于要求",
-    "wrong_test_standard": "检测依据不符合要求",
-    "test_institution_not_qualified": "检测机构不在认可名单",
-    "not_registered_in_province": "非本省注册",
-    "rd_investment_below_minimum": "研发投入低于要求",
-    "missing_document": "缺少材料",
-    "invalid_credit_code": "信用代码校验位错误",
-    "usage_report_not_stamped": "使用报告未盖章",
-    "unreadable_field": "字段无法识别",
-    "late_submission": "逾期提交",
-    "duplicate_application": "重复申报",
-    "in_previous_catalog": "已列入往期目录",
-    "document_unreadable": "扫描件无法读取",
-    "license_qr_mismatch": "执照二维码与所印代码不一致",
-    "outdated_license": "旧版营业执照（无信用代码）",
-}
-"""A short Chinese title per flag code, for lists, filters and the paper flag table."""
 
 FLAG_STATUS_LABELS = {
     "open": "待处理",
@@ -59,7 +30,6 @@ FILING_STATUS_LABELS = {
     "recommended": "已推荐",
     "not_recommended": "未推荐",
 }
-SEVERITY_LABELS = {"error": "错误", "warning": "需核实", "info": "提示"}
 
 _SHOWN_BESIDE: dict[tuple[PageKind, str], tuple[str, str]] = {
     (PageKind.BUSINESS_LICENSE, "address"): ("applicant", "address"),
@@ -122,7 +92,11 @@ class FlagMark:
 
     @property
     def title(self) -> str:
-        return FLAG_TITLES.get(self.code, self.code)
+        return load_flag_catalogue().title(self.code)
+
+    @property
+    def severity_label(self) -> str:
+        return load_flag_catalogue().severity_label(self.severity)
 
     @property
     def status_label(self) -> str:
@@ -207,7 +181,7 @@ class PageMarks:
 
     @property
     def kind_label(self) -> str:
-        return KIND_LABELS[self.kind]
+        return load_flag_catalogue().kind_label(self.kind)
 
     @property
     def key_page(self) -> bool:
@@ -278,29 +252,7 @@ def filed_values(filing: Filing) -> dict[tuple[PageKind, str], Any]:
 def checked_fields(filing: Filing, campaign: Campaign) -> set[tuple[PageKind, str]]:
     """The fields a check of this campaign compares with the filing or holds to a rule."""
     checked = {(c.kind, c.field) for c in comparisons(filing) if not _blank(c.filing_value)}
-    rules = (
-        (
-            campaign.applicant_must_hold_copyright,
-            PageKind.COPYRIGHT_CERTIFICATE,
-            "copyright_holders",
-        ),
-        (campaign.required_standard, PageKind.TEST_REPORT, "test_standard"),
-        (campaign.qualified_institutions is not None, PageKind.TEST_REPORT, "testing_institution"),
-        (campaign.established_cutoff, PageKind.BUSINESS_LICENSE, "established_date"),
-        (
-            campaign.development_cutoff,
-            PageKind.COPYRIGHT_CERTIFICATE,
-            "development_completed_date",
-        ),
-        (
-            campaign.credit_code_must_be_valid or campaign.province,
-            PageKind.BUSINESS_LICENSE,
-            "credit_code",
-        ),
-        (campaign.usage_report_must_be_stamped, PageKind.USAGE_REPORT, "has_seal"),
-    )
-    checked.update((kind, name) for on, kind, name in rules if on)
-    return checked
+    return checked | checked_by_rules(campaign)
 
 
 def _blank(value: Any) -> bool:
