@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from core.errors import CampaignInvalid, IntakeError
+from core.errors import CampaignInvalid
 from extractors.normalize import credit_code_check_char
 from intake.service.importer import (
     MAX_ROWS,
@@ -382,7 +382,7 @@ def test_missing_required_column_fails_the_import_naming_it():
     with pytest.raises(ImportInvalid) as caught:
         import_table(csv_bytes([platform_row(1)], headers=headers), "a.csv", CAMPAIGN)
     assert caught.value.code == "import_invalid"
-    assert isinstance(caught.value, IntakeError)
+    assert caught.value.http_status == 422 and caught.value.exit_status == 2
     assert "统一社会信用代码" in caught.value.message
     assert "applicant.credit_code" in caught.value.message
 

@@ -120,13 +120,31 @@ def test_every_field_carries_its_evidence(batch_run):
                     assert 0 <= field["confidence"] <= 1
 
 
-def test_every_expected_flag_is_raised(batch_run):
-    missed = []
+KNOWN_MISREADS: dict[str, list[tuple[str, str]]] = {
+    # 巡 read as 运 in the software name on the photographed certificate (IMG_…133122.jpg),
+    # read with confidence, so the cross-check accuses the applicant. The readers (extractors/)
+    # are being rewritten; this entry goes when they read it right (the test says so).
+    "dev-2021-009-wrong_test_standard+test_institution_not_qualified": [
+        ("software_name_mismatch", "software_name")
+    ],
+}
+"""Flags raised only because a page is misread today, each named with the misreading."""
+
+
+def test_every_expected_flag_is_raised_and_no_other(batch_run):
+    """Each sample raises exactly the flags its scenario injected: none missed, none extra
+    (apart from the known misreadings above, which must still happen while they are listed)."""
+    missed, extra, stale = [], [], []
     for case in CASES:
-        want = {(f["code"], f["field"]) for f in _expected(case)["flags"]}
-        have = {(f["code"], f["field"]) for f in batch_run["reports"][case.name]["flags"]}
+        want = Counter((f["code"], f["field"]) for f in _expected(case)["flags"])
+        have = Counter((f["code"], f["field"]) for f in batch_run["reports"][case.name]["flags"])
+        known = Counter(KNOWN_MISREADS.get(case.name, []))
         missed += [f"{case.name}: {code}/{field}" for code, field in want - have]
-    assert not missed
+        extra += [f"{case.name}: {code}/{field}" for code, field in have - want - known]
+        stale += [f"{case.name}: {code}/{field}" for code, field in known - (have - want)]
+    assert not missed, missed
+    assert not extra, extra
+    assert not stale, f"no longer misread — remove from KNOWN_MISREADS: {stale}"
 
 
 def test_flags_point_at_their_evidence(batch_run):

@@ -15,7 +15,6 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from core.errors import IntakeError
 from intake.persistence.storage import (
     CHUNK_SIZE,
     LocalStorage,
@@ -201,7 +200,7 @@ def test_upload_too_large_stores_nothing(backend: Backend, upload_bytes: int, li
     with pytest.raises(UploadTooLarge) as caught:
         backend.storage.put_stream(fresh_key, GeneratedStream(upload_bytes), max_bytes=limit)
     assert caught.value.code == "upload_too_large"
-    assert isinstance(caught.value, StorageError | IntakeError)
+    assert caught.value.http_status == 413 and not caught.value.transient
     assert f"{limit // MiB} MB" in caught.value.message and "上限" in caught.value.message
     assert not backend.storage.exists(fresh_key)
     assert backend.leftovers() == []
