@@ -136,6 +136,7 @@ ACTION_LABELS = {
     "filing_updated": "修改申报",
     "filing_imported": "导入申报",
     "documents_uploaded": "上传材料",
+    "job_retried": "重新处理",
     "flag_confirmed": "确认疑点",
     "flag_dismissed": "排除疑点",
     "field_corrected": "更正识别值",
@@ -213,6 +214,9 @@ def history_line(entry: AuditEntry, sources: dict[int, str]) -> HistoryLine:
             after += f"（{entry.after['reason']}）"
     elif action == "documents_uploaded":
         subject = "、".join(d.get("source", "") for d in entry.after or [])
+    elif action == "job_retried":
+        subject = (entry.after or {}).get("source", "")
+        before = (entry.before or {}).get("error") or ""
     elif action == "recommendation":
         before = _recommendation(entry.before)
         after = _recommendation(entry.after)

@@ -190,6 +190,10 @@ class UploadItem(BaseModel):
     document: DocumentPublic
     job: JobPublic
     duplicate: bool = Field(description="the same bytes were uploaded before: the existing job")
+    requeued: bool = Field(
+        default=False,
+        description="a duplicate whose job had failed: `job` is a new job reading it again",
+    )
 
 
 class RecommendationIn(BaseModel):

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     job_lease_seconds: int = Field(default=300, ge=5)
     """A worker renews its lease after each page; a job silent this long is taken over."""
     job_max_attempts: int = Field(default=3, ge=1)
+    """Claims of a job: transient failures (storage, database) are retried up to this bound."""
+    job_retry_seconds: float = Field(default=10.0, ge=0)
+    """The wait before retrying after a transient failure, times the attempts made."""
     sweep_seconds: float = Field(default=30.0, gt=0)
     """Celery mode: how often stalled jobs are looked for and sent again."""
     events_poll_seconds: float = Field(default=0.5, gt=0)

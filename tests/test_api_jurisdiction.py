@@ -57,6 +57,7 @@ ROUTES = [
     Route("POST", "/api/filings/{filing}/recommendation", 200, "recommendation"),
     Route("POST", "/api/filings/{filing}/documents", 202, "upload"),
     Route("GET", "/api/jobs/{job}", 200),
+    Route("POST", "/api/jobs/{job}/retry", 409),  # the job did not fail: nothing to run again
     Route("GET", "/api/documents/{document}", 200),
     Route("GET", "/api/documents/{document}/original", 200),
     Route("GET", "/api/documents/{document}/pages/0/image", 200),

@@ -14,10 +14,20 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
+from core.errors import ObjectNotFound, StorageError
 from intake.jobs.queues import per_thread
-from intake.jobs.work import JobContext, JobSettings, LeaseLost, claim, process_claimed, run_job
+from intake.jobs.work import (
+    JobContext,
+    JobSettings,
+    LeaseLost,
+    claim,
+    claimable_jobs,
+    process_claimed,
+    run_job,
+)
 from intake.persistence.database import Database
 from intake.persistence.records import JobRecord, PageRecord, utcnow
 from intake.persistence.storage import LocalStorage
@@ -229,3 +239,142 @@ def test_a_job_that_keeps_killing_workers_is_failed(tmp_path: Path) -> None:
         job = session.get(JobRecord, job_id)
         assert job.state == "failed" and "中断" in job.error
     context.db.dispose()
+
+
+# --------------------------------------------------------------------------- failures
+
+
+class FlakyStorage(LocalStorage):
+    """A file store whose first `failures` reads of an original raise `error` (then it heals)."""
+
+    def __init__(self, root: Path, error: Exception, failures: int):
+        super().__init__(root)
+        self.error, self.failures, self.reads = error, failures, 0
+
+    def local_copy(self, key: str):
+        self.reads += 1
+        if self.reads <= self.failures:
+            raise self.error
+        return super().local_copy(key)
+
+
+TRANSIENT = [
+    StorageError("存储服务暂时不可用 / storage timed out"),
+    OperationalError("SELECT 1", {}, ConnectionError("server closed the connection")),
+]
+
+
+@pytest.mark.parametrize("error", TRANSIENT, ids=["storage", "database"])
+def test_a_transient_error_that_heals_is_retried(tmp_path: Path, error: Exception) -> None:
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    job_id = _store_bundle(settings, BUNDLE_FILING)
+    context = _context(settings, max_attempts=3, retry_seconds=30)
+    context.storage = FlakyStorage(Path(settings.effective_storage), error, failures=1)
+    assert run_job(context, job_id) == "queued"
+    waiting = _job(settings, job_id)
+    assert waiting.attempts == 1 and "暂时出错" in waiting.error and waiting.claim_token is None
+    assert claimable_jobs(context.db) == []  # held for its wait
+    assert run_job(context, job_id) is None
+    with context.db.session(write=True) as session:  # the wait is over
+        session.execute(update(JobRecord).values(lease_until=utcnow() - timedelta(seconds=1)))
+    assert claimable_jobs(context.db) == [job_id]
+    assert run_job(context, job_id) == "done"
+    job = _job(settings, job_id)
+    assert job.attempts == 2 and job.error is None and job.pages_done == 4
+    context.db.dispose()
+
+
+def test_a_transient_error_that_lasts_fails_after_the_bound(tmp_path: Path) -> None:
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    job_id = _store_bundle(settings, BUNDLE_FILING)
+    context = _context(settings, max_attempts=2, retry_seconds=0)
+    context.storage = FlakyStorage(Path(settings.effective_storage), TRANSIENT[0], failures=99)
+    assert run_job(context, job_id) == "queued"
+    assert run_job(context, job_id) == "failed"
+    job = _job(settings, job_id)
+    assert job.attempts == 2 and "已尝试 2 次" in job.error and "重新处理" in job.error
+    assert "storage timed out" in job.error
+    assert run_job(context, job_id) is None and context.storage.reads == 2
+    context.db.dispose()
+
+
+def test_a_permanent_error_fails_at_once_with_its_reason(tmp_path: Path) -> None:
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    job_id = _store_bundle(settings, BUNDLE_FILING)
+    context = _context(settings, max_attempts=3, retry_seconds=0)
+    gone = ObjectNotFound("存储中没有该文件 / no stored object originals/x.tif")
+    context.storage = FlakyStorage(Path(settings.effective_storage), gone, failures=1)
+    assert run_job(context, job_id) == "failed"
+    job = _job(settings, job_id)
+    assert job.attempts == 1 and "存储中没有该文件" in job.error
+    context.db.dispose()
+
+
+def test_a_failed_job_is_run_again_by_the_route_and_by_uploading_it_again(tmp_path: Path) -> None:
+    filing = filing_data("JS-RETRY-1")
+    colour = (120, 80, 40)
+    engine = bundle_engine()
+    engine.scripts[colour] = None  # the engine crashes on this page…
+    settings = service_settings(tmp_path)
+    users = add_accounts(settings.effective_database_url)
+    with TestClient(create_app(settings, pipeline=scripted_pipeline(engine))) as client:
+        clerk = users.headers("clerk_sz")
+        assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
+        scan = [("files", ("licence.png", page_png(colour), "image/png"))]
+        first = client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
+        (failed,) = wait_for_jobs(client, "JS-RETRY-1", clerk)
+        assert failed["state"] == "failed" and "Boom" in failed["error"]
+
+        # … until it is fixed; the clerk presses 重新处理 (the route).
+        engine.scripts[colour] = [
+            "营业执照",
+            f"统一社会信用代码 {filing['applicant']['credit_code']}",
+        ]
+        retried = client.post(f"/api/jobs/{failed['id']}/retry", headers=clerk)
+        assert retried.status_code == 202, retried.text
+        again = retried.json()
+        assert again["id"] != failed["id"] and again["state"] == "queued"
+        assert again["document_id"] == first.json()["data"][0]["document"]["id"]
+        jobs = wait_for_jobs(client, "JS-RETRY-1", clerk)
+        assert [(j["id"], j["state"]) for j in jobs] == [
+            (failed["id"], "failed"),
+            (again["id"], "done"),
+        ]
+        report = client.get("/api/filings/JS-RETRY-1/report", headers=clerk).json()
+        assert report["documents"][0]["pages"][0]["kind"] == "business_license"
+        assert "document_unreadable" not in [f["code"] for f in report["flags"]]
+        for job_id in (failed["id"], again["id"]):  # already run again; did not fail
+            conflict = client.post(f"/api/jobs/{job_id}/retry", headers=clerk)
+            assert conflict.status_code == 409 and conflict.json()["error"]["code"] == "conflict"
+        assert client.post(f"/api/jobs/{again['id']}/retry").status_code == 401
+        nanjing = client.post(f"/api/jobs/{again['id']}/retry", headers=users.headers("clerk_nj"))
+        assert nanjing.status_code == 404
+
+        # A file whose job failed, uploaded again: read again by a new job, not the old failure.
+        other = (60, 140, 90)
+        engine.scripts[other] = None
+        scan = [("files", ("certificate.png", page_png(other), "image/png"))]
+        client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
+        assert wait_for_jobs(client, "JS-RETRY-1", clerk)[-1]["state"] == "failed"
+        engine.scripts[other] = ["计算机软件著作权登记证书"]
+        upload = client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
+        assert upload.status_code == 202
+        (item,) = upload.json()["data"]
+        assert item["duplicate"] and item["requeued"] and item["job"]["state"] == "queued"
+        assert wait_for_jobs(client, "JS-RETRY-1", clerk)[-1]["id"] == item["job"]["id"]
+        assert wait_for_jobs(client, "JS-RETRY-1", clerk)[-1]["state"] == "done"
+        # The same file again now that it was read: the existing job, nothing re-run.
+        same = client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
+        (item_again,) = same.json()["data"]
+        assert item_again["duplicate"] and not item_again["requeued"]
+        assert item_again["job"]["id"] == item["job"]["id"]
+
+        history = client.get("/api/filings/JS-RETRY-1/history", headers=clerk).json()["data"]
+        retried_entries = [e for e in history if e["action"] == "job_retried"]
+        assert len(retried_entries) == 2
+        assert retried_entries[0]["before"]["job_id"] == failed["id"]
+        assert "Boom" in retried_entries[0]["before"]["error"]
+        assert retried_entries[0]["user_name"] == "clerk_sz"

@@ -624,7 +624,7 @@ def test_catalogue_covers_every_code_of_the_contract():
     in_contract = contract_flag_codes()
     assert len(in_contract) == 22
     assert set(in_contract) == set(CONTRACT_FLAG_CODES)
-    # The project may add codes, never drop one; the README names the one it adds.
+    # The project may add codes, never drop one; the README names the ones it adds.
     catalogue = load_flag_catalogue()
     assert catalogue.extension_codes == (
         "document_unreadable",

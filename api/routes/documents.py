@@ -1,4 +1,4 @@
-"""Scans: upload (202 with a job per file), jobs, documents, page images, corrections."""
+"""Scans: upload (202 with a job per file), jobs and their re-run, documents, page images, corrections."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from api.schemas import (
 from core.errors import UploadTooLarge
 from intake.persistence.storage import CHUNK_SIZE
 from intake.persistence.stored import latest_jobs
-from intake.service import review
+from intake.service import review, uploads
 from intake.service.filings import not_found
 from intake.service.uploads import IncomingFile, receive_files
 
@@ -48,7 +48,8 @@ def upload_documents(
     settings: SettingsDep,
 ) -> ListOf[UploadItem]:
     """Store the scans and queue a job per new file; answered once every file is stored and
-    recorded. The same file uploaded again is the same document, with its existing job."""
+    recorded. The same file uploaded again is the same document, with its existing job; if
+    that job failed, the document is read again by a new job (`requeued`)."""
     for upload in files:
         if upload.size is not None and upload.size > settings.max_upload_bytes:
             raise UploadTooLarge(settings.max_upload_bytes)
@@ -61,10 +62,13 @@ def upload_documents(
         settings.max_upload_bytes,
         settings.max_files_per_upload,
     )
-    queue.submit([o.job.id for o in outcomes if not o.duplicate])
+    queue.submit([o.job.id for o in outcomes if not o.duplicate or o.requeued])
     items = [
         UploadItem(
-            document=DocumentPublic.of(o.document), job=JobPublic.of(o.job), duplicate=o.duplicate
+            document=DocumentPublic.of(o.document),
+            job=JobPublic.of(o.job),
+            duplicate=o.duplicate,
+            requeued=o.requeued,
         )
         for o in outcomes
     ]
@@ -75,6 +79,16 @@ def upload_documents(
 def get_job(job_id: IdPath, session: SessionDep, scope: BureauScope) -> JobPublic:
     """A job's state (queued, running, done, failed) and progress (pages done of total)."""
     return JobPublic.of(review.get_job(session, scope, job_id))
+
+
+@router.post("/api/jobs/{job_id}/retry", response_model=JobPublic, status_code=202)
+def retry_job(job_id: int, session: SessionDep, queue: QueueDep, scope: BureauScope) -> JobPublic:
+    """Read a failed job's document again: 202 with the new job (the failed one keeps its
+    reason); 409 for a job that did not fail or was already run again."""
+    job = uploads.retry_job(session, scope, job_id)
+    session.commit()
+    queue.submit([job.id])
+    return JobPublic.of(job)
 
 
 @router.get("/api/documents/{document_id}", response_model=DocumentPublic)

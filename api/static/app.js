@@ -408,6 +408,7 @@
   function showJob(job) {
     const item = $(`.doc[data-job-id="${job.id}"]`) || $(`.doc[data-document-id="${job.document_id}"]`);
     if (!item) return;
+    if (item.dataset.jobId && job.id < Number(item.dataset.jobId)) return; // an earlier job of the file
     item.dataset.jobId = job.id;
     if (job.state === "running") {
       const text = job.pages_total ? `正在识别 第 ${job.pages_done} / ${job.pages_total} 页` : "正在识别";
@@ -416,9 +417,38 @@
       setState(item, "done", `识别完成（${job.pages_total} 页）`, [1, 1]);
     } else if (job.state === "failed") {
       fail(item, job.error || "文件无法识别", "识别失败");
+      offerRetry(item);
     } else {
       setState(item, "queued", null, [0, 1]);
     }
+  }
+
+  // A file whose reading failed can be read again: POST /api/jobs/{id}/retry queues a new job.
+  function offerRetry(item) {
+    if (!item.dataset.jobId || $("[data-retry-job]", item)) return;
+    const button = document.createElement("button");
+    button.type = "button";
+    button.className = "btn btn-small";
+    button.dataset.retryJob = item.dataset.jobId;
+    button.textContent = "重新处理";
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const error = $(".doc-error", item);
+      try {
+        const job = await api("POST", `/api/jobs/${encodeURIComponent(button.dataset.retryJob)}/retry`);
+        button.remove();
+        if (error) error.hidden = true;
+        item.dataset.jobId = job.id;
+        showJob(job);
+        watched = true;
+        uploadDone.hidden = true;
+        watchJobs();
+      } catch (failure) {
+        button.disabled = false;
+        if (error) { error.textContent = failure.message; error.hidden = false; }
+      }
+    });
+    item.insertBefore(button, $("progress", item));
   }
 
   function pending() {
@@ -465,11 +495,12 @@
         let body = null;
         try { body = JSON.parse(request.responseText); } catch (_) { /* not JSON */ }
         if (request.status === 202 && body && body.data && body.data.length) {
-          const { document: doc, job, duplicate } = body.data[0];
+          const { document: doc, job, duplicate, requeued } = body.data[0];
           item.dataset.documentId = doc.id;
           item.dataset.jobId = job.id;
           showJob(job);
-          if (duplicate) $(".doc-state", item).textContent += "（此文件已上传过）";
+          if (requeued) $(".doc-state", item).textContent += "（此文件曾识别失败，已重新处理）";
+          else if (duplicate) $(".doc-state", item).textContent += "（此文件已上传过）";
           watchJobs();
         } else if (request.status === 401) {
           fail(item, "登录已过期，请重新登录后再上传");
@@ -528,6 +559,7 @@
   window.addEventListener("dragover", (event) => event.preventDefault());
   window.addEventListener("drop", (event) => event.preventDefault());
   $('[data-action="reload"]', uploadDone).addEventListener("click", () => window.location.reload());
+  $$('.doc[data-state="failed"]').forEach(offerRetry);
   if (watched) watchJobs();
 
   // ---------------------------------------------------------------------------- start

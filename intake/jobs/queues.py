@@ -10,9 +10,9 @@ from typing import Protocol
 
 from sqlalchemy import or_, select, update
 
-from core.states import JobState
+from core.states import ACTIVE_JOB_STATES, JobState
 from intake.jobs.celery_conf import CELERY_QUEUE, CELERY_TASK, make_celery
-from intake.jobs.work import JobContext, claimable_jobs, requeue_running, run_job
+from intake.jobs.work import JobContext, claimable_jobs, lease_expired, requeue_running, run_job
 from intake.persistence.records import JobRecord, utcnow
 from intake.pipeline.read import Pipeline
 
@@ -146,8 +146,9 @@ class CeleryQueue:
     def sweep(self) -> list[int]:
         """Re-send stalled jobs; their ids."""
         now = utcnow()
-        stale = or_(
-            (JobRecord.state == JobState.RUNNING) & (JobRecord.lease_until < now),
+        active = JobRecord.state.in_(ACTIVE_JOB_STATES)
+        stale = active & or_(
+            lease_expired(now),  # a worker died, or a retry's wait is over
             (JobRecord.state == JobState.QUEUED) & (JobRecord.updated_at < now - self.resend_after),
         )
         with self.context.db.session(write=True) as session:
@@ -156,7 +157,7 @@ class CeleryQueue:
                 session.execute(
                     update(JobRecord)
                     .where(JobRecord.id.in_(ids), JobRecord.state == JobState.QUEUED)
-                    .values(updated_at=now)
+                    .values(updated_at=now, lease_until=None)
                     .execution_options(synchronize_session=False)
                 )
         if ids:

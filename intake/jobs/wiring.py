@@ -26,6 +26,7 @@ def job_settings(settings: Settings) -> JobSettings:
         campaign_dirs=list(settings.campaign_dirs),
         lease_seconds=settings.job_lease_seconds,
         max_attempts=settings.job_max_attempts,
+        retry_seconds=settings.job_retry_seconds,
     )
 
 

@@ -4,6 +4,11 @@ A job is claimed with a conditional UPDATE that sets a claim token and a lease; 
 the worker checks the token, so a worker whose lease ran out (and whose job was taken over)
 cannot overwrite the new owner's results. A re-run replaces the document's pages, so running
 a job twice gives the same stored result as running it once.
+
+Failures: a transient one (an error whose class says `transient`, such as StorageError or
+ServiceUnavailable, or the database lost) puts the job back in the queue, held for a wait
+that grows with each attempt, until `max_attempts` claims were made; any other fails the job
+with its reason at once. A failed job can be run again as a new job (intake.service.uploads).
 """
 
 from __future__ import annotations
@@ -12,16 +17,18 @@ import logging
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import cv2
 import numpy as np
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, delete, or_, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from core.errors import IntakeError
 from core.model import DocumentResult, PageResult
-from core.states import JobState
+from core.states import ACTIVE_JOB_STATES, JobState
 from intake.persistence.database import Database
 from intake.persistence.records import DocumentRecord, JobRecord, PageRecord, utcnow
 from intake.persistence.storage import Storage
@@ -45,7 +52,10 @@ class JobSettings:
     lease_seconds: int = 300
     """A worker renews the lease after every page; a job silent this long is taken over."""
     max_attempts: int = 3
-    """Claims of one job before it is failed as a document that keeps killing its worker."""
+    """Claims of one job: a transient failure is retried until this many were made, and a
+    job claimed more often (its document keeps killing its worker) is failed."""
+    retry_seconds: float = 10.0
+    """After a transient failure the job waits this long times the attempts made, then runs."""
 
 
 @dataclass
@@ -65,11 +75,28 @@ def page_image_key(document_id: int, index: int) -> str:
 # --------------------------------------------------------------------------- claiming
 
 
-def _claimable(now):
-    return or_(
-        JobRecord.state == JobState.QUEUED,
-        (JobRecord.state == JobState.RUNNING) & (JobRecord.lease_until < now),
+def lease_end(seconds: float) -> datetime:
+    """When a lease (or a retry's wait) taken now for `seconds` runs out."""
+    return utcnow() + timedelta(seconds=seconds)
+
+
+def lease_expired(now: datetime) -> ColumnElement[bool]:
+    """The lease rule: a job held by a worker, or waiting to retry, whose time has run out."""
+    return JobRecord.lease_until < now
+
+
+def _claimable(now: datetime) -> ColumnElement[bool]:
+    """A queued or running job that nobody holds: no lease, or one that has run out."""
+    return JobRecord.state.in_(ACTIVE_JOB_STATES) & or_(
+        JobRecord.lease_until.is_(None), lease_expired(now)
     )
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether trying again later may succeed: the error says so, or the database was lost."""
+    if isinstance(exc, IntakeError):
+        return exc.transient
+    return isinstance(exc, OperationalError)
 
 
 def claim(db: Database, job_id: int, lease_seconds: int) -> str | None:
@@ -83,7 +110,7 @@ def claim(db: Database, job_id: int, lease_seconds: int) -> str | None:
             .values(
                 state=JobState.RUNNING,
                 claim_token=token,
-                lease_until=now + timedelta(seconds=lease_seconds),
+                lease_until=lease_end(lease_seconds),
                 attempts=JobRecord.attempts + 1,
                 started_at=now,
                 updated_at=now,
@@ -158,13 +185,7 @@ def process_claimed(context: JobContext, job_id: int, token: str) -> str:
     except LeaseLost:
         raise
     except Exception as exc:  # noqa: BLE001 - one bad document fails its own job only
-        log.exception("job %s failed", job_id)
-        reason = f"处理出错（{type(exc).__name__}：{exc}）"
-        with context.db.session(write=True) as session:
-            job = _owned(session, job_id, token)
-            _finish_failed(session, job, reason)
-            recheck_filing(session, filing_id, context.settings.campaign_dirs)
-        return "failed"
+        return _failed(context, job_id, token, filing_id, exc)
     with context.db.session(write=True) as session:
         job = _owned(session, job_id, token)
         document = session.get(DocumentRecord, document_id)
@@ -175,13 +196,48 @@ def process_claimed(context: JobContext, job_id: int, token: str) -> str:
         document.error = result.error
         document.error_code = result.error_code
         failed = bool(result.error) and not result.pages
-        job.state = JobState.FAILED if failed else "done"
+        job.state = JobState.FAILED if failed else JobState.DONE
         job.error = result.error
         job.pages_total = max(job.pages_total, result.page_count)
         _release(job)
         session.flush()
         recheck_filing(session, filing_id, context.settings.campaign_dirs)
         return job.state
+
+
+def _reason(exc: BaseException) -> str:
+    if isinstance(exc, IntakeError):
+        return exc.message
+    return f"{type(exc).__name__}：{exc}"
+
+
+def _failed(context: JobContext, job_id: int, token: str, filing_id: str, exc: Exception) -> str:
+    """A transient failure with attempts left: back in the queue after a wait; else failed."""
+    settings = context.settings
+    with context.db.session(write=True) as session:
+        job = _owned(session, job_id, token)
+        if is_transient(exc) and job.attempts < settings.max_attempts:
+            log.warning("job %s: transient failure, will retry: %s", job_id, exc)
+            job.state = JobState.QUEUED
+            job.claim_token = None
+            job.lease_until = lease_end(settings.retry_seconds * job.attempts)
+            job.updated_at = utcnow()
+            job.error = (
+                f"暂时出错，稍后自动重试（已尝试 {job.attempts} 次，最多 {settings.max_attempts} 次）："
+                f"{_reason(exc)}"
+            )
+            return job.state
+        log.exception("job %s failed", job_id, exc_info=exc)
+        if is_transient(exc):
+            reason = (
+                f"处理暂时无法完成，已尝试 {job.attempts} 次（{_reason(exc)}）；"
+                "请稍后点击「重新处理」"
+            )
+        else:
+            reason = f"处理出错（{_reason(exc)}）"
+        _finish_failed(session, job, reason)
+        recheck_filing(session, filing_id, settings.campaign_dirs)
+        return JobState.FAILED
 
 
 def _release(job: JobRecord) -> None:
@@ -261,5 +317,5 @@ def _store_page(
         now = utcnow()
         job.pages_done = done
         job.pages_total = total
-        job.lease_until = now + timedelta(seconds=context.settings.lease_seconds)
+        job.lease_until = lease_end(context.settings.lease_seconds)
         job.updated_at = now

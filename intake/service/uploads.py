@@ -1,4 +1,8 @@
-"""Receiving scans: names checked, bytes streamed to storage and hashed, type sniffed, jobs queued."""
+"""Receiving scans: names checked, bytes streamed to storage and hashed, type sniffed, jobs queued.
+
+A failed job is run again as a new job of the same document (the failed one keeps its reason):
+on request (`retry_job`), or when the same file is uploaded again (`requeued` in the outcome).
+"""
 
 from __future__ import annotations
 
@@ -16,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, FileNameInvalid, InvalidInput, UploadTypeInvalid
 from core.states import JobState
-from intake.persistence.records import DocumentRecord, JobRecord, utcnow
+from intake.persistence.records import DocumentRecord, FilingRecord, JobRecord, utcnow
 from intake.persistence.storage import Storage, StoredObject
 from intake.persistence.stored import latest_jobs
 from intake.pipeline.sources import sniff_type
 from intake.service import audit
-from intake.service.filings import get_filing
+from intake.service.filings import get_filing, not_found
 from intake.service.recheck import lock_filing, refresh_status
 from intake.service.scope import Scope
 
@@ -52,6 +56,8 @@ class UploadOutcome:
     job: JobRecord
     duplicate: bool
     """The same bytes were already uploaded for this filing: the existing document and job."""
+    requeued: bool = False
+    """A duplicate whose job had failed: `job` is a new job that reads the document again."""
 
 
 def check_file_name(name: str | None) -> str:
@@ -167,7 +173,12 @@ def _record(
     for (name, _), obj, (_, kind) in zip(checked, stored, expected):
         if obj.sha256 in known:
             document = known[obj.sha256]
-            outcomes.append(UploadOutcome(document, jobs[document.id], duplicate=True))
+            job = jobs[document.id]
+            if job.state == JobState.FAILED:
+                jobs[document.id] = rerun(session, scope, record, document, job)
+                outcomes.append(UploadOutcome(document, jobs[document.id], True, requeued=True))
+            else:
+                outcomes.append(UploadOutcome(document, job, duplicate=True))
             continue
         document = DocumentRecord(
             filing_id=filing_id,
@@ -182,19 +193,7 @@ def _record(
         )
         session.add(document)
         session.flush()
-        job = JobRecord(
-            document_id=document.id,
-            filing_id=filing_id,
-            bureau=record.bureau,
-            state=JobState.QUEUED,
-            pages_done=0,
-            pages_total=0,
-            attempts=0,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(job)
-        session.flush()
+        job = _queued_job(session, record, document)
         known[obj.sha256] = document
         jobs[document.id] = job
         outcomes.append(UploadOutcome(document, job, duplicate=False))
@@ -216,3 +215,65 @@ def _record(
             ],
         )
     return outcomes
+
+
+def _queued_job(session: Session, record: FilingRecord, document: DocumentRecord) -> JobRecord:
+    now = utcnow()
+    job = JobRecord(
+        document_id=document.id,
+        filing_id=record.id,
+        bureau=record.bureau,
+        state=JobState.QUEUED,
+        pages_done=0,
+        pages_total=0,
+        attempts=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def rerun(
+    session: Session,
+    scope: Scope,
+    record: FilingRecord,
+    document: DocumentRecord,
+    failed: JobRecord,
+) -> JobRecord:
+    """A new queued job for `document`, whose latest job `failed`; audit-logged."""
+    document.error = None
+    document.error_code = None
+    job = _queued_job(session, record, document)
+    refresh_status(session, record)
+    audit.record(
+        session,
+        scope,
+        "job_retried",
+        record.id,
+        target=f"document:{document.id}",
+        before={"job_id": failed.id, "state": failed.state, "error": failed.error},
+        after={"job_id": job.id, "document_id": document.id, "source": document.source},
+    )
+    return job
+
+
+def retry_job(session: Session, scope: Scope, job_id: int) -> JobRecord:
+    """Run a failed job's document again: the new job (the caller commits and queues it).
+
+    404 as for any job outside the scope; 409 unless the job failed and is its document's
+    latest (a job still queued, running or done, or one already run again, is left alone).
+    """
+    job = session.get(JobRecord, job_id)
+    if job is None or not scope.allows(job.bureau):
+        raise not_found("任务", job_id)
+    record = lock_filing(session, job.filing_id)
+    latest = latest_jobs(session, [job.document_id])[job.document_id]
+    if job.state != JobState.FAILED or latest.id != job.id:
+        raise Conflict(
+            f"任务 {job_id} 没有处理失败或已重新处理（状态：{job.state}），无需重新处理"
+            f"（only the latest failed job of a document can be run again）"
+        )
+    document = session.get(DocumentRecord, job.document_id)
+    return rerun(session, scope, record, document, job)
