@@ -21,7 +21,7 @@ from api.app import create_app
 from intake.persistence.database import Database
 from intake.persistence.records import User, WebSession
 from intake.service.accounts import create_user
-from tests.api_support import NANJING, add_accounts, filing_data, service_settings
+from tests.api_support import NANJING, add_accounts, filing_data, page_png, service_settings
 from tests.helpers import ROOT, SAMPLES
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -405,3 +405,34 @@ def test_an_expired_session_shows_the_expired_page(browser, site: Site) -> None:
     page.click("button[type=submit]")
     page.wait_for_url(f"{site.base}/filings/{site.filing_id}")
     context.close()
+
+
+def test_a_failed_file_is_read_again_from_its_button(browser, site: Site) -> None:
+    """重新处理 beside a file that could not be read: the page follows the new job to its end and
+    offers the button again when the same bytes fail again."""
+    filing_id = f"JS2021-{WUXI}-B200"
+    with site.api("clerk_wx") as api:
+        filing = filing_data(filing_id, bureau=WUXI, serial=50)
+        assert api.post("/api/filings", json=filing).status_code == 201
+        truncated = [("files", ("残缺.png", page_png((5, 5, 5))[:40], "image/png"))]
+        upload = api.post(f"/api/filings/{filing_id}/documents", files=truncated)
+        job_id = upload.json()["data"][0]["job"]["id"]
+        deadline = time.monotonic() + 60
+        while (job := api.get(f"/api/jobs/{job_id}").json())["state"] != "failed":
+            assert time.monotonic() < deadline, job
+            time.sleep(0.1)
+    context, page = _signed_in(browser, site, "clerk_wx", f"/filings/{filing_id}")
+    page.locator(f'[data-retry-job="{job["id"]}"]').click()
+    page.wait_for_function(
+        """id => { const d = document.querySelector('.doc');
+                   return d.dataset.jobId !== String(id) && d.dataset.state === 'failed'; }""",
+        arg=job["id"],
+        timeout=60_000,
+    )
+    new_id = page.locator(".doc").get_attribute("data-job-id")
+    assert page.locator(f'[data-retry-job="{new_id}"]').is_visible()
+    assert page.locator(".doc-error").is_visible()
+    context.close()
+    with site.api("clerk_wx") as api:
+        jobs = api.get(f"/api/filings/{filing_id}/jobs").json()["data"]
+    assert [j["state"] for j in jobs] == ["failed", "failed"] and str(jobs[1]["id"]) == new_id

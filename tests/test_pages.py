@@ -323,6 +323,39 @@ def test_pdf_font_falls_back_to_the_builtin_cid_font(tmp_path: Path) -> None:
     assert cjk_font(tmp_path / "missing.ttc") == FALLBACK_CJK_FONT
 
 
+def test_a_failed_file_offers_to_be_read_again(site) -> None:
+    """重新处理 beside a file whose reading failed; pressing it (the page's request, with the
+    session's CSRF token) reads the file again as a new job, shown in the history."""
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    filing_id = "JS2021-320500-P003"
+    created = client.post("/api/filings", json=filing_data(filing_id, serial=3), headers=clerk)
+    assert created.status_code == 201, created.text
+    truncated = [("files", ("残缺.png", page_png((5, 5, 5))[:40], "image/png"))]
+    client.post(f"/api/filings/{filing_id}/documents", files=truncated, headers=clerk)
+    (failed,) = wait_for_jobs(client, filing_id, clerk)
+    assert failed["state"] == "failed"
+    _sign_in(client, "clerk_sz")
+    page = client.get(f"/filings/{filing_id}")
+    (button,) = Elements(page.text).having(data_retry_job=str(failed["id"]))
+    assert "重新处理" in page.text
+    refused = client.post(f"/api/jobs/{failed['id']}/retry")
+    assert refused.status_code == 403 and refused.json()["error"]["code"] == "csrf_failed"
+    pressed = client.post(
+        f"/api/jobs/{failed['id']}/retry", headers={"X-CSRF-Token": _page_csrf(page.text)}
+    )
+    assert pressed.status_code == 202, pressed.text
+    jobs = wait_for_jobs(client, filing_id, clerk)
+    assert [j["state"] for j in jobs] == ["failed", "failed"]  # the same bytes fail again
+    again = Elements(client.get(f"/filings/{filing_id}").text)
+    assert again.having(data_retry_job=str(jobs[1]["id"]))
+    assert not again.having(data_retry_job=str(failed["id"]))
+    history = client.get(f"/filings/{filing_id}/history")
+    assert "重新处理" in history.text and "残缺.png" in history.text
+    clean = Elements(client.get(f"/filings/{FILING_ID}").text)
+    assert not [a for _t, a in clean.found if "data-retry-job" in a]  # nothing failed there
+
+
 def test_a_new_kind_of_rule_appears_in_the_marks_and_the_annotated_pdf(tmp_path: Path) -> None:
     """A rule added as one campaign key, one registered function and one flags.yaml entry:
     the review page draws its field as checked and flagged and lists its flag by its title."""

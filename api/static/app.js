@@ -425,12 +425,18 @@
 
   // A file whose reading failed can be read again: POST /api/jobs/{id}/retry queues a new job.
   function offerRetry(item) {
-    if (!item.dataset.jobId || $("[data-retry-job]", item)) return;
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "btn btn-small";
-    button.dataset.retryJob = item.dataset.jobId;
-    button.textContent = "重新处理";
+    let button = $("[data-retry-job]", item);
+    if (!button) {
+      if (!item.dataset.jobId) return;
+      button = document.createElement("button");
+      button.type = "button";
+      button.className = "btn btn-small";
+      button.dataset.retryJob = item.dataset.jobId;
+      button.textContent = "重新处理";
+      item.appendChild(button);
+    }
+    if (button.dataset.bound) return;
+    button.dataset.bound = "true";
     button.addEventListener("click", async () => {
       button.disabled = true;
       const error = $(".doc-error", item);
@@ -448,7 +454,6 @@
         if (error) { error.textContent = failure.message; error.hidden = false; }
       }
     });
-    item.insertBefore(button, $("progress", item));
   }
 
   function pending() {
