@@ -18,7 +18,7 @@ from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
 from core.errors import ObjectNotFound, StorageError
-from intake.jobs.queues import per_thread
+from intake.jobs.queues import CeleryQueue, per_thread
 from intake.jobs.work import (
     JobContext,
     JobSettings,
@@ -378,3 +378,53 @@ def test_a_failed_job_is_run_again_by_the_route_and_by_uploading_it_again(tmp_pa
         assert retried_entries[0]["before"]["job_id"] == failed["id"]
         assert "Boom" in retried_entries[0]["before"]["error"]
         assert retried_entries[0]["user_name"] == "clerk_sz"
+
+
+def test_the_sweeper_resends_by_the_same_lease_rule_as_claims(tmp_path: Path) -> None:
+    """Celery mode: a job whose worker died or whose retry wait is over is sent again; a job
+    still held (a live lease, a wait not over) is not — exactly the jobs a claim would take."""
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    first = _store_bundle(settings, BUNDLE_FILING)
+    context = _context(settings)
+    with context.db.session(write=True) as session:  # three more jobs of the same document
+        job = session.get(JobRecord, first)
+        copies = [
+            JobRecord(
+                document_id=job.document_id,
+                filing_id=job.filing_id,
+                bureau=job.bureau,
+                state="queued",
+                pages_done=0,
+                pages_total=0,
+                attempts=0,
+                created_at=job.created_at,
+                updated_at=job.updated_at,
+            )
+            for _ in range(3)
+        ]
+        session.add_all(copies)
+        session.flush()
+        ids = [first, *(c.id for c in copies)]
+    queue = CeleryQueue(context, "redis://127.0.0.1:1/0")
+    sent: list[int] = []
+    queue.submit = sent.extend
+    past, future = utcnow() - timedelta(seconds=5), utcnow() + timedelta(seconds=300)
+    states = {
+        ids[0]: ("running", past),  # its worker died
+        ids[1]: ("running", future),  # its worker is at work
+        ids[2]: ("queued", past),  # its retry wait is over
+        ids[3]: ("queued", future),  # still waiting to retry
+    }
+    with context.db.session(write=True) as session:
+        for job_id, (state, lease) in states.items():
+            session.execute(
+                update(JobRecord)
+                .where(JobRecord.id == job_id)
+                .values(state=state, lease_until=lease, updated_at=utcnow())
+            )
+    assert sorted(claimable_jobs(context.db)) == [ids[0], ids[2]]
+    assert sorted(queue.sweep()) == [ids[0], ids[2]] == sorted(sent)
+    assert _job(settings, ids[2]).lease_until is None  # sent: not sent again at the next sweep
+    queue.celery.close()
+    context.db.dispose()
