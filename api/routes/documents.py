@@ -82,7 +82,9 @@ def get_job(job_id: IdPath, session: SessionDep, scope: BureauScope) -> JobPubli
 
 
 @router.post("/api/jobs/{job_id}/retry", response_model=JobPublic, status_code=202)
-def retry_job(job_id: int, session: SessionDep, queue: QueueDep, scope: BureauScope) -> JobPublic:
+def retry_job(
+    job_id: IdPath, session: SessionDep, queue: QueueDep, scope: BureauScope
+) -> JobPublic:
     """Read a failed job's document again: 202 with the new job (the failed one keeps its
     reason); 409 for a job that did not fail or was already run again."""
     job = uploads.retry_job(session, scope, job_id)
