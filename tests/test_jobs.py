@@ -314,7 +314,7 @@ def test_a_permanent_error_fails_at_once_with_its_reason(tmp_path: Path) -> None
 
 
 def test_a_failed_job_is_run_again_by_the_route_and_by_uploading_it_again(tmp_path: Path) -> None:
-    filing = filing_data("JS-RETRY-1")
+    filing = filing_data("JS-320500-RETRY-1")
     colour = (120, 80, 40)
     engine = bundle_engine()
     engine.scripts[colour] = None  # the engine crashes on this page…
@@ -324,8 +324,8 @@ def test_a_failed_job_is_run_again_by_the_route_and_by_uploading_it_again(tmp_pa
         clerk = users.headers("clerk_sz")
         assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
         scan = [("files", ("licence.png", page_png(colour), "image/png"))]
-        first = client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
-        (failed,) = wait_for_jobs(client, "JS-RETRY-1", clerk)
+        first = client.post("/api/filings/JS-320500-RETRY-1/documents", files=scan, headers=clerk)
+        (failed,) = wait_for_jobs(client, "JS-320500-RETRY-1", clerk)
         assert failed["state"] == "failed" and "Boom" in failed["error"]
 
         # … until it is fixed; the clerk presses 重新处理 (the route).
@@ -338,12 +338,12 @@ def test_a_failed_job_is_run_again_by_the_route_and_by_uploading_it_again(tmp_pa
         again = retried.json()
         assert again["id"] != failed["id"] and again["state"] == "queued"
         assert again["document_id"] == first.json()["data"][0]["document"]["id"]
-        jobs = wait_for_jobs(client, "JS-RETRY-1", clerk)
+        jobs = wait_for_jobs(client, "JS-320500-RETRY-1", clerk)
         assert [(j["id"], j["state"]) for j in jobs] == [
             (failed["id"], "failed"),
             (again["id"], "done"),
         ]
-        report = client.get("/api/filings/JS-RETRY-1/report", headers=clerk).json()
+        report = client.get("/api/filings/JS-320500-RETRY-1/report", headers=clerk).json()
         assert report["documents"][0]["pages"][0]["kind"] == "business_license"
         assert "document_unreadable" not in [f["code"] for f in report["flags"]]
         for job_id in (failed["id"], again["id"]):  # already run again; did not fail
@@ -357,22 +357,22 @@ def test_a_failed_job_is_run_again_by_the_route_and_by_uploading_it_again(tmp_pa
         other = (60, 140, 90)
         engine.scripts[other] = None
         scan = [("files", ("certificate.png", page_png(other), "image/png"))]
-        client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
-        assert wait_for_jobs(client, "JS-RETRY-1", clerk)[-1]["state"] == "failed"
+        client.post("/api/filings/JS-320500-RETRY-1/documents", files=scan, headers=clerk)
+        assert wait_for_jobs(client, "JS-320500-RETRY-1", clerk)[-1]["state"] == "failed"
         engine.scripts[other] = ["计算机软件著作权登记证书"]
-        upload = client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
+        upload = client.post("/api/filings/JS-320500-RETRY-1/documents", files=scan, headers=clerk)
         assert upload.status_code == 202
         (item,) = upload.json()["data"]
         assert item["duplicate"] and item["requeued"] and item["job"]["state"] == "queued"
-        assert wait_for_jobs(client, "JS-RETRY-1", clerk)[-1]["id"] == item["job"]["id"]
-        assert wait_for_jobs(client, "JS-RETRY-1", clerk)[-1]["state"] == "done"
+        assert wait_for_jobs(client, "JS-320500-RETRY-1", clerk)[-1]["id"] == item["job"]["id"]
+        assert wait_for_jobs(client, "JS-320500-RETRY-1", clerk)[-1]["state"] == "done"
         # The same file again now that it was read: the existing job, nothing re-run.
-        same = client.post("/api/filings/JS-RETRY-1/documents", files=scan, headers=clerk)
+        same = client.post("/api/filings/JS-320500-RETRY-1/documents", files=scan, headers=clerk)
         (item_again,) = same.json()["data"]
         assert item_again["duplicate"] and not item_again["requeued"]
         assert item_again["job"]["id"] == item["job"]["id"]
 
-        history = client.get("/api/filings/JS-RETRY-1/history", headers=clerk).json()["data"]
+        history = client.get("/api/filings/JS-320500-RETRY-1/history", headers=clerk).json()["data"]
         retried_entries = [e for e in history if e["action"] == "job_retried"]
         assert len(retried_entries) == 2
         assert retried_entries[0]["before"]["job_id"] == failed["id"]
