@@ -217,8 +217,8 @@ def test_review_page_marks_boxes_fields_and_flags(site) -> None:
     page_info = licence["pages"][0]
     for name, field in page_info["fields"].items():
         (box,) = found.having(class_="box", data_field=name, data_page_key=key)
-        (row,) = found.having(class_="field-row", data_field=name, data_page_key=key)
-        assert box["aria-label"] and row["aria-label"]
+        (reading,) = found.having(class_="reading", data_field=name, data_page_key=key)
+        assert box["aria-label"] and reading["class"]
         style = dict(part.split(":") for part in box["style"].split(";"))
         x0, y0, x1, y1 = field["box"]
         assert float(style["left"].rstrip("%")) == pytest.approx(x0 / page_info["width"] * 100)
@@ -240,6 +240,34 @@ def test_review_page_marks_boxes_fields_and_flags(site) -> None:
     assert len(kinds) == 3
     assert "营业执照" in page.text and "软件著作权登记证书" in page.text
     assert "http://" not in page.text and "https://" not in page.text
+
+
+def test_review_page_compares_the_whole_filing(site) -> None:
+    """A row per filed field (also those on no scan), each document's reading beside it, the
+    differing characters marked, the flag on its row; equal values never 未核对."""
+    client, _users, _ = site
+    _sign_in(client, "clerk_sz")
+    page = client.get(f"/filings/{FILING_ID}")
+    found = Elements(page.text)
+    rows = {r["data-row"]: r for r in found.having(class_="cmp-row")}
+    for path in ("submitted_at", "product.category", "product.rd_investment_wan"):
+        assert path in rows, path
+        assert "材料中没有此项" in rows[path]["aria-label"], path
+    assert "提交时间：填报 2021-03-01 10:00（北京时间）" in rows["submitted_at"]["aria-label"]
+    assert "研发投入（万元）：填报 350" in rows["product.rd_investment_wan"]["aria-label"]
+    assert rows["product.category"]["aria-label"].startswith("产品类别：填报 工业软件")
+    dated = rows["applicant.established_date"]
+    assert "state-flagged" in dated["class"] and "成立日期不一致" in dated["aria-label"]
+    # 2015-03-02 against 2015-03-05: only the last character is marked on either side
+    row_html = page.text.split('id="row-applicant.established_date"')[1].split("</tr>")[0]
+    assert re.findall(r'<mark class="diff">([^<]*)</mark>', row_html) == ["2", "5"]
+    name = rows["applicant.name"]  # read on the licence and (as 委托单位) on the test report
+    assert "执照" in name["aria-label"] and "报告" in name["aria-label"]
+    assert "state-agrees" in name["class"]
+    # the licence's address is compared by no check but equals the filing's: 一致
+    (address,) = found.having(class_="reading", data_field="address")
+    assert "state-agrees" in address["class"]
+    assert "issue_date" not in re.sub(r'data-[a-z-]+="[^"]*"|id="[^"]*"', "", page.text)
 
 
 def test_page_actions_need_the_csrf_token(site) -> None:

@@ -39,6 +39,7 @@ from core.errors import IntakeError
 from intake.persistence.records import utcnow
 from intake.persistence.stored import filing_of, filing_report
 from intake.pipeline.check import campaign_for
+from intake.presentation.comparison import comparison_rows
 from intake.presentation.review_marks import (
     BOX_STATE_LABELS,
     FILING_STATUS_LABELS,
@@ -175,7 +176,9 @@ def review(
     record = service.get_filing(session, scope_of(caller.user), filing_id)
     campaign = campaign_for(record.campaign, settings.campaign_dirs)
     report = filing_report(session, record)
-    marks = review_marks(report, filing_of(record), campaign)
+    filing = filing_of(record)
+    marks = review_marks(report, filing, campaign)
+    rows = comparison_rows(marks, filing)
     return render(
         request,
         "review.html",
@@ -184,6 +187,8 @@ def review(
             "bureau": load_bureaus().get(record.bureau),
             "campaign": campaign,
             "marks": marks,
+            "rows": rows,
+            "flag_rows": {f.id: row for row in rows for f in row.flags},
             "active": any(d.state in ("queued", "running") for d in marks.documents),
             "max_upload_mb": settings.max_upload_mb,
         },
