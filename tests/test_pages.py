@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import openpyxl
 import pdfplumber
 import pypdfium2
 import pytest
@@ -340,6 +341,12 @@ def test_annotated_pdf_of_the_key_pages(site) -> None:
     with pdfplumber.open(io.BytesIO(response.content)) as pdf:
         cover = pdf.pages[0].extract_text()
         licence_page = pdf.pages[1].extract_text()
+        strokes = {tuple(round(c, 2) for c in r["stroking_color"]) for r in pdf.pages[1].rects}
+    # the licence's only flag was dismissed (test_page_actions_need_the_csrf_token): no red box
+    red = tuple(round(v / 255, 2) for v in (0xD9, 0x30, 0x25))
+    assert strokes and red not in strokes, strokes
+    # the correction made there is listed on the cover: OCR value, new value, who
+    assert "识别值更正" in cover and "张三" in cover and "张叁" in cover and "clerk_sz" in cover
     assert FILING_ID in cover and "established_date_mismatch" in cover
     assert "成立日期不一致" in cover and "疑点" in cover
     assert "营业执照" in licence_page
@@ -422,3 +429,22 @@ def test_a_new_kind_of_rule_appears_in_the_marks_and_the_annotated_pdf(tmp_path:
         cover = document.pages[0].extract_text()
     assert f"{new_rule.TITLE}［错误］" in cover
     assert new_rule.CODE[:24] in cover  # the code wraps in its narrow column
+
+
+def test_times_keep_their_offset_and_read_as_beijing_time(site) -> None:
+    """Filed at 10:00 Beijing time (+08:00): the API and the summary say 10:00+08:00, not 10:00Z."""
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    filing = client.get(f"/api/filings/{FILING_ID}", headers=clerk).json()
+    assert filing["submitted_at"] == "2021-03-01T10:00:00+08:00"
+    sheet = client.get("/api/bureaus/320500/summary.xlsx", headers=clerk)
+    assert sheet.status_code == 200
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True)
+    )
+    header = next(r for r in rows if "提交时间" in r)
+    column = header.index("提交时间")
+    (row,) = [r for r in rows if FILING_ID in r]
+    assert row[column] == "2021-03-01T10:00+08:00"
+    assert row[header.index("疑点类型")] in ("成立日期不一致", "", None)  # a title, never a code
+    assert not any("_mismatch" in str(cell) for cell in row)

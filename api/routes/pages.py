@@ -205,10 +205,12 @@ def history(
     entries = service.filing_history(session, scope, filing_id)
     record = service.get_filing(session, scope, filing_id)
     sources = {d.id: d.source for d in record.documents}
+    numbers = {int(f["id"]): n for n, f in enumerate(filing_report(session, record)["flags"], 1)}
+    lines = [history_line(e, sources, numbers) for e in reversed(entries)]
     return render(
         request,
         "history.html",
-        {"record": record, "lines": [history_line(e, sources) for e in reversed(entries)]},
+        {"record": record, "lines": lines},
         caller,
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -173,7 +174,10 @@ def _apply(record: FilingRecord, filing: Filing) -> None:
     record.name_key = name[:255]
     record.product_name = filing.product.name[:255]
     record.product_version = (filing.product.version or None) and filing.product.version[:64]
-    record.submitted_at = filing.submitted_at
+    submitted = filing.submitted_at
+    if submitted is not None and submitted.tzinfo is not None:
+        submitted = submitted.astimezone(UTC)  # stored as UTC (SQLite keeps no offset)
+    record.submitted_at = submitted
     record.data = filing_json(filing)
     record.updated_at = utcnow()
 
