@@ -448,3 +448,58 @@ def test_times_keep_their_offset_and_read_as_beijing_time(site) -> None:
     assert row[column] == "2021-03-01T10:00+08:00"
     assert row[header.index("疑点类型")] in ("成立日期不一致", "", None)  # a title, never a code
     assert not any("_mismatch" in str(cell) for cell in row)
+
+
+ENGLISH = re.compile(r"[A-Za-z]{3,}")
+
+
+def test_messages_a_clerk_reads_are_chinese(site) -> None:
+    """Printed labels instead of field names, no English parentheticals, `code` unchanged."""
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    report = client.get(f"/api/filings/{FILING_ID}/report", headers=clerk).json()
+    test_report = next(d for d in report["documents"] if d["source"] == "报告.png")
+    wrong = client.post(
+        f"/api/documents/{test_report['document_id']}/pages/0/corrections",
+        json={"field": "issue_date", "value": "三月"},
+        headers=clerk,
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid_input"
+    message = wrong.json()["error"]["message"]
+    assert "签发日期" in message and not ENGLISH.search(message), message
+    blank = client.post(
+        f"/api/documents/{test_report['document_id']}/pages/0/corrections",
+        json={"field": "issue_date", "value": " "},
+        headers=clerk,
+    ).json()["error"]["message"]
+    assert "签发日期" in blank and "issue_date" not in blank, blank
+    flag = report["flags"][0]
+    no_reason = client.post(
+        f"/api/flags/{flag['id']}/decision", json={"decision": "dismiss"}, headers=clerk
+    ).json()["error"]
+    assert no_reason["message"] == "排除疑点必须填写理由"
+    for name, data in (("空.pdf", b""), ("说明.txt", b"text")):
+        refused = client.post(
+            f"/api/filings/{FILING_ID}/documents",
+            files=[("files", (name, data, "application/pdf"))],
+            headers=clerk,
+        ).json()["error"]
+        assert refused["code"] == "unsupported_media_type"
+        shown = refused["message"].replace(name, "")
+        for word in ("PDF", "JPEG", "PNG", "TIFF"):
+            shown = shown.replace(word, "")
+        assert not ENGLISH.search(shown), refused
+    assert (
+        "空文件"
+        in client.post(
+            f"/api/filings/{FILING_ID}/documents",
+            files=[("files", ("空.pdf", b"", "application/pdf"))],
+            headers=clerk,
+        ).json()["error"]["message"]
+    )
+    missing = client.get("/api/no/such/route", headers=clerk).json()["error"]
+    assert missing == {"code": "not_found", "message": "找不到该地址"}
+    _sign_in(client, "clerk_sz")
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and "找不到该页面" in page.text
+    assert "该申报不存在" not in page.text

@@ -114,6 +114,7 @@ def queue(
     flag_code: str | None = None,
     campaign: str | None = None,
     q: str | None = None,
+    sort: str | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     """The bureau's filings with their status and open flags, filters, deadlines and downloads."""
@@ -127,9 +128,26 @@ def queue(
     flag_code = flag_code or None
     counts = service.status_counts(session, scope, bureau, campaign)
     offset = Pager(page, QUEUE_PAGE_SIZE, 0).offset
-    query = service.FilingQuery(bureau, status, campaign, q, flag_code, QUEUE_PAGE_SIZE, offset)
+    sort = sort if sort and sort.lstrip("-") in service.SORTABLE else None
+    query = service.FilingQuery(
+        bureau,
+        status,
+        campaign,
+        q,
+        flag_code,
+        QUEUE_PAGE_SIZE,
+        offset,
+        flag_statuses=("open", "confirmed", "dismissed"),  # a dismissed flag can be audited
+        sort=sort or "id",
+    )
     rows, count = service.list_filings(session, scope, query)
-    filters = {"bureau": bureau, "status": status, "flag_code": flag_code, "campaign": campaign}
+    filters = {
+        "bureau": bureau,
+        "status": status,
+        "flag_code": flag_code,
+        "campaign": campaign,
+        "sort": sort,
+    }
     return render(
         request,
         "queue.html",
@@ -230,7 +248,12 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "title": title, "message": message},
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "about_filing": request.url.path.startswith("/filings/"),
+        },
         status_code=status,
     )
 
@@ -264,9 +287,9 @@ def html_on_pages(api_handler: Handler) -> Handler:
         elif isinstance(exc, StarletteHTTPException):
             message = errors.HTTP_MESSAGES.get(exc.status_code) or str(exc.detail)
         elif isinstance(exc, RequestValidationError):
-            message = "地址中的参数无效，请返回重试（invalid parameters）"
+            message = "地址中的参数无效，请返回重试"
         else:
-            message = "服务内部错误，请稍后重试或联系管理员（internal error）"
+            message = "服务内部错误，请稍后重试或联系管理员"
         return error_page(request, response.status_code, message)
 
     return handle

@@ -54,6 +54,15 @@
     select.addEventListener("change", () => select.form.submit());
   }
 
+  // The queue as the reviewer left it (bureau, filters, sorting, page): every link back to the
+  // queue returns there, for the rest of the browser tab's session.
+  const QUEUE_KEY = "queue-query";
+  if ($("#queue")) sessionStorage.setItem(QUEUE_KEY, window.location.search);
+  const queueQuery = sessionStorage.getItem(QUEUE_KEY);
+  if (queueQuery) {
+    for (const link of $$("a[data-queue-link]")) link.setAttribute("href", "/" + queueQuery);
+  }
+
   const review = $("#review");
   if (!review) return;
   const filingId = review.dataset.filingId;
