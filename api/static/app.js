@@ -576,6 +576,11 @@
     } else {
       setState(item, "queued", null, [0, 1]);
     }
+    if (item.dataset.requeued && job.state !== "failed") {
+      $(".doc-state", item).textContent += "（此文件曾识别失败，已重新处理）";
+    } else if (item.dataset.duplicate) {
+      $(".doc-state", item).textContent += "（此文件已上传过）";
+    }
     showProcessing();
   }
 
@@ -686,16 +691,18 @@
     }
     item.dataset.documentId = doc.id;
     item.dataset.jobId = job.id;
-    accepted += 1;
-    showJob(job, item);
+    if (!duplicate || requeued) {
+      accepted += 1;
+      watched = true; // a new file, or one read again: the page is redrawn once it is read
+    }
     if (requeued) {
       // the same bytes as a file whose reading failed: it is read again as a new job
       for (const old of $$("[data-retry-job], .doc-error", item)) old.remove();
-      $(".doc-state", item).textContent += "（此文件曾识别失败，已重新处理）";
+      item.dataset.requeued = "true";
     } else if (duplicate) {
       item.dataset.duplicate = "true";
-      $(".doc-state", item).textContent += "（此文件已上传过）";
     }
+    showJob(job, item);
     watchJobs();
   }
 
@@ -736,14 +743,12 @@
 
   async function upload(files) {
     if (!files.length) return;
-    watched = true;
     uploadDone.hidden = true;
     uploadsRunning += 1;
     try {
       for (const file of files) await uploadOne(file); // one request per file: each fails alone
     } finally {
       uploadsRunning -= 1;
-      if (!accepted) watched = false; // nothing was stored: nothing to redraw
       checkFinished();
     }
   }

@@ -178,6 +178,8 @@ def _filed_value(filing: Filing, path: str) -> tuple[Any, bool]:
 def _reading(page: PageMarks, mark: FieldMark, row: ComparisonRow) -> tuple[Reading, bool]:
     """The reading and whether its text equals the filed value's."""
     read = mark.shown_value
+    if row.has_filed and row.filed is None and mark.value is None:  # e.g. both 未发表
+        return Reading(page, mark, (Segment(read, False),)), True
     if not row.has_filed or row.filed is None or mark.value is None:
         return Reading(page, mark, (Segment(read, False),)), False
     filed = row.shown_filed
