@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -255,6 +256,21 @@ def checked_fields(filing: Filing, campaign: Campaign) -> set[tuple[PageKind, st
     return checked | checked_by_rules(campaign)
 
 
+_ABSENT = object()
+
+
+def _same_text(filed: Any, value: Any) -> bool:
+    """A value no check compares that reads exactly as filed (ignoring width, case, spaces)."""
+    if filed is _ABSENT or filed is None or value is None:
+        return False
+
+    def key(v: Any) -> str:
+        text = unicodedata.normalize("NFKC", display_value(v)).upper()
+        return "".join(text.split())
+
+    return key(filed) == key(value)
+
+
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
@@ -380,7 +396,9 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
                     state = BoxState.DISMISSED
                 elif confidence < campaign.min_confidence or standing:
                     state = BoxState.LOW_CONFIDENCE
-                elif (kind, name) in checked:
+                elif (kind, name) in checked or _same_text(
+                    filed.get((kind, name), _ABSENT), read.get("value")
+                ):
                     state = BoxState.AGREES
                 else:
                     state = BoxState.UNCHECKED
