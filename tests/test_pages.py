@@ -461,7 +461,7 @@ def test_messages_a_clerk_reads_are_chinese(site) -> None:
     test_report = next(d for d in report["documents"] if d["source"] == "报告.png")
     wrong = client.post(
         f"/api/documents/{test_report['document_id']}/pages/0/corrections",
-        json={"field": "issue_date", "value": "三月"},
+        json={"field": "issue_date", "value": "三月", "reason": "核对原件"},
         headers=clerk,
     )
     assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid_input"
@@ -469,7 +469,7 @@ def test_messages_a_clerk_reads_are_chinese(site) -> None:
     assert "签发日期" in message and not ENGLISH.search(message), message
     blank = client.post(
         f"/api/documents/{test_report['document_id']}/pages/0/corrections",
-        json={"field": "issue_date", "value": " "},
+        json={"field": "issue_date", "value": " ", "reason": "核对原件"},
         headers=clerk,
     ).json()["error"]["message"]
     assert "签发日期" in blank and "issue_date" not in blank, blank
@@ -503,3 +503,44 @@ def test_messages_a_clerk_reads_are_chinese(site) -> None:
     page = client.get("/no/such/page")
     assert page.status_code == 404 and "找不到该页面" in page.text
     assert "该申报不存在" not in page.text
+
+
+def test_a_pending_correction_shows_on_its_reading_and_waits_for_another_reviewer(site) -> None:
+    """A correction that would clear a flag waits (four eyes): the page says so on the reading,
+    with its value, author and reason; only a reviewer other than its author gets the buttons."""
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    report = client.get(f"/api/filings/{FILING_ID}/report", headers=clerk).json()
+    flag = next(f for f in report["flags"] if f["code"] == "established_date_mismatch")
+    licence = next(d for d in report["documents"] if d["source"] == "营业执照.png")
+    made = client.post(
+        f"/api/documents/{licence['document_id']}/pages/0/corrections",
+        json={"field": "established_date", "value": flag["filing_value"], "reason": "原件核对"},
+        headers=clerk,
+    )
+    assert made.status_code == 201, made.text
+    correction = made.json()
+    assert correction["state"] == "pending"
+
+    _sign_in(client, "clerk_sz")
+    own = client.get(f"/filings/{FILING_ID}")
+    (box,) = Elements(own.text).having(class_="pending-correction")
+    assert box["data-correction-id"] == str(correction["id"])
+    assert "更正待复核" in own.text and "原件核对" in own.text
+    assert 'data-action="approve-correction"' not in own.text  # a clerk approves nothing
+    assert "row-pending" in own.text
+
+    _sign_in(client, "reviewer")
+    other = client.get(f"/filings/{FILING_ID}")
+    assert 'data-action="approve-correction"' in other.text
+    assert 'data-action="reject-correction"' in other.text
+    approved = client.post(
+        f"/api/corrections/{correction['id']}/review",
+        json={"decision": "approve"},
+        headers={"X-CSRF-Token": _page_csrf(other.text)},
+    )
+    assert approved.status_code == 200, approved.text
+    after = client.get(f"/filings/{FILING_ID}").text
+    assert "pending-correction" not in after
+    assert re.search(r'<b class="approved-by">reviewer</b> 批准', after)
+    assert '<span class="correction-reason">原件核对</span>' in after

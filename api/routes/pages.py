@@ -196,7 +196,7 @@ def review(
     report = filing_report(session, record)
     filing = filing_of(record)
     marks = review_marks(report, filing, campaign)
-    rows = comparison_rows(marks, filing)
+    rows = comparison_rows(marks, filing, report.get("corrections", []))
     return render(
         request,
         "review.html",

@@ -287,6 +287,7 @@
   }
 
   function openEdit(reading) {
+    if ($(".pending-correction", reading)) return; // one correction at a time: it awaits review
     const form = $(".edit-form", reading);
     form.hidden = !form.hidden;
     if (!form.hidden) $("[name=value]", form).focus();
@@ -294,7 +295,7 @@
 
   for (const row of compareRows) {
     row.addEventListener("click", (event) => {
-      if (event.target.closest(".edit-form, [data-action], [data-select-flag]")) return;
+      if (event.target.closest(".edit-form, .pending-correction, [data-action], [data-select-flag]")) return;
       const reading = event.target.closest(".reading");
       if (reading) selectField(reading.dataset.pageKey, reading.dataset.field, { scrollRow: false });
       else selectRow(row);
@@ -337,6 +338,41 @@
       } catch (error) {
         showError($(".form-error", form), error.message);
       }
+    });
+  }
+
+  // A pending correction (four eyes): a reviewer other than its author approves or rejects it.
+  for (const box of $$(".pending-correction")) {
+    const approve = $('[data-action="approve-correction"]', box);
+    if (!approve) continue;
+    const form = $(".reject-form", box);
+    const error = $(".form-error", box);
+    const reading = box.closest(".reading");
+    async function review(decision, reason) {
+      try {
+        await api("POST", `/api/corrections/${box.dataset.correctionId}/review`, { decision, reason });
+        reloadAt(`field-${reading.dataset.pageKey}-${reading.dataset.field}`);
+      } catch (e) {
+        showError(error, e.message);
+      }
+    }
+    approve.addEventListener("click", () => review("approve"));
+    $('[data-action="reject-correction"]', box).addEventListener("click", () => {
+      form.hidden = false;
+      $("textarea", form).focus();
+    });
+    $('[data-action="cancel-reject"]', box).addEventListener("click", () => {
+      form.hidden = true;
+      showError(error, "");
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const reason = $("textarea", form).value.trim();
+      if (!reason) {
+        showError(error, "驳回更正必须填写理由");
+        return;
+      }
+      review("reject", reason);
     });
   }
 
@@ -431,7 +467,7 @@
 
   // Escape closes the innermost thing open: a form, then the selection.
   function escape() {
-    const open = $$(".dismiss-form, .edit-form, .recommend-form").filter((form) => !form.hidden);
+    const open = $$(".dismiss-form, .edit-form, .reject-form, .recommend-form").filter((form) => !form.hidden);
     if (open.length) {
       for (const form of open) {
         form.hidden = true;
@@ -622,7 +658,7 @@
   }
 
   function formInUse() {
-    return $$(".dismiss-form, .edit-form, .recommend-form").some(
+    return $$(".dismiss-form, .edit-form, .reject-form, .recommend-form").some(
       (form) => !form.hidden && $$("textarea, input[type=text]", form).some((field) => field.value.trim()),
     );
   }

@@ -21,6 +21,7 @@ from intake.presentation.review_marks import (
     FlagMark,
     PageMarks,
     ReviewMarks,
+    page_key,
     shown_value,
 )
 from intake.presentation.times import beijing_text
@@ -78,12 +79,35 @@ class Segment:
 
 
 @dataclass(frozen=True)
+class PendingCorrection:
+    """A correction that would clear a flag, waiting for a second person (four eyes)."""
+
+    id: int
+    shown_value: str
+    reason: str
+    corrected_by: str
+    corrected_at: str | None
+
+    @classmethod
+    def of(cls, note: dict[str, Any]) -> PendingCorrection:
+        return cls(
+            id=int(note["id"]),
+            shown_value=shown_value(note["field"], note.get("value")),
+            reason=note.get("reason") or "",
+            corrected_by=note.get("corrected_by") or "",
+            corrected_at=note.get("corrected_at"),
+        )
+
+
+@dataclass(frozen=True)
 class Reading:
     """One page's reading of a row's field, with the characters that differ from the filing."""
 
     page: PageMarks
     mark: FieldMark
     segments: tuple[Segment, ...]
+    pending: PendingCorrection | None = None
+    """The correction of this reading that awaits a reviewer's approval, if any."""
 
     @property
     def state(self) -> BoxState:
@@ -134,6 +158,10 @@ class ComparisonRow:
         if state is None:
             return "仅填报" if self.has_filed else ""
         return BOX_STATE_LABELS[state]
+
+    @property
+    def pending(self) -> list[PendingCorrection]:
+        return [r.pending for r in self.readings if r.pending is not None]
 
     @property
     def first_reading(self) -> Reading | None:
@@ -202,9 +230,26 @@ def _flag_kind(flag: FlagMark, pages: dict[str, PageMarks]) -> PageKind | None:
     return page.kind if page else None
 
 
-def comparison_rows(marks: ReviewMarks, filing: Filing) -> list[ComparisonRow]:
-    """Every filed field (in the online form's order), then the fields read but never filed."""
+def _pending_by_place(
+    corrections: list[dict[str, Any]],
+) -> dict[tuple[str, str], PendingCorrection]:
+    """(page key, field) → its pending correction (at most one per place: the API refuses more)."""
+    return {
+        (page_key(c["document_id"], c["page"]), c["field"]): PendingCorrection.of(c)
+        for c in corrections
+        if c.get("state") == "pending"
+    }
+
+
+def comparison_rows(
+    marks: ReviewMarks, filing: Filing, corrections: list[dict[str, Any]] | None = None
+) -> list[ComparisonRow]:
+    """Every filed field (in the online form's order), then the fields read but never filed.
+
+    `corrections`: the report's list; a pending one is shown on the reading it corrects.
+    """
     catalogue = load_flag_catalogue()
+    waiting = _pending_by_place(corrections or [])
     pages = {p.key: p for p in marks.pages}
     read_by: dict[tuple[PageKind, str], list[tuple[PageMarks, FieldMark]]] = {}
     for page in marks.pages:
@@ -225,7 +270,8 @@ def comparison_rows(marks: ReviewMarks, filing: Filing) -> list[ComparisonRow]:
                 reading, same = _reading(page, mark, row)
                 if same:
                     reading = Reading(page, _agreeing(mark), reading.segments)
-                row.readings.append(reading)
+                pending = waiting.get((page.key, mark.name))
+                row.readings.append(replace(reading, pending=pending))
         leaf = spec.path.rsplit(".", 1)[-1]
         for flag in marks.flags:
             kind = _flag_kind(flag, pages)
@@ -244,7 +290,10 @@ def comparison_rows(marks: ReviewMarks, filing: Filing) -> list[ComparisonRow]:
             continue
         label = f"{catalogue.field_label(kind, name)}（{catalogue.kind_label(kind)}）"
         row = ComparisonRow(f"{kind.value}.{name}", label, None, False)
-        row.readings = [Reading(p, m, (Segment(m.shown_value, False),)) for p, m in found]
+        row.readings = [
+            Reading(p, m, (Segment(m.shown_value, False),), waiting.get((p.key, m.name)))
+            for p, m in found
+        ]
         row.flags = [
             f
             for f in marks.flags

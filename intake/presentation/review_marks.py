@@ -130,6 +130,9 @@ class FieldMark:
     ocr_value: Any = None
     corrected_by: str | None = None
     corrected_at: str | None = None
+    correction_reason: str | None = None
+    approved_by: str | None = None
+    """Who approved the correction, when it needed a second person's approval."""
     flag_ids: tuple[int, ...] = ()
 
     @property
@@ -416,6 +419,8 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
                         ocr_value=read.get("ocr_value"),
                         corrected_by=read.get("corrected_by"),
                         corrected_at=read.get("corrected_at"),
+                        correction_reason=read.get("correction_reason"),
+                        approved_by=read.get("approved_by"),
                         flag_ids=tuple(f.id for f in standing),
                     )
                 )
