@@ -704,3 +704,80 @@ def test_j_onto_a_flag_without_a_page_clears_the_page(browser, site: Site, uploa
         page, "#row-product\\.rd_investment_wan", "#side-rest"
     )
     context.close()
+
+
+CSP_WATCH = """window.__csp = [];
+document.addEventListener("securitypolicyviolation",
+    (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));"""
+
+
+def _watched(browser, site: Site, name: str, path: str):
+    """As `_signed_in`, with every Content-Security-Policy violation and console error kept."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    context.add_init_script(CSP_WATCH)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(site.base + path)
+    page.fill("#name", name)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(site.base + path)
+    return context, page, errors
+
+
+def test_a_pending_correction_waits_for_another_reviewer_under_the_csp(
+    browser, site: Site, uploaded
+) -> None:
+    """Last but one to change the filing: a clerk's correction that would clear a flag shows
+    待复核 on its reading; a reviewer approves it on the page. No page breaks the CSP."""
+    with site.api("clerk_wx") as api:
+        report = api.get(f"/api/filings/{site.filing_id}/report").json()
+    flag = next(f for f in report["flags"] if f["code"] == "test_report_no_mismatch")
+    context, page, errors = _watched(browser, site, "clerk_wx", f"/filings/{site.filing_id}")
+    flagged = (
+        f'.reading[data-field="report_no"][data-page-key="{flag["document_id"]}-{flag["page"]}"]'
+    )
+    reading = page.locator(flagged)
+    reading.locator('[data-action="edit"]').click()
+    reading.locator('input[name="value"]').fill(flag["filing_value"])
+    reading.locator('input[name="reason"]').fill("报告编号末位识别有误，以原件为准")
+    with page.expect_navigation():
+        reading.locator('button[type="submit"]').click()
+    with site.api("clerk_wx") as api:
+        report = api.get(f"/api/filings/{site.filing_id}/report").json()
+    assert [c["state"] for c in report["corrections"]][-1] == "pending", report["corrections"]
+    reading = page.locator(flagged)
+    pending = reading.locator(".pending-correction")
+    assert pending.count() == 1
+    assert pending.locator(".pending-value").text_content() == flag["filing_value"]
+    assert pending.locator(".pending-reason").text_content() == "报告编号末位识别有误，以原件为准"
+    assert pending.locator('[data-action="approve-correction"]').count() == 0  # not a clerk's
+    assert reading.locator('[data-action="edit"]').is_disabled()
+    assert "更正待复核" in page.locator("#compare").text_content()
+    assert page.evaluate("window.__csp") == [] and not errors, (
+        page.evaluate("window.__csp"),
+        errors,
+    )
+    context.close()
+
+    context, page, errors = _watched(browser, site, "reviewer", f"/filings/{site.filing_id}")
+    pending = page.locator(".pending-correction").first
+    pending.locator('[data-action="reject-correction"]').click()
+    pending.locator('.reject-form button[type="submit"]').click()  # no reason: refused
+    assert "必须填写理由" in pending.locator(".form-error").text_content()
+    pending.locator('[data-action="cancel-reject"]').click()
+    with page.expect_navigation():
+        pending.locator('[data-action="approve-correction"]').click()
+    assert page.locator(".pending-correction").count() == 0
+    assert page.locator(flagged).locator(".approved-by").text_content() == "reviewer"
+    assert page.locator('li.flag[data-flag="test_report_no_mismatch"]').count() == 0
+    page.goto(f"{site.base}/filings/{site.filing_id}/history")
+    assert page.locator('tr[data-action="correction_approved"]').count() == 1
+    page.goto(f"{site.base}/")
+    assert page.evaluate("window.__csp") == [] and not errors, (
+        page.evaluate("window.__csp"),
+        errors,
+    )
+    context.close()
