@@ -52,7 +52,7 @@ class BodyLimit:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    raise HTTPException(413, "请求内容超过大小上限，未保存（request too large）")
+                    raise HTTPException(413, "请求内容超过大小上限，未保存")
             return message
 
         await self.app(scope, limited, send)
@@ -70,7 +70,7 @@ def _content_length(scope: Scope) -> int | None:
 
 async def _too_large(send: Send) -> None:
     body = json.dumps(
-        errors.error_body("upload_too_large", "请求内容超过大小上限，未保存（request too large）"),
+        errors.error_body("upload_too_large", "请求内容超过大小上限，未保存"),
         ensure_ascii=False,
     ).encode("utf-8")
     await send(

@@ -125,16 +125,16 @@ async def authenticate(request: Request, session: SessionDep) -> Authenticated:
         scheme, _, token = header.partition(" ")
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("令牌无效或已停用（invalid bearer token）")
+            raise Unauthorized("令牌无效或已停用")
         principal = await run_in_threadpool(_by_token, session, token)
         if principal is None:
-            raise Unauthorized("令牌无效、已停用或已过期（invalid, revoked or expired token）")
+            raise Unauthorized("令牌无效、已停用或已过期")
         return Authenticated(principal)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
         found = await run_in_threadpool(_by_cookie, session, cookie)
         if found is None:
-            raise Unauthorized("登录已过期，请重新登录（session expired）")
+            raise Unauthorized("登录已过期，请重新登录")
         return found
     raise Unauthorized("请先登录或提供令牌：Authorization: Bearer <token>")
 
@@ -154,7 +154,7 @@ async def require_csrf(
         value = form.get(CSRF_FIELD)
         sent = value if isinstance(value, str) else None
     if not same_secret(sent, caller.csrf_token):
-        raise CsrfFailed("缺少或错误的 CSRF 令牌，请刷新页面后重试（CSRF token missing or wrong）")
+        raise CsrfFailed("缺少或错误的 CSRF 令牌，请刷新页面后重试")
     return caller
 
 
@@ -171,7 +171,7 @@ BureauScope = Annotated[Scope, Depends(bureau_scope)]
 
 async def admin_scope(caller: CurrentUser) -> Scope:
     if caller.user.role != "admin":
-        raise Forbidden("只有管理员可以管理用户（admins only）")
+        raise Forbidden("只有管理员可以管理用户")
     return scope_of(caller.user)
 
 

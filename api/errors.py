@@ -31,10 +31,10 @@ HTTP_CODES = {
     429: "too_many_requests",
 }
 HTTP_MESSAGES = {
-    401: "请先登录或提供有效的令牌（authentication required）",
-    404: "找不到该地址（not found）",
-    405: "不支持该请求方法（method not allowed）",
-    413: "请求内容超过大小上限，未保存（request too large）",
+    401: "请先登录或提供有效的令牌",
+    404: "找不到该地址",
+    405: "不支持该请求方法",
+    413: "请求内容超过大小上限，未保存",
 }
 
 
@@ -139,7 +139,7 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
         first = errors[0]
         where = first.get("ctx", {}).get("error", "")
         return JSONResponse(
-            error_body("invalid_json", f"请求内容不是有效的 JSON（{where}）（malformed JSON）"),
+            error_body("invalid_json", f"请求内容不是有效的 JSON（{where}）"),
             400,
         )
     first = errors[0] if errors else {}
@@ -152,9 +152,7 @@ async def validation_error(_request: Request, exc: RequestValidationError) -> JS
 
 async def unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error", exc_info=exc)
-    return JSONResponse(
-        error_body("internal_error", "服务内部错误，请稍后重试或联系管理员（internal error）"), 500
-    )
+    return JSONResponse(error_body("internal_error", "服务内部错误，请稍后重试或联系管理员"), 500)
 
 
 def install(app: FastAPI) -> None:

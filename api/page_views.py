@@ -9,9 +9,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from intake.persistence.records import AuditEntry, as_utc
+from intake.persistence.records import AuditEntry
 from intake.pipeline.check import campaign_for
 from intake.presentation.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS
+from intake.presentation.times import beijing_text
 from intake.service.filings import FILING_STATUSES
 from validators.bureaus import Bureau, load_bureaus
 from validators.campaign import list_campaigns
@@ -24,14 +25,7 @@ RECOMMENDATION_LABELS = {"recommended": "推荐", "not_recommended": "不推荐"
 
 def local_time(moment: datetime | str | None, with_seconds: bool = False) -> str:
     """A stored (UTC) time as Beijing time, e.g. 2021-03-12 17:00."""
-    if moment is None or moment == "":
-        return ""
-    if isinstance(moment, str):
-        moment = datetime.fromisoformat(moment)
-    moment = as_utc(moment)
-    return moment.astimezone(LOCAL_TIME).strftime(
-        "%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M"
-    )
+    return beijing_text(moment, with_seconds)
 
 
 def time_left(deadline: datetime, now: datetime) -> str:
@@ -182,14 +176,19 @@ def _filing_value(data: Any, path: str) -> Any:
     return data
 
 
-def history_line(entry: AuditEntry, sources: dict[int, str]) -> HistoryLine:
-    """`sources`: document id → file name, to name the page of a correction."""
+def history_line(
+    entry: AuditEntry, sources: dict[int, str], flag_numbers: dict[int, int] | None = None
+) -> HistoryLine:
+    """`sources`: document id → file name, to name the page of a correction; `flag_numbers`:
+    flag id → its number on the review page (疑点 1, 2 …), so both pages name a flag alike."""
     catalogue = load_flag_catalogue()
     action, target = entry.action, entry.target or ""
     subject, before, after = "", "", ""
     if action.startswith("flag_"):
         _, flag_id, code = (target.split(":") + ["", ""])[:3]
-        subject = f"疑点 #{flag_id} {catalogue.title(code)}"
+        number = (flag_numbers or {}).get(int(flag_id)) if flag_id.isdigit() else None
+        shown = f"疑点 {number}" if number else "疑点（已不在最新核验中）"
+        subject = f"{shown} {catalogue.title(code)}"
         before = _flag_state(entry.before)
         after = _flag_state(entry.after)
     elif action == "field_corrected":

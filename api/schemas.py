@@ -17,6 +17,7 @@ from intake.persistence.records import (
     as_utc,
 )
 from intake.persistence.stored import shown_message
+from intake.presentation.times import in_beijing
 from validators.bureaus import load_bureaus
 
 Item = TypeVar("Item")
@@ -123,7 +124,7 @@ class FilingPublic(BaseModel):
             credit_code=record.credit_code,
             product_name=record.product_name,
             product_version=record.product_version,
-            submitted_at=as_utc(record.submitted_at),
+            submitted_at=in_beijing(record.submitted_at),
             status=record.status,
             open_flags=record.open_flags,
             recommendation=record.recommendation,

@@ -100,7 +100,7 @@ def check_text(value: str | None, what: str, limit: int, *, multiline: bool = Tr
         raise InvalidInput(f"{what}不能超过 {limit} 个字符（现有 {len(value)} 个）")
     bad = bad_character(value, multiline)
     if bad:
-        raise InvalidInput(f"{what}含有不允许的字符：{bad}（control or invalid character）")
+        raise InvalidInput(f"{what}含有不允许的字符：{bad}")
     return value
 
 
@@ -207,7 +207,7 @@ def parse_filing(data: Any, origin: str = "filing") -> Filing:
         if not _FILING_ID.match(data["filing_id"]):
             problem = (
                 "filing_id",
-                "只能由字母、数字、“-”和“_”组成，并以字母或数字开头（no /, ., spaces）",
+                "只能由字母、数字、“-”和“_”组成，并以字母或数字开头，不能含“/”“.”或空格",
             )
     if problem is not None:
         raise FilingInvalid(f"{origin} 不符合填报表格式：字段 {problem[0]}：{problem[1]}")

@@ -7,6 +7,7 @@ import re
 from html.parser import HTMLParser
 from pathlib import Path
 
+import openpyxl
 import pdfplumber
 import pypdfium2
 import pytest
@@ -217,8 +218,8 @@ def test_review_page_marks_boxes_fields_and_flags(site) -> None:
     page_info = licence["pages"][0]
     for name, field in page_info["fields"].items():
         (box,) = found.having(class_="box", data_field=name, data_page_key=key)
-        (row,) = found.having(class_="field-row", data_field=name, data_page_key=key)
-        assert box["aria-label"] and row["aria-label"]
+        (reading,) = found.having(class_="reading", data_field=name, data_page_key=key)
+        assert box["aria-label"] and reading["class"]
         style = dict(part.split(":") for part in box["style"].split(";"))
         x0, y0, x1, y1 = field["box"]
         assert float(style["left"].rstrip("%")) == pytest.approx(x0 / page_info["width"] * 100)
@@ -240,6 +241,34 @@ def test_review_page_marks_boxes_fields_and_flags(site) -> None:
     assert len(kinds) == 3
     assert "营业执照" in page.text and "软件著作权登记证书" in page.text
     assert "http://" not in page.text and "https://" not in page.text
+
+
+def test_review_page_compares_the_whole_filing(site) -> None:
+    """A row per filed field (also those on no scan), each document's reading beside it, the
+    differing characters marked, the flag on its row; equal values never 未核对."""
+    client, _users, _ = site
+    _sign_in(client, "clerk_sz")
+    page = client.get(f"/filings/{FILING_ID}")
+    found = Elements(page.text)
+    rows = {r["data-row"]: r for r in found.having(class_="cmp-row")}
+    for path in ("submitted_at", "product.category", "product.rd_investment_wan"):
+        assert path in rows, path
+        assert "材料中没有此项" in rows[path]["aria-label"], path
+    assert "提交时间：填报 2021-03-01 10:00（北京时间）" in rows["submitted_at"]["aria-label"]
+    assert "研发投入（万元）：填报 350" in rows["product.rd_investment_wan"]["aria-label"]
+    assert rows["product.category"]["aria-label"].startswith("产品类别：填报 工业软件")
+    dated = rows["applicant.established_date"]
+    assert "state-flagged" in dated["class"] and "成立日期不一致" in dated["aria-label"]
+    # 2015-03-02 against 2015-03-05: only the last character is marked on either side
+    row_html = page.text.split('id="row-applicant.established_date"')[1].split("</tr>")[0]
+    assert re.findall(r'<mark class="diff">([^<]*)</mark>', row_html) == ["2", "5"]
+    name = rows["applicant.name"]  # read on the licence and (as 委托单位) on the test report
+    assert "执照" in name["aria-label"] and "报告" in name["aria-label"]
+    assert "state-agrees" in name["class"]
+    # the licence's address is compared by no check but equals the filing's: 一致
+    (address,) = found.having(class_="reading", data_field="address")
+    assert "state-agrees" in address["class"]
+    assert "issue_date" not in re.sub(r'data-[a-z-]+="[^"]*"|id="[^"]*"', "", page.text)
 
 
 def test_page_actions_need_the_csrf_token(site) -> None:
@@ -312,6 +341,12 @@ def test_annotated_pdf_of_the_key_pages(site) -> None:
     with pdfplumber.open(io.BytesIO(response.content)) as pdf:
         cover = pdf.pages[0].extract_text()
         licence_page = pdf.pages[1].extract_text()
+        strokes = {tuple(round(c, 2) for c in r["stroking_color"]) for r in pdf.pages[1].rects}
+    # the licence's only flag was dismissed (test_page_actions_need_the_csrf_token): no red box
+    red = tuple(round(v / 255, 2) for v in (0xD9, 0x30, 0x25))
+    assert strokes and red not in strokes, strokes
+    # the correction made there is listed on the cover: OCR value, new value, who
+    assert "识别值更正" in cover and "张三" in cover and "张叁" in cover and "clerk_sz" in cover
     assert FILING_ID in cover and "established_date_mismatch" in cover
     assert "成立日期不一致" in cover and "疑点" in cover
     assert "营业执照" in licence_page
@@ -394,3 +429,118 @@ def test_a_new_kind_of_rule_appears_in_the_marks_and_the_annotated_pdf(tmp_path:
         cover = document.pages[0].extract_text()
     assert f"{new_rule.TITLE}［错误］" in cover
     assert new_rule.CODE[:24] in cover  # the code wraps in its narrow column
+
+
+def test_times_keep_their_offset_and_read_as_beijing_time(site) -> None:
+    """Filed at 10:00 Beijing time (+08:00): the API and the summary say 10:00+08:00, not 10:00Z."""
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    filing = client.get(f"/api/filings/{FILING_ID}", headers=clerk).json()
+    assert filing["submitted_at"] == "2021-03-01T10:00:00+08:00"
+    sheet = client.get("/api/bureaus/320500/summary.xlsx", headers=clerk)
+    assert sheet.status_code == 200
+    rows = list(
+        openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True)
+    )
+    header = next(r for r in rows if "提交时间" in r)
+    column = header.index("提交时间")
+    (row,) = [r for r in rows if FILING_ID in r]
+    assert row[column] == "2021-03-01T10:00+08:00"
+    assert row[header.index("疑点类型")] in ("成立日期不一致", "", None)  # a title, never a code
+    assert not any("_mismatch" in str(cell) for cell in row)
+
+
+ENGLISH = re.compile(r"[A-Za-z]{3,}")
+
+
+def test_messages_a_clerk_reads_are_chinese(site) -> None:
+    """Printed labels instead of field names, no English parentheticals, `code` unchanged."""
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    report = client.get(f"/api/filings/{FILING_ID}/report", headers=clerk).json()
+    test_report = next(d for d in report["documents"] if d["source"] == "报告.png")
+    wrong = client.post(
+        f"/api/documents/{test_report['document_id']}/pages/0/corrections",
+        json={"field": "issue_date", "value": "三月", "reason": "核对原件"},
+        headers=clerk,
+    )
+    assert wrong.status_code == 422 and wrong.json()["error"]["code"] == "invalid_input"
+    message = wrong.json()["error"]["message"]
+    assert "签发日期" in message and not ENGLISH.search(message), message
+    blank = client.post(
+        f"/api/documents/{test_report['document_id']}/pages/0/corrections",
+        json={"field": "issue_date", "value": " ", "reason": "核对原件"},
+        headers=clerk,
+    ).json()["error"]["message"]
+    assert "签发日期" in blank and "issue_date" not in blank, blank
+    flag = report["flags"][0]
+    no_reason = client.post(
+        f"/api/flags/{flag['id']}/decision", json={"decision": "dismiss"}, headers=clerk
+    ).json()["error"]
+    assert no_reason["message"] == "排除疑点必须填写理由"
+    for name, data in (("空.pdf", b""), ("说明.txt", b"text")):
+        refused = client.post(
+            f"/api/filings/{FILING_ID}/documents",
+            files=[("files", (name, data, "application/pdf"))],
+            headers=clerk,
+        ).json()["error"]
+        assert refused["code"] == "unsupported_media_type"
+        shown = refused["message"].replace(name, "")
+        for word in ("PDF", "JPEG", "PNG", "TIFF"):
+            shown = shown.replace(word, "")
+        assert not ENGLISH.search(shown), refused
+    assert (
+        "空文件"
+        in client.post(
+            f"/api/filings/{FILING_ID}/documents",
+            files=[("files", ("空.pdf", b"", "application/pdf"))],
+            headers=clerk,
+        ).json()["error"]["message"]
+    )
+    missing = client.get("/api/no/such/route", headers=clerk).json()["error"]
+    assert missing == {"code": "not_found", "message": "找不到该地址"}
+    _sign_in(client, "clerk_sz")
+    page = client.get("/no/such/page")
+    assert page.status_code == 404 and "找不到该页面" in page.text
+    assert "该申报不存在" not in page.text
+
+
+def test_a_pending_correction_shows_on_its_reading_and_waits_for_another_reviewer(site) -> None:
+    """A correction that would clear a flag waits (four eyes): the page says so on the reading,
+    with its value, author and reason; only a reviewer other than its author gets the buttons."""
+    client, users, _ = site
+    clerk = users.headers("clerk_sz")
+    report = client.get(f"/api/filings/{FILING_ID}/report", headers=clerk).json()
+    flag = next(f for f in report["flags"] if f["code"] == "established_date_mismatch")
+    licence = next(d for d in report["documents"] if d["source"] == "营业执照.png")
+    made = client.post(
+        f"/api/documents/{licence['document_id']}/pages/0/corrections",
+        json={"field": "established_date", "value": flag["filing_value"], "reason": "原件核对"},
+        headers=clerk,
+    )
+    assert made.status_code == 201, made.text
+    correction = made.json()
+    assert correction["state"] == "pending"
+
+    _sign_in(client, "clerk_sz")
+    own = client.get(f"/filings/{FILING_ID}")
+    (box,) = Elements(own.text).having(class_="pending-correction")
+    assert box["data-correction-id"] == str(correction["id"])
+    assert "更正待复核" in own.text and "原件核对" in own.text
+    assert 'data-action="approve-correction"' not in own.text  # a clerk approves nothing
+    assert "row-pending" in own.text
+
+    _sign_in(client, "reviewer")
+    other = client.get(f"/filings/{FILING_ID}")
+    assert 'data-action="approve-correction"' in other.text
+    assert 'data-action="reject-correction"' in other.text
+    approved = client.post(
+        f"/api/corrections/{correction['id']}/review",
+        json={"decision": "approve"},
+        headers={"X-CSRF-Token": _page_csrf(other.text)},
+    )
+    assert approved.status_code == 200, approved.text
+    after = client.get(f"/filings/{FILING_ID}").text
+    assert "pending-correction" not in after
+    assert re.search(r'<b class="approved-by">reviewer</b> 批准', after)
+    assert '<span class="correction-reason">原件核对</span>' in after

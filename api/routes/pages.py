@@ -39,6 +39,7 @@ from core.errors import IntakeError
 from intake.persistence.records import utcnow
 from intake.persistence.stored import filing_of, filing_report
 from intake.pipeline.check import campaign_for
+from intake.presentation.comparison import comparison_rows
 from intake.presentation.review_marks import (
     BOX_STATE_LABELS,
     FILING_STATUS_LABELS,
@@ -113,6 +114,7 @@ def queue(
     flag_code: str | None = None,
     campaign: str | None = None,
     q: str | None = None,
+    sort: str | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
     """The bureau's filings with their status and open flags, filters, deadlines and downloads."""
@@ -126,9 +128,26 @@ def queue(
     flag_code = flag_code or None
     counts = service.status_counts(session, scope, bureau, campaign)
     offset = Pager(page, QUEUE_PAGE_SIZE, 0).offset
-    query = service.FilingQuery(bureau, status, campaign, q, flag_code, QUEUE_PAGE_SIZE, offset)
+    sort = sort if sort and sort.lstrip("-") in service.SORTABLE else None
+    query = service.FilingQuery(
+        bureau,
+        status,
+        campaign,
+        q,
+        flag_code,
+        QUEUE_PAGE_SIZE,
+        offset,
+        flag_statuses=("open", "confirmed", "dismissed"),  # a dismissed flag can be audited
+        sort=sort or "id",
+    )
     rows, count = service.list_filings(session, scope, query)
-    filters = {"bureau": bureau, "status": status, "flag_code": flag_code, "campaign": campaign}
+    filters = {
+        "bureau": bureau,
+        "status": status,
+        "flag_code": flag_code,
+        "campaign": campaign,
+        "sort": sort,
+    }
     return render(
         request,
         "queue.html",
@@ -175,7 +194,9 @@ def review(
     record = service.get_filing(session, scope_of(caller.user), filing_id)
     campaign = campaign_for(record.campaign, settings.campaign_dirs)
     report = filing_report(session, record)
-    marks = review_marks(report, filing_of(record), campaign)
+    filing = filing_of(record)
+    marks = review_marks(report, filing, campaign)
+    rows = comparison_rows(marks, filing, report.get("corrections", []))
     return render(
         request,
         "review.html",
@@ -184,6 +205,8 @@ def review(
             "bureau": load_bureaus().get(record.bureau),
             "campaign": campaign,
             "marks": marks,
+            "rows": rows,
+            "flag_rows": {f.id: row for row in rows for f in row.flags},
             "active": any(d.state in ("queued", "running") for d in marks.documents),
             "max_upload_mb": settings.max_upload_mb,
         },
@@ -200,10 +223,12 @@ def history(
     entries = service.filing_history(session, scope, filing_id)
     record = service.get_filing(session, scope, filing_id)
     sources = {d.id: d.source for d in record.documents}
+    numbers = {int(f["id"]): n for n, f in enumerate(filing_report(session, record)["flags"], 1)}
+    lines = [history_line(e, sources, numbers) for e in reversed(entries)]
     return render(
         request,
         "history.html",
-        {"record": record, "lines": [history_line(e, sources) for e in reversed(entries)]},
+        {"record": record, "lines": lines},
         caller,
     )
 
@@ -223,7 +248,12 @@ def error_page(request: Request, status: int, message: str) -> Response:
     return render(
         request,
         "error.html",
-        {"status": status, "title": title, "message": message},
+        {
+            "status": status,
+            "title": title,
+            "message": message,
+            "about_filing": request.url.path.startswith("/filings/"),
+        },
         status_code=status,
     )
 
@@ -257,9 +287,9 @@ def html_on_pages(api_handler: Handler) -> Handler:
         elif isinstance(exc, StarletteHTTPException):
             message = errors.HTTP_MESSAGES.get(exc.status_code) or str(exc.detail)
         elif isinstance(exc, RequestValidationError):
-            message = "地址中的参数无效，请返回重试（invalid parameters）"
+            message = "地址中的参数无效，请返回重试"
         else:
-            message = "服务内部错误，请稍后重试或联系管理员（internal error）"
+            message = "服务内部错误，请稍后重试或联系管理员"
         return error_page(request, response.status_code, message)
 
     return handle

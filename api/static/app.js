@@ -54,6 +54,15 @@
     select.addEventListener("change", () => select.form.submit());
   }
 
+  // The queue as the reviewer left it (bureau, filters, sorting, page): every link back to the
+  // queue returns there, for the rest of the browser tab's session.
+  const QUEUE_KEY = "queue-query";
+  if ($("#queue")) sessionStorage.setItem(QUEUE_KEY, window.location.search);
+  const queueQuery = sessionStorage.getItem(QUEUE_KEY);
+  if (queueQuery) {
+    for (const link of $$("a[data-queue-link]")) link.setAttribute("href", "/" + queueQuery);
+  }
+
   const review = $("#review");
   if (!review) return;
   const filingId = review.dataset.filingId;
@@ -102,8 +111,26 @@
     applyZoom(anchor);
   }
 
+  const noPage = $("#viewer-nopage");
+
+  // No page for what was chosen (a flag on the filing alone): the viewer says so instead of
+  // leaving the previous page on show.
+  function showNoPage(text) {
+    for (const stage of stages.values()) stage.hidden = true;
+    for (const thumb of $$(".thumb.current")) {
+      thumb.classList.remove("current");
+      thumb.removeAttribute("aria-current");
+    }
+    currentKey = null;
+    noPage.hidden = false;
+    $("#viewer-nopage-text").textContent = text || "";
+    viewerTitle.textContent = "不对应具体页面";
+    zoomLabel.textContent = "—";
+  }
+
   function showPage(key) {
     if (!stages.has(key)) return false;
+    noPage.hidden = true;
     if (key !== currentKey) {
       for (const [k, stage] of stages) stage.hidden = k !== key;
       for (const thumb of $$(".thumb")) {
@@ -111,13 +138,10 @@
         thumb.classList.toggle("current", on);
         if (on) {
           thumb.setAttribute("aria-current", "page");
-          thumb.scrollIntoView({ block: "nearest" });
+          reveal(thumb, $(".thumbs"));
         } else {
           thumb.removeAttribute("aria-current");
         }
-      }
-      for (const group of $$(".field-group")) {
-        group.classList.toggle("current", group.dataset.pageKey === key);
       }
       currentKey = key;
       zoom = 1;
@@ -192,25 +216,67 @@
   });
   window.addEventListener("resize", () => applyZoom());
 
-  // ---------------------------------------------------------------------------- fields
+  // ---------------------------------------------------------------------------- comparison
 
-  function fieldRow(key, name) {
-    return $(`.field-row[data-page-key="${key}"][data-field="${name}"]`);
+  const compareRows = $$(".cmp-row");
+  const sidePanel = $("#side-rest");
+
+  function readingOf(key, name) {
+    return $(`.reading[data-page-key="${key}"][data-field="${name}"]`);
+  }
+
+  // Bring `element` into view inside its own scrolling panel (never the whole page).
+  function reveal(element, panel = sidePanel) {
+    if (!element || !panel) return;
+    const pr = panel.getBoundingClientRect();
+    const er = element.getBoundingClientRect();
+    if (er.top < pr.top) panel.scrollTop -= pr.top - er.top + 8;
+    else if (er.bottom > pr.bottom) panel.scrollTop += Math.min(er.bottom - pr.bottom + 8, er.top - pr.top - 8);
+  }
+
+  // One tab stop for the whole table: the current row (and its buttons) can be reached by Tab.
+  function makeCurrentRow(row, { focus = false } = {}) {
+    for (const other of compareRows) {
+      const on = other === row;
+      other.tabIndex = on ? 0 : -1;
+      for (const button of $$("[data-action=edit], [data-select-flag]", other)) button.tabIndex = on ? 0 : -1;
+    }
+    if (focus) {
+      row.focus({ preventScroll: true });
+      reveal(row);
+    }
+  }
+
+  function selectRowElement(row, scrollRow) {
+    row.classList.add("selected");
+    makeCurrentRow(row);
+    if (scrollRow) reveal(row);
   }
 
   function selectField(key, name, { scrollRow = true } = {}) {
     clearSelection();
     showPage(key);
-    const row = fieldRow(key, name);
+    const reading = readingOf(key, name);
     const box = $(`.box[data-page-key="${key}"][data-field="${name}"]`);
-    if (row) {
-      row.classList.add("selected");
-      if (scrollRow) row.scrollIntoView({ block: "nearest" });
+    if (reading) {
+      reading.classList.add("selected");
+      selectRowElement(reading.closest(".cmp-row"), scrollRow);
     }
     if (box) {
       box.classList.add("selected");
       focusBox(box);
     }
+  }
+
+  function selectRow(row, { scrollRow = false } = {}) {
+    if (row.dataset.pageKey) {
+      selectField(row.dataset.pageKey, row.dataset.field, { scrollRow });
+      return;
+    }
+    clearSelection();
+    selectRowElement(row, scrollRow);
+    const label = row.dataset.label;
+    showNoPage(`「${label}」只在征集信息表中填报，扫描件上没有此项。`);
   }
 
   for (const box of $$(".box")) {
@@ -220,29 +286,93 @@
     });
   }
 
-  for (const row of $$(".field-row")) {
-    const form = $(".edit-form", row);
+  function openEdit(reading) {
+    if ($(".pending-correction", reading)) return; // one correction at a time: it awaits review
+    const form = $(".edit-form", reading);
+    form.hidden = !form.hidden;
+    if (!form.hidden) $("[name=value]", form).focus();
+  }
+
+  for (const row of compareRows) {
     row.addEventListener("click", (event) => {
-      if (event.target.closest(".edit-form, [data-action]")) return;
-      selectField(row.dataset.pageKey, row.dataset.field, { scrollRow: false });
+      if (event.target.closest(".edit-form, .pending-correction, [data-action], [data-select-flag]")) return;
+      const reading = event.target.closest(".reading");
+      if (reading) selectField(reading.dataset.pageKey, reading.dataset.field, { scrollRow: false });
+      else selectRow(row);
     });
-    $('[data-action="edit"]', row).addEventListener("click", () => {
-      form.hidden = !form.hidden;
-      if (!form.hidden) $("[name=value]", form).focus();
+    row.addEventListener("focus", () => makeCurrentRow(row));
+    row.addEventListener("keydown", (event) => {
+      if (event.target !== row) return;
+      const index = compareRows.indexOf(row);
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        const next = compareRows[index + (event.key === "ArrowDown" ? 1 : -1)];
+        if (next) makeCurrentRow(next, { focus: true });
+      } else if (event.key === "Home" || event.key === "End") {
+        makeCurrentRow(compareRows[event.key === "Home" ? 0 : compareRows.length - 1], { focus: true });
+      } else if (event.key === "Enter" || event.key === " ") {
+        selectRow(row);
+      } else if (event.key === "e") {
+        const reading = $(".reading.selected", row) || $(".reading", row);
+        if (reading) openEdit(reading);
+      } else {
+        return;
+      }
+      event.preventDefault();
+      event.stopPropagation();
     });
-    $('[data-action="cancel-edit"]', row).addEventListener("click", () => { form.hidden = true; });
+  }
+
+  for (const reading of $$(".reading")) {
+    const form = $(".edit-form", reading);
+    $('[data-action="edit"]', reading).addEventListener("click", () => openEdit(reading));
+    $('[data-action="cancel-edit"]', reading).addEventListener("click", () => { form.hidden = true; });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const input = $("[name=value]", form);
       const value = input.dataset.type === "bool" ? input.value === "true" : input.value.trim();
-      const url = `/api/documents/${row.dataset.documentId}/pages/${row.dataset.pageIndex}/corrections`;
+      const url = `/api/documents/${reading.dataset.documentId}/pages/${reading.dataset.pageIndex}/corrections`;
       try {
         const reason = $("[name=reason]", form).value.trim();
-        await api("POST", url, { field: row.dataset.field, value, reason });
-        reloadAt(`field-${row.dataset.pageKey}-${row.dataset.field}`);
+        await api("POST", url, { field: reading.dataset.field, value, reason });
+        reloadAt(`field-${reading.dataset.pageKey}-${reading.dataset.field}`);
       } catch (error) {
         showError($(".form-error", form), error.message);
       }
+    });
+  }
+
+  // A pending correction (four eyes): a reviewer other than its author approves or rejects it.
+  for (const box of $$(".pending-correction")) {
+    const approve = $('[data-action="approve-correction"]', box);
+    if (!approve) continue;
+    const form = $(".reject-form", box);
+    const error = $(".form-error", box);
+    const reading = box.closest(".reading");
+    async function review(decision, reason) {
+      try {
+        await api("POST", `/api/corrections/${box.dataset.correctionId}/review`, { decision, reason });
+        reloadAt(`field-${reading.dataset.pageKey}-${reading.dataset.field}`);
+      } catch (e) {
+        showError(error, e.message);
+      }
+    }
+    approve.addEventListener("click", () => review("approve"));
+    $('[data-action="reject-correction"]', box).addEventListener("click", () => {
+      form.hidden = false;
+      $("textarea", form).focus();
+    });
+    $('[data-action="cancel-reject"]', box).addEventListener("click", () => {
+      form.hidden = true;
+      showError(error, "");
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const reason = $("textarea", form).value.trim();
+      if (!reason) {
+        showError(error, "驳回更正必须填写理由");
+        return;
+      }
+      review("reject", reason);
     });
   }
 
@@ -257,16 +387,22 @@
     const item = flagItems[flagIndex];
     clearSelection();
     item.classList.add("selected");
-    if (scrollItem) item.scrollIntoView({ block: "nearest" });
+    if (scrollItem) reveal(item, $("#flags-panel"));
+    const row = item.dataset.row ? $(`.cmp-row[data-row="${item.dataset.row}"]`) : null;
+    if (row) selectRowElement(row, true);
     const key = item.dataset.pageKey;
     if (key && showPage(key)) {
       const box = $(`.flagbox[data-flag-id="${item.dataset.flagId}"]`);
       const field = item.dataset.field ? $(`.box[data-page-key="${key}"][data-field="${item.dataset.field}"]`) : null;
+      const reading = item.dataset.field ? readingOf(key, item.dataset.field) : null;
       if (field) field.classList.add("selected");
+      if (reading) reading.classList.add("selected");
       if (box) {
         box.classList.add("selected");
         focusBox(box);
       }
+    } else {
+      showNoPage($(".flag-message", item).textContent);
     }
   }
 
@@ -308,22 +444,57 @@
       decide("dismiss", reason);
     });
   });
+  function flagIndexOf(id) {
+    return flagItems.findIndex((item) => item.dataset.flagId === id);
+  }
   for (const number of $$(".flagbox .flag-no")) {
     number.addEventListener("click", (event) => {
       event.stopPropagation();
-      const id = number.closest(".flagbox").dataset.flagId;
-      selectFlag(flagItems.findIndex((item) => item.dataset.flagId === id));
+      selectFlag(flagIndexOf(number.closest(".flagbox").dataset.flagId));
     });
+  }
+  for (const chip of $$("[data-select-flag]")) {
+    chip.addEventListener("click", () => selectFlag(flagIndexOf(chip.dataset.selectFlag)));
+  }
+
+  // ---------------------------------------------------------------------------- keys
+
+  const helpDialog = $("#help-dialog");
+  function showHelp() {
+    if (helpDialog && !helpDialog.open) helpDialog.showModal();
+  }
+  for (const button of $$('[data-action="help"]')) button.addEventListener("click", showHelp);
+
+  // Escape closes the innermost thing open: a form, then the selection.
+  function escape() {
+    const open = $$(".dismiss-form, .edit-form, .reject-form, .recommend-form").filter((form) => !form.hidden);
+    if (open.length) {
+      for (const form of open) {
+        form.hidden = true;
+        const owner = form.closest(".flag, .reading, #recommendation");
+        for (const error of $$(".form-error", owner)) showError(error, "");
+      }
+      return;
+    }
+    clearSelection();
+    flagIndex = -1;
   }
 
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
+    if (helpDialog && helpDialog.open) return; // the dialog closes itself on Escape
+    if (event.key === "Escape") {
+      escape();
+      if (event.target.closest("input, textarea, select")) event.target.blur();
+      return;
+    }
     if (event.target.closest("input, textarea, select, [contenteditable]")) return;
     if (event.key === "j") selectFlag(flagIndex + 1);
     else if (event.key === "k") selectFlag(flagIndex < 0 ? -1 : flagIndex - 1);
     else if (event.key === "+" || event.key === "=") setZoom(zoom * 1.25);
     else if (event.key === "-") setZoom(zoom / 1.25);
     else if (event.key === "0") setZoom(1);
+    else if (event.key === "?") showHelp();
     else return;
     event.preventDefault();
   });
@@ -366,6 +537,9 @@
   const dropzone = $("#dropzone");
   const fileInput = $("#file-input");
   const uploadDone = $("#upload-done");
+  const statusBadge = $("#filing-status");
+  const REFUSED_KEY = `refused-uploads:${filingId}`;
+  const UPDATED_KEY = `updated-after-upload:${filingId}`;
   const STATE_TEXT = {
     uploading: "正在上传",
     queued: "排队等待识别",
@@ -375,15 +549,16 @@
   };
   let events = null;
   let uploadsRunning = 0;
+  let accepted = 0;
   let watched = review.dataset.active === "true";
 
-  function docItem(file) {
+  function docItem(name) {
     const item = document.createElement("li");
     item.className = "doc";
-    item.dataset.file = file.name;
+    item.dataset.file = name;
     item.innerHTML = '<span class="doc-name"></span><span class="doc-state"></span><progress max="100" value="0"></progress><span class="doc-error" hidden></span>';
-    $(".doc-name", item).textContent = file.name;
-    $(".doc-name", item).title = file.name;
+    $(".doc-name", item).textContent = name;
+    $(".doc-name", item).title = name;
     docList.appendChild(item);
     return item;
   }
@@ -400,13 +575,29 @@
 
   function fail(item, message, label = "上传失败") {
     setState(item, "failed", label, [0, 1]);
-    const error = $(".doc-error", item);
+    let error = $(".doc-error", item);
+    if (!error) {
+      error = document.createElement("span");
+      error.className = "doc-error";
+      item.appendChild(error);
+    }
     error.textContent = message;
     error.hidden = false;
   }
 
-  function showJob(job) {
-    const item = $(`.doc[data-job-id="${job.id}"]`) || $(`.doc[data-document-id="${job.document_id}"]`);
+  // The filing's header follows its files: 处理中 while any is being read, counts as they come.
+  function showProcessing() {
+    if (statusBadge && pending()) {
+      statusBadge.textContent = "处理中";
+      statusBadge.className = "badge status-processing";
+    }
+    $("#doc-count").textContent = String($$(".doc").filter((item) => item.dataset.documentId).length);
+    const empty = $("#viewer-empty-title");
+    if (empty && accepted) empty.textContent = "材料已上传，正在识别…识别完成后页面自动更新";
+  }
+
+  function showJob(job, item) {
+    item = item || $(`.doc[data-job-id="${job.id}"]`) || $(`.doc[data-document-id="${job.document_id}"]`);
     if (!item) return;
     if (item.dataset.jobId && job.id < Number(item.dataset.jobId)) return; // an earlier job of the file
     item.dataset.jobId = job.id;
@@ -421,6 +612,12 @@
     } else {
       setState(item, "queued", null, [0, 1]);
     }
+    if (item.dataset.requeued && job.state !== "failed") {
+      $(".doc-state", item).textContent += "（此文件曾识别失败，已重新处理）";
+    } else if (item.dataset.duplicate) {
+      $(".doc-state", item).textContent += "（此文件已上传过）";
+    }
+    showProcessing();
   }
 
   // A file whose reading failed can be read again: POST /api/jobs/{id}/retry queues a new job.
@@ -460,8 +657,44 @@
     return $$(".doc").some((item) => ["uploading", "queued", "running"].includes(item.dataset.state));
   }
 
+  function formInUse() {
+    return $$(".dismiss-form, .edit-form, .reject-form, .recommend-form").some(
+      (form) => !form.hidden && $$("textarea, input[type=text]", form).some((field) => field.value.trim()),
+    );
+  }
+
+  // Every file is read: the page is drawn again from the server (pages, boxes, flags, status),
+  // keeping the files refused on upload (they were never stored) in the list. A reviewer in the
+  // middle of typing a reason is not interrupted: they get a button instead.
   function checkFinished() {
-    if (watched && !pending() && !uploadsRunning) uploadDone.hidden = false;
+    if (!watched || pending() || uploadsRunning) return;
+    if (formInUse()) {
+      uploadDone.hidden = false;
+      return;
+    }
+    refresh();
+  }
+
+  function refresh() {
+    const refused = $$(".doc[data-refused]").map((item) => ({
+      file: item.dataset.file,
+      message: $(".doc-error", item).textContent,
+    }));
+    sessionStorage.setItem(REFUSED_KEY, JSON.stringify(refused));
+    sessionStorage.setItem(UPDATED_KEY, "1");
+    window.location.reload();
+  }
+
+  function restoreRefused() {
+    const stored = sessionStorage.getItem(REFUSED_KEY);
+    sessionStorage.removeItem(REFUSED_KEY);
+    if (sessionStorage.getItem(UPDATED_KEY)) review.dataset.updated = "after-upload";
+    sessionStorage.removeItem(UPDATED_KEY);
+    for (const { file, message } of JSON.parse(stored || "[]")) {
+      const item = docItem(file);
+      item.dataset.refused = "true";
+      fail(item, message);
+    }
   }
 
   function watchJobs() {
@@ -484,8 +717,33 @@
     };
   }
 
+  function uploaded(item, body) {
+    const { document: doc, job, duplicate, requeued } = body.data[0];
+    const earlier = duplicate || requeued ? $(`.doc[data-document-id="${doc.id}"]`) : null;
+    if (earlier && earlier !== item) {
+      // the same bytes again: the document already listed is the one; say so there
+      item.remove();
+      item = earlier;
+    }
+    item.dataset.documentId = doc.id;
+    item.dataset.jobId = job.id;
+    if (!duplicate || requeued) {
+      accepted += 1;
+      watched = true; // a new file, or one read again: the page is redrawn once it is read
+    }
+    if (requeued) {
+      // the same bytes as a file whose reading failed: it is read again as a new job
+      for (const old of $$("[data-retry-job], .doc-error", item)) old.remove();
+      item.dataset.requeued = "true";
+    } else if (duplicate) {
+      item.dataset.duplicate = "true";
+    }
+    showJob(job, item);
+    watchJobs();
+  }
+
   function uploadOne(file) {
-    const item = docItem(file);
+    const item = docItem(file.name);
     setState(item, "uploading", "正在上传 0%", [0, 100]);
     return new Promise((resolve) => {
       const request = new XMLHttpRequest();
@@ -500,22 +758,16 @@
         let body = null;
         try { body = JSON.parse(request.responseText); } catch (_) { /* not JSON */ }
         if (request.status === 202 && body && body.data && body.data.length) {
-          const { document: doc, job, duplicate, requeued } = body.data[0];
-          item.dataset.documentId = doc.id;
-          item.dataset.jobId = job.id;
-          showJob(job);
-          if (requeued) $(".doc-state", item).textContent += "（此文件曾识别失败，已重新处理）";
-          else if (duplicate) $(".doc-state", item).textContent += "（此文件已上传过）";
-          watchJobs();
-        } else if (request.status === 401) {
-          fail(item, "登录已过期，请重新登录后再上传");
+          uploaded(item, body);
         } else {
-          const message = body && body.error ? body.error.message : `上传失败（HTTP ${request.status}）`;
-          fail(item, message);
+          item.dataset.refused = "true";
+          if (request.status === 401) fail(item, "登录已过期，请重新登录后再上传");
+          else fail(item, body && body.error ? body.error.message : `上传失败（HTTP ${request.status}）`);
         }
         resolve();
       });
       request.addEventListener("error", () => {
+        item.dataset.refused = "true";
         fail(item, "上传失败：网络连接中断，请重试");
         resolve();
       });
@@ -527,7 +779,6 @@
 
   async function upload(files) {
     if (!files.length) return;
-    watched = true;
     uploadDone.hidden = true;
     uploadsRunning += 1;
     try {
@@ -563,7 +814,8 @@
   // a file dropped beside the zone must not make the browser leave the page
   window.addEventListener("dragover", (event) => event.preventDefault());
   window.addEventListener("drop", (event) => event.preventDefault());
-  $('[data-action="reload"]', uploadDone).addEventListener("click", () => window.location.reload());
+  $('[data-action="reload"]', uploadDone).addEventListener("click", refresh);
+  restoreRefused();
   $$('.doc[data-state="failed"]').forEach(offerRetry);
   if (watched) watchJobs();
 
@@ -571,19 +823,16 @@
 
   const hash = decodeURIComponent(window.location.hash.slice(1));
   const firstKey = stages.keys().next().value;
+  const fieldHash = /^field-(\d+-\d+)-(.+)$/.exec(hash);
   if (hash.startsWith("flag-")) {
     const index = flagItems.findIndex((item) => item.id === hash);
     if (index >= 0) selectFlag(index);
-  } else if (hash.startsWith("field-")) {
-    const row = document.getElementById(hash);
-    if (row) {
-      selectField(row.dataset.pageKey, row.dataset.field, { scrollRow: false });
-      row.scrollIntoView({ block: "center" });
-    }
+  } else if (fieldHash) {
+    selectField(fieldHash[1], fieldHash[2]);
   } else if (hash === "recommendation" && recommendation) {
-    recommendation.scrollIntoView();
+    reveal(recommendation);
   }
-  if (!currentKey) {
+  if (!currentKey && noPage.hidden) {
     const open = flagItems.findIndex((item) => item.classList.contains("status-open") && item.dataset.pageKey);
     if (open >= 0) selectFlag(open);
     else if (firstKey) showPage(firstKey);

@@ -47,8 +47,10 @@ from intake.presentation.review_marks import (
     FlagMark,
     PageMarks,
     ReviewMarks,
+    page_key,
     review_marks,
 )
+from intake.presentation.times import beijing_text
 from validators.bureaus import load_bureaus
 from validators.flags import display_value, load_flag_catalogue
 
@@ -66,6 +68,12 @@ BOX_COLOURS = {
     BoxState.UNCHECKED: colors.HexColor("#5f6b7a"),
 }
 FLAG_COLOUR = colors.HexColor("#d93025")
+SETTLED_FLAG_COLOUR = colors.HexColor("#9aa5b1")
+"""A dismissed (or no longer raised) flag: outlined grey, never red."""
+
+
+def flag_colour(flag: FlagMark) -> colors.Color:
+    return FLAG_COLOUR if flag.standing else SETTLED_FLAG_COLOUR
 
 
 @lru_cache(maxsize=4)
@@ -228,10 +236,11 @@ class AnnotatedImage(Flowable):
             if flag.box is None:
                 continue
             x, y, w, h = self._rect(flag.box)
-            canvas.setStrokeColor(FLAG_COLOUR)
+            colour = flag_colour(flag)
+            canvas.setStrokeColor(colour)
             canvas.setLineWidth(2.2 if flag.standing else 1)
             canvas.rect(x - 2, y - 2, w + 4, h + 4, stroke=1, fill=0)
-            canvas.setFillColor(FLAG_COLOUR if flag.standing else colors.grey)
+            canvas.setFillColor(colour)
             canvas.circle(x + w + 9, y + h / 2, 6.5, stroke=0, fill=1)
             canvas.setFillColor(colors.white)
             canvas.setFont(self.font, 7.5)
@@ -331,26 +340,35 @@ CORRECTION_STATES = {
 }
 
 
-def _correction_table(corrections: list[dict[str, Any]], styles: _Styles) -> Table:
-    head = ["位置", "字段", "原识别 → 更正为", "更正人与理由", "复核"]
+def _correction_table(
+    corrections: list[dict[str, Any]], marks: ReviewMarks, styles: _Styles
+) -> Table:
+    """Every correction (applied, pending, approved, rejected): where, what OCR read, what it
+    is now, who, when (Beijing time) and why, and its review."""
+    head = ["页面", "字段", "原识别 → 更正为", "更正人、时间与理由", "复核"]
     rows = [[_p(h, styles.head) for h in head]]
     catalogue = load_flag_catalogue()
+    kinds = {page.key: page.kind_label for page in marks.pages}
     for c in corrections:
         review = CORRECTION_STATES.get(c["state"], c["state"])
         if c.get("reviewed_by"):
             review += f"（{c['reviewed_by']}）"
         if c.get("review_reason"):
             review += f"\n{c['review_reason']}"
+        kind = kinds.get(page_key(c["document_id"], c["page"]))
+        where = f"{c['source']} 第{c['page'] + 1}页"
+        when = beijing_text(c.get("corrected_at"))
+        who = f"{c['corrected_by']}（{when}）" if when else str(c["corrected_by"])
         rows.append(
             [
-                _p(f"{c['source']} 第{c['page'] + 1}页", styles.cell),
+                _p(f"{kind} · {where}" if kind else where, styles.cell),
                 _p(catalogue.field_label(None, c["field"]), styles.cell),
                 _p(f"{display_value(c['ocr_value'])} → {display_value(c['value'])}", styles.cell),
-                _p(f"{c['corrected_by']}：{c.get('reason') or '—'}", styles.cell),
+                _p(f"{who}：{c.get('reason') or '—'}", styles.cell),
                 _p(review, styles.cell),
             ]
         )
-    table = Table(rows, colWidths=[34 * mm, 26 * mm, 46 * mm, 46 * mm, 28 * mm], repeatRows=1)
+    table = Table(rows, colWidths=[44 * mm, 24 * mm, 40 * mm, 48 * mm, 24 * mm], repeatRows=1)
     table.setStyle(
         TableStyle(
             [
@@ -429,9 +447,9 @@ def render_pdf(filing: AnnotatedFiling) -> bytes:
     if filing.corrections:
         story += [
             Spacer(0, 5 * mm),
-            _p(f"更正（{len(filing.corrections)}）", styles.page_title),
+            _p(f"识别值更正（{len(filing.corrections)}）", styles.page_title),
             Spacer(0, 2 * mm),
-            _correction_table(filing.corrections, styles),
+            _correction_table(filing.corrections, filing.marks, styles),
         ]
     story += [Spacer(0, 4 * mm), _p("框线颜色：", styles.small), _legend(styles)]
     for page in filing.marks.key_pages:

@@ -14,8 +14,10 @@ from openpyxl.styles import Alignment, Font
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.persistence.records import FilingRecord, FlagRecord, as_utc
+from intake.persistence.records import FilingRecord, FlagRecord
+from intake.presentation.times import in_beijing
 from validators.bureaus import Bureau
+from validators.flags import load_flag_catalogue
 
 STATUS_LABELS = {
     "awaiting_upload": "待上传材料",
@@ -90,7 +92,7 @@ class SummaryRow:
             self.submitted_at,
             STATUS_LABELS.get(self.status, self.status),
             self.open_flags,
-            "、".join(self.flag_codes),
+            "、".join(load_flag_catalogue().title(code) for code in self.flag_codes),
             RECOMMENDATION_LABELS.get(self.recommendation, self.recommendation),
             self.recommendation_reason,
         ]
@@ -119,7 +121,7 @@ def summary_rows(session: Session, query: SummaryQuery) -> list[SummaryRow]:
 
 def _row(record: FilingRecord, flag_codes: tuple[str, ...]) -> SummaryRow:
     product: dict[str, Any] = record.data.get("product", {})
-    submitted = as_utc(record.submitted_at)
+    submitted = in_beijing(record.submitted_at)
     return SummaryRow(
         filing_id=record.id,
         applicant=record.applicant_name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -129,6 +130,9 @@ class FieldMark:
     ocr_value: Any = None
     corrected_by: str | None = None
     corrected_at: str | None = None
+    correction_reason: str | None = None
+    approved_by: str | None = None
+    """Who approved the correction, when it needed a second person's approval."""
     flag_ids: tuple[int, ...] = ()
 
     @property
@@ -253,6 +257,21 @@ def checked_fields(filing: Filing, campaign: Campaign) -> set[tuple[PageKind, st
     """The fields a check of this campaign compares with the filing or holds to a rule."""
     checked = {(c.kind, c.field) for c in comparisons(filing) if not _blank(c.filing_value)}
     return checked | checked_by_rules(campaign)
+
+
+_ABSENT = object()
+
+
+def _same_text(filed: Any, value: Any) -> bool:
+    """A value no check compares that reads exactly as filed (ignoring width, case, spaces)."""
+    if filed is _ABSENT or filed is None or value is None:
+        return False
+
+    def key(v: Any) -> str:
+        text = unicodedata.normalize("NFKC", display_value(v)).upper()
+        return "".join(text.split())
+
+    return key(filed) == key(value)
 
 
 def _blank(value: Any) -> bool:
@@ -380,7 +399,9 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
                     state = BoxState.DISMISSED
                 elif confidence < campaign.min_confidence or standing:
                     state = BoxState.LOW_CONFIDENCE
-                elif (kind, name) in checked:
+                elif (kind, name) in checked or _same_text(
+                    filed.get((kind, name), _ABSENT), read.get("value")
+                ):
                     state = BoxState.AGREES
                 else:
                     state = BoxState.UNCHECKED
@@ -398,6 +419,8 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
                         ocr_value=read.get("ocr_value"),
                         corrected_by=read.get("corrected_by"),
                         corrected_at=read.get("corrected_at"),
+                        correction_reason=read.get("correction_reason"),
+                        approved_by=read.get("approved_by"),
                         flag_ids=tuple(f.id for f in standing),
                     )
                 )

@@ -47,37 +47,30 @@ def secret_hash(secret: str) -> str:
 def _check_name(name: str) -> str:
     name = (name or "").strip()
     if not 1 <= len(name) <= 64 or any(unicodedata.category(ch)[0] in "CZ" for ch in name):
-        raise InvalidInput(
-            "用户名须为 1–64 个字符，不能含空白或控制字符（user name: 1–64 visible characters）"
-        )
+        raise InvalidInput("用户名须为 1–64 个字符，不能含空白或控制字符")
     return name
 
 
 def _check_role(role: str, bureau: str | None) -> str | None:
     if role not in ROLES:
-        raise InvalidInput(f"角色须为 {'、'.join(ROLES)} 之一（role must be one of {ROLES}）")
+        raise InvalidInput(f"角色须为 {'、'.join(ROLES)} 之一")
     if role == "clerk":
         bureaus = load_bureaus()
         if bureau not in bureaus:
             raise InvalidInput(
                 f"经办人（clerk）须指定受理单位代码，可选：{'、'.join(sorted(bureaus))}"
-                f"（a clerk needs a bureau code; got {bureau!r}）"
             )
         return bureau
     if bureau is not None:
-        raise InvalidInput("只有经办人（clerk）属于某个受理单位（only clerks have a bureau）")
+        raise InvalidInput("只有经办人（clerk）属于某个受理单位")
     return None
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(
-            f"密码至少 {MIN_PASSWORD_LENGTH} 个字符（password: at least {MIN_PASSWORD_LENGTH} characters）"
-        )
+        raise InvalidInput(f"密码至少 {MIN_PASSWORD_LENGTH} 个字符")
     if len(password) > LIMITS.password or bad_character(password):
-        raise InvalidInput(
-            f"密码不能超过 {LIMITS.password} 个字符，也不能含控制字符（password too long or invalid）"
-        )
+        raise InvalidInput(f"密码不能超过 {LIMITS.password} 个字符，也不能含控制字符")
     return _HASHER.hash(password)
 
 
@@ -104,12 +97,12 @@ def create_user(
         active=True,
     )
     if session.scalar(select(User.id).where(User.name == name)) is not None:
-        raise Conflict(f"用户名「{name}」已存在（user name taken）")
+        raise Conflict(f"用户名「{name}」已存在")
     session.add(user)
     try:
         session.flush()
     except IntegrityError:
-        raise Conflict(f"用户名「{name}」已存在（user name taken）") from None
+        raise Conflict(f"用户名「{name}」已存在") from None
     return NewUser(user=user, token=token)
 
 
@@ -131,7 +124,7 @@ def user_by_token(session: Session, token: str) -> User | None:
 def find_user(session: Session, name: str) -> User:
     user = session.scalar(select(User).where(User.name == (name or "").strip()))
     if user is None:
-        raise NotFound(f"找不到用户 {name}（no such user）")
+        raise NotFound(f"找不到用户 {name}")
     return user
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ MAX_PAGE_SIZE = 500
 
 
 def not_found(what: str, key: object) -> NotFound:
-    return NotFound(f"找不到{what} {key}（not found）")
+    return NotFound(f"找不到{what} {key}")
 
 
 # --------------------------------------------------------------------------- reading
@@ -73,6 +74,26 @@ class FilingQuery:
     flag_code: str | None = None
     limit: int = 50
     offset: int = 0
+    flag_statuses: tuple[str, ...] = ("open", "confirmed")
+    """Which flags `flag_code` finds (the queue page adds `dismissed`, for audits)."""
+    sort: str = "id"
+    """A column of SORTABLE; `-` in front for descending."""
+
+
+SORTABLE = {
+    "id": FilingRecord.id,
+    "submitted_at": FilingRecord.submitted_at,
+    "updated_at": FilingRecord.updated_at,
+    "open_flags": FilingRecord.open_flags,
+    "applicant_name": FilingRecord.applicant_name,
+    "status": FilingRecord.status,
+}
+
+
+def _ordering(sort: str) -> tuple[Any, ...]:
+    column = SORTABLE.get(sort.lstrip("-"), FilingRecord.id)
+    ordered = column.desc() if sort.startswith("-") else column.asc()
+    return (ordered, FilingRecord.id) if column is not FilingRecord.id else (ordered,)
 
 
 LIST_COLUMNS = tuple(c for c in FilingRecord.__table__.columns if c.name != "data")
@@ -104,16 +125,20 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
         )
     if query.flag_code:
         flagged = select(FlagRecord.filing_id).where(
-            FlagRecord.code == query.flag_code, FlagRecord.status.in_(("open", "confirmed"))
+            FlagRecord.code == query.flag_code, FlagRecord.status.in_(query.flag_statuses)
         )
         conditions.append(FilingRecord.id.in_(flagged))
     limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
-    page = select(*LIST_COLUMNS).order_by(FilingRecord.id)
+    order = _ordering(query.sort)
+    page = select(*LIST_COLUMNS).order_by(*order)
     if query.q or query.flag_code:
         # Filters no index answers: one pass for the matching ids gives both the count and
         # the page, instead of scanning once to count and again to page.
         # (Sorted here: the database may then read a narrow covering index in any order.)
-        ids = sorted(session.scalars(select(FilingRecord.id).where(*conditions)))
+        if query.sort == "id":
+            ids = sorted(session.scalars(select(FilingRecord.id).where(*conditions)))
+        else:
+            ids = list(session.scalars(select(FilingRecord.id).where(*conditions).order_by(*order)))
         chosen = ids[offset : offset + limit]
         rows = session.execute(page.where(FilingRecord.id.in_(chosen))).all() if chosen else []
         return rows, len(ids)
@@ -173,17 +198,17 @@ def _apply(record: FilingRecord, filing: Filing) -> None:
     record.name_key = name[:255]
     record.product_name = filing.product.name[:255]
     record.product_version = (filing.product.version or None) and filing.product.version[:64]
-    record.submitted_at = filing.submitted_at
+    submitted = filing.submitted_at
+    if submitted is not None and submitted.tzinfo is not None:
+        submitted = submitted.astimezone(UTC)  # stored as UTC (SQLite keeps no offset)
+    record.submitted_at = submitted
     record.data = filing_json(filing)
     record.updated_at = utcnow()
 
 
 def _require_bureau(scope: Scope, filing: Filing) -> None:
     if not scope.allows(filing.bureau):
-        raise Forbidden(
-            f"只能提交本单位（{scope.bureau}）的申报，该申报属于 {filing.bureau}"
-            "（a clerk files for their own bureau only）"
-        )
+        raise Forbidden(f"只能提交本单位（{scope.bureau}）的申报，该申报属于 {filing.bureau}")
 
 
 def id_problem(scope: Scope, filing: Filing) -> str | None:
@@ -203,7 +228,7 @@ def id_problem(scope: Scope, filing: Filing) -> str | None:
     if scope.bureau is not None and scope.bureau not in segments:
         return (
             f"申报编号须含本单位代码 {scope.bureau}（例如 JS2021-{scope.bureau}-0001），"
-            f"「{filing.filing_id}」不含（a clerk's filing ids carry the bureau code）"
+            f"「{filing.filing_id}」不含"
         )
     return None
 
@@ -217,7 +242,7 @@ def create_filing(
     if problem:
         raise FilingInvalid(f"申报 字段 filing_id：{problem}")
     if session.get(FilingRecord, filing.filing_id) is not None:
-        raise Conflict(f"申报编号 {filing.filing_id} 已存在；修改请用 PUT（filing id in use）")
+        raise Conflict(f"申报编号 {filing.filing_id} 已存在；修改请用 PUT")
     record = _insert(session, scope, filing, "filing_created")
     _recheck_new(session, scope, record, filing, campaign_dirs, old_keys=None)
     return record
@@ -297,7 +322,7 @@ def set_recommendation(
         raise InvalidInput(f"推荐意见须为 {'、'.join(RECOMMENDATIONS)} 或 null")
     reason = check_text(reason, "理由", LIMITS.reason)
     if decision == "not_recommended" and not reason:
-        raise InvalidInput("不推荐时须填写理由（a reason is required）")
+        raise InvalidInput("不推荐时须填写理由")
     if decision == "recommended":
         active = session.scalar(
             select(func.count())
@@ -305,17 +330,12 @@ def set_recommendation(
             .where(JobRecord.filing_id == filing_id, JobRecord.state.in_(ACTIVE_JOB_STATES))
         )
         if record.status == "awaiting_upload" or active:
-            raise Conflict("材料尚未上传或仍在核验中，暂不能推荐（documents not checked yet）")
+            raise Conflict("材料尚未上传或仍在核验中，暂不能推荐")
         if record.open_flags:
-            raise Conflict(
-                f"还有 {record.open_flags} 个疑点未处理，请先确认或排除（open flags remain）"
-            )
+            raise Conflict(f"还有 {record.open_flags} 个疑点未处理，请先确认或排除")
         waiting = pending_corrections(session, filing_id)
         if waiting:
-            raise Conflict(
-                f"还有 {waiting} 项更正等待复核人员批准，批准或驳回后才能推荐"
-                "（a correction awaits a reviewer's approval）"
-            )
+            raise Conflict(f"还有 {waiting} 项更正等待复核人员批准，批准或驳回后才能推荐")
     before = {"recommendation": record.recommendation, "reason": record.recommendation_reason}
     record.recommendation = decision
     record.recommendation_reason = reason
@@ -397,8 +417,7 @@ def import_filings(
     summary.errors.sort(key=lambda e: e.row)
     if not accepted:
         raise ImportRejected(
-            f"「{filename}」没有可以导入的行（{len(summary.errors)} 处错误），未保存任何内容"
-            "（no valid rows; nothing imported）",
+            f"「{filename}」没有可以导入的行（{len(summary.errors)} 处错误），未保存任何内容",
             summary.errors,
         )
     for _row, filing in accepted:

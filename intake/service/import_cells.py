@@ -56,7 +56,7 @@ def cell_text(value: object) -> str:
 
 def _from_serial(number: float) -> datetime:
     if not _SERIAL_RANGE[0] <= number < _SERIAL_RANGE[1]:
-        raise CellInvalid(f"“{cell_text(number)}”不是日期（not a date）")
+        raise CellInvalid(f"“{cell_text(number)}”不是日期")
     return _EXCEL_EPOCH + timedelta(seconds=round(number * 86400))
 
 
@@ -68,9 +68,9 @@ def _split_date_time(text: str) -> tuple[date, re.Match[str]]:
     matches = date_matches(work)
     rest = _TIME.fullmatch(work[matches[0].end :]) if matches and matches[0].start == 0 else None
     if rest is None:
-        raise CellInvalid(f"无法识别的日期“{text}”，请写作 2021-03-01（unreadable date）")
+        raise CellInvalid(f"无法识别的日期“{text}”，请写作 2021-03-01")
     if matches[0].value is None:
-        raise CellInvalid(f"日期“{text}”不存在（no such day）")
+        raise CellInvalid(f"日期“{text}”不存在")
     return matches[0].value, rest
 
 
@@ -93,19 +93,17 @@ def _read_datetime(value: object) -> str:
     elif isinstance(value, int | float) and not isinstance(value, bool):
         moment = _from_serial(value)
     elif isinstance(value, date):
-        raise CellInvalid(f"提交时间“{value}”缺少时刻，请写作 2021-03-10 15:20（no time of day）")
+        raise CellInvalid(f"提交时间“{value}”缺少时刻，请写作 2021-03-10 15:20")
     elif _SERIAL_TEXT.fullmatch(text := cell_text(value)):
         moment = _from_serial(float(text))
     else:
         day, rest = _split_date_time(text)
         if rest["h"] is None:
-            raise CellInvalid(
-                f"提交时间“{text}”缺少时刻，请写作 2021-03-10 15:20（no time of day）"
-            )
+            raise CellInvalid(f"提交时间“{text}”缺少时刻，请写作 2021-03-10 15:20")
         try:
             clock = time(int(rest["h"]), int(rest["m"]), int(rest["s"] or 0))
         except ValueError:
-            raise CellInvalid(f"时刻“{text}”不存在（no such time）") from None
+            raise CellInvalid(f"时刻“{text}”不存在") from None
         zone = rest["zone"]
         if zone == "Z":
             tzinfo = UTC
@@ -129,7 +127,7 @@ def _read_bool(value: object) -> bool:
         return True
     if text in _NO:
         return False
-    raise CellInvalid(f"“{cell_text(value)}”应填 是 或 否（expected 是/否）")
+    raise CellInvalid(f"“{cell_text(value)}”应填 是 或 否")
 
 
 def _read_wan(value: object, unit: str | None) -> float:
@@ -141,13 +139,11 @@ def _read_wan(value: object, unit: str | None) -> float:
         if not _PLAIN_NUMBER.fullmatch(text):
             amount = parse_wan(text)
             if amount is None:
-                raise CellInvalid(
-                    f"金额“{cell_text(value)}”无法识别，请填万元数，如 350（unreadable amount）"
-                )
+                raise CellInvalid(f"金额“{cell_text(value)}”无法识别，请填万元数，如 350")
             return amount
         number = float(text.replace(",", ""))
     if number < 0:
-        raise CellInvalid(f"金额“{cell_text(value)}”不能为负（negative amount）")
+        raise CellInvalid(f"金额“{cell_text(value)}”不能为负")
     scale = {"元": 1e-4, "亿元": 1e4, "亿": 1e4}.get(strip_spaces(unit or ""), 1.0)
     return number * scale
 
@@ -163,7 +159,7 @@ def _read_count(value: object) -> int:
         match = _COUNT.fullmatch(text)
         if match:
             return int(match.group(1))
-    raise CellInvalid(f"“{cell_text(value)}”应填项数，如 3（expected a whole number）")
+    raise CellInvalid(f"“{cell_text(value)}”应填项数，如 3")
 
 
 _BUREAU_SUFFIXES = ("工业和信息化局", "工信局")
@@ -193,7 +189,7 @@ def _read_bureau(value: object, bureaus: Mapping[str, str]) -> str:
     if code is None:
         raise CellInvalid(
             f"“{text}”不是受理单位：应填设区市或昆山市、泰兴市、沭阳县的名称或 6 位代码，"
-            f"如 苏州市 或 320500（unknown bureau）"
+            f"如 苏州市 或 320500"
         )
     return code
 

@@ -33,13 +33,13 @@ _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 def read_sheets(data: bytes, filename: str) -> list[Sheet]:
     if not data.strip():
-        raise ImportInvalid(f"{filename}：文件是空的（the file is empty）")
+        raise ImportInvalid(f"{filename}：文件是空的")
     if data.startswith(b"PK\x03\x04"):
         return _xlsx_sheets(data, filename)
     if data.startswith(_OLE2_MAGIC):
         raise ImportInvalid(
             f"{filename}：这是旧版 Excel（.xls）或加密的工作簿，无法读取；请在 Excel 中"
-            f"另存为 .xlsx 或 CSV 后再导入（legacy .xls or encrypted workbook: save as .xlsx or CSV）"
+            f"另存为 .xlsx 或 CSV 后再导入"
         )
     return [_csv_sheet(_decode_text(data, filename), filename)]
 
@@ -47,17 +47,13 @@ def read_sheets(data: bytes, filename: str) -> list[Sheet]:
 def _xlsx_sheets(data: bytes, filename: str) -> list[Sheet]:
     from openpyxl import load_workbook
 
-    not_xlsx = ImportInvalid(
-        f"{filename}：不是可读取的 Excel 工作簿（.xlsx），文件可能已损坏"
-        f"（not a readable .xlsx workbook）"
-    )
+    not_xlsx = ImportInvalid(f"{filename}：不是可读取的 Excel 工作簿（.xlsx），文件可能已损坏")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
         if unpacked > MAX_XLSX_UNPACKED_BYTES:
             raise ImportInvalid(
                 f"{filename}：工作簿解压后超过 {MAX_XLSX_UNPACKED_BYTES // 2**20} MB，拒绝读取"
-                f"（workbook too large when unpacked）"
             )
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except ImportInvalid:
@@ -98,7 +94,6 @@ def _decode_text(data: bytes, filename: str) -> str:
             return text
     raise ImportInvalid(
         f"{filename}：既不是 Excel 工作簿（.xlsx），也不是 UTF-8 或 GBK 编码的 CSV 文本"
-        f"（neither an .xlsx workbook nor a UTF-8/GBK CSV file）"
     )
 
 
@@ -108,7 +103,5 @@ def _csv_sheet(text: str, filename: str) -> Sheet:
     try:
         records = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:
-        raise ImportInvalid(
-            f"{filename}：CSV 文件格式错误：{exc}（malformed CSV: {exc}）"
-        ) from None
+        raise ImportInvalid(f"{filename}：CSV 文件格式错误：{exc}") from None
     return Sheet(filename, lambda: iter(records))

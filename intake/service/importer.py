@@ -219,10 +219,7 @@ def _find_header(
         )
     missing = _missing(best, mapping)
     names = "、".join(mapping.display_name(path) for path in missing)
-    raise ImportInvalid(
-        f"{filename}：第 {best.number} 行的表头缺少必需的列：{names}"
-        f"（missing required columns: {', '.join(missing)}）"
-    )
+    raise ImportInvalid(f"{filename}：第 {best.number} 行的表头缺少必需的列：{names}")
 
 
 # --------------------------------------------------------------------------- rows to filings
@@ -302,9 +299,7 @@ class _RowReader:
         for path in self.mapping.required:
             column = self.header.column_for(path)
             if path not in values and column is not None and column.header not in failed:
-                errors.append(
-                    RowError(number, column.header, "必填项为空（required cell is empty）")
-                )
+                errors.append(RowError(number, column.header, "必填项为空"))
         if errors:
             return errors
         filing_id = values.pop("filing_id", None) or derive_filing_id(
@@ -339,9 +334,7 @@ def _data_rows(sheet: Sheet, header: HeaderRow, filename: str) -> list[tuple[int
             continue  # the header again (pages of a printed export pasted together)
         rows.append((number, cells))
         if len(rows) > MAX_ROWS:
-            raise ImportInvalid(
-                f"{filename}：数据超过 {MAX_ROWS} 行，请分批导入（more than {MAX_ROWS} rows）"
-            )
+            raise ImportInvalid(f"{filename}：数据超过 {MAX_ROWS} 行，请分批导入")
     return rows
 
 
@@ -351,11 +344,9 @@ def _header_warnings(header: HeaderRow, sheet: Sheet, first_sheet: bool) -> list
         warnings.append(f"使用工作表“{sheet.name}”（前面的工作表没有征集信息表表头）")
     if header.unknown:
         names = "、".join(header.unknown)
-        warnings.append(f"以下列未识别，已忽略：{names}（unknown columns ignored: {names}）")
+        warnings.append(f"以下列未识别，已忽略：{names}")
     for unused, used in header.repeated:
-        warnings.append(
-            f"列“{unused}”与“{used}”填的是同一项，已采用“{used}”（duplicate column ignored）"
-        )
+        warnings.append(f"列“{unused}”与“{used}”填的是同一项，已采用“{used}”")
     return warnings
 
 
@@ -366,7 +357,7 @@ def import_table(data: bytes, filename: str, campaign: str) -> ImportResult:
     row with the required columns, more than MAX_ROWS rows).
     """
     if not campaign.strip():
-        raise ImportInvalid("导入时必须指定征集活动（campaign is required）")
+        raise ImportInvalid("导入时必须指定征集活动")
     mapping = load_column_mapping()
     sheets = read_sheets(data, filename)
     sheet_number, header = _find_header(sheets, mapping, filename)
@@ -387,8 +378,7 @@ def import_table(data: bytes, filename: str, campaign: str) -> ImportResult:
                 RowError(
                     number,
                     column.header if column else None,
-                    f"与第 {earlier} 行是同一份申报（编号 {outcome.filing_id}），本行未导入"
-                    f"（same filing as row {earlier}）",
+                    f"与第 {earlier} 行是同一份申报（编号 {outcome.filing_id}），本行未导入",
                 )
             )
             continue
@@ -397,8 +387,5 @@ def import_table(data: bytes, filename: str, campaign: str) -> ImportResult:
         result.filings.append((number, outcome))
     if bad_codes:
         rows = "、".join(str(n) for n in bad_codes)
-        result.warnings.append(
-            f"第 {rows} 行的统一社会信用代码校验不通过，已导入，请核对"
-            f"（credit code check character fails in rows {rows}）"
-        )
+        result.warnings.append(f"第 {rows} 行的统一社会信用代码校验不通过，已导入，请核对")
     return result

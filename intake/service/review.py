@@ -36,6 +36,7 @@ from intake.service.recheck import (
     standing_prints,
 )
 from intake.service.scope import Scope
+from validators.flags import load_flag_catalogue
 
 DECISIONS = {"confirm": "confirmed", "dismiss": "dismissed"}
 REVIEWS = {"approve": "approved", "reject": "rejected"}
@@ -137,12 +138,12 @@ def decide_flag(
     """Confirm a flag, or dismiss it with a reason; the decision follows it across re-checks."""
     flag = get_flag(session, scope, flag_id)
     if decision not in DECISIONS:
-        raise InvalidInput(f"decision 须为 {' 或 '.join(DECISIONS)}（confirm or dismiss）")
+        raise InvalidInput(f"decision 须为 {' 或 '.join(DECISIONS)}")
     reason = check_text(reason, "理由", LIMITS.reason)
     if decision == "dismiss" and not reason:
-        raise InvalidInput("排除疑点必须填写理由（a reason is required to dismiss a flag）")
+        raise InvalidInput("排除疑点必须填写理由")
     if flag.status == FlagStatus.RESOLVED:
-        raise Conflict("该疑点在最新核验中已不再出现，无需处理（the flag is resolved）")
+        raise Conflict("该疑点在最新核验中已不再出现，无需处理")
     record = session.get(FilingRecord, flag.filing_id, with_for_update=True)
     before = _flag_state(flag)
     flag.decision = DECISIONS[decision]
@@ -179,30 +180,37 @@ def correctable_fields(kind: str) -> dict[str, str]:
     return fields
 
 
+VALUE_HINTS = {
+    "date": "，请写作 2021-03-01",
+    "date_or_unpublished": "，请写作 2021-03-01",
+}
+"""How a clerk should write a value of this type, after 「…」不是有效的 <label>."""
+
+
 def normal_value(kind: str, field_name: str, value: Any) -> Any:
     """The corrected value in the contract's normal form, parsed like an OCR reading."""
     fields = correctable_fields(kind)
+    catalogue = load_flag_catalogue()
+    label = catalogue.field_label(kind, field_name)
     if field_name not in fields:
-        known = "、".join(fields) or "（无）"
-        raise InvalidInput(f"「{kind}」页没有字段 {field_name}；可更正的字段：{known}")
+        known = "、".join(catalogue.field_label(kind, f) for f in fields) or "（无）"
+        raise InvalidInput(f"{catalogue.kind_label(kind)}上没有「{label}」；可更正的字段：{known}")
     kind_of_value = fields[field_name]
     if kind_of_value == "bool":
         if not isinstance(value, bool):
-            raise InvalidInput(f"字段 {field_name} 的值须为 true 或 false")
+            raise InvalidInput(f"「{label}」须为 是 或 否（true 或 false）")
         return value
     if value is None:
         if kind_of_value == "date_or_unpublished":
             return None
-        raise InvalidInput(f"字段 {field_name} 的值不能为空")
+        raise InvalidInput(f"「{label}」不能为空")
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         value = "、".join(value)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"字段 {field_name} 的值须为非空文字")
+        raise InvalidInput(f"「{label}」须填写文字，不能为空")
     parsed = PARSERS[kind_of_value](value)
     if not parsed.ok:
-        raise InvalidInput(
-            f"「{value}」不是有效的 {field_name}（cannot read it as {kind_of_value}）"
-        )
+        raise InvalidInput(f"「{value}」不是有效的{label}{VALUE_HINTS.get(kind_of_value, '')}")
     return parsed.value
 
 
@@ -224,14 +232,14 @@ def correct_field(
     """
     reason = check_text(reason, "更正理由", LIMITS.reason)
     if not reason:
-        raise InvalidInput("更正识别值必须填写理由（a reason is required for a correction）")
+        raise InvalidInput("更正识别值必须填写理由")
     page = get_page(session, scope, document_id, page_index)
     document = session.get(DocumentRecord, document_id)
     job = session.scalar(
         select(JobRecord).where(JobRecord.document_id == document_id).order_by(JobRecord.id.desc())
     )
     if job is None or job.state not in FINISHED_JOB_STATES:
-        raise Conflict("该文件仍在识别中，识别完成后再更正（the document is still being read）")
+        raise Conflict("该文件仍在识别中，识别完成后再更正")
     corrected = normal_value(page.kind, field_name, value)
     ocr = (page.fields or {}).get(field_name, {}).get("value")
     place = (
@@ -242,7 +250,7 @@ def correct_field(
     if session.scalar(
         select(CorrectionRecord.id).where(*place, CorrectionRecord.state == "pending")
     ):
-        raise Conflict("该字段已有一项更正等待复核，复核后再更正（a correction awaits review）")
+        raise Conflict("该字段已有一项更正等待复核，复核后再更正")
     previous = session.scalar(
         select(CorrectionRecord)
         .where(*place, CorrectionRecord.state.in_(("applied", "approved")))
@@ -327,16 +335,17 @@ def review_correction(
     it (with a reason; it never counts)."""
     correction = get_correction(session, scope, correction_id)
     if decision not in REVIEWS:
-        raise InvalidInput(f"decision 须为 {' 或 '.join(REVIEWS)}（approve or reject）")
+        raise InvalidInput(f"decision 须为 {' 或 '.join(REVIEWS)}")
     if scope.role not in APPROVER_ROLES:
-        raise Forbidden("只有复核人员（reviewer）可以复核更正（reviewers only）")
+        raise Forbidden("只有复核人员可以复核更正")
     if correction.user_id == scope.user_id:
-        raise Forbidden("更正须由另一人复核，不能复核自己的更正（four eyes: not your own）")
+        raise Forbidden("更正须由另一人复核，不能复核自己的更正")
     reason = check_text(reason, "复核理由", LIMITS.reason)
     if decision == "reject" and not reason:
-        raise InvalidInput("驳回更正必须填写理由（a reason is required to reject）")
+        raise InvalidInput("驳回更正必须填写理由")
     if correction.state != "pending":
-        raise Conflict(f"该更正不在待复核状态（state: {correction.state}）")
+        shown = {"applied": "已生效", "approved": "已批准", "rejected": "已驳回"}
+        raise Conflict(f"该更正不在待复核状态（{shown.get(correction.state, correction.state)}）")
     document = session.get(DocumentRecord, correction.document_id)
     record = lock_filing(session, document.filing_id)
     correction.state = REVIEWS[decision]

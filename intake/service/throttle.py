@@ -69,7 +69,4 @@ def clear(session: Session, key: str) -> bool:
 
 def lockout_message(until: datetime) -> str:
     minutes = max(1, round((until - utcnow()).total_seconds() / 60))
-    return (
-        f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试；"
-        "如需立即解锁，请联系管理员（too many failed sign-ins）"
-    )
+    return f"登录失败次数过多，已暂时锁定，请 {minutes} 分钟后再试；如需立即解锁，请联系管理员"

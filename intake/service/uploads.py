@@ -63,11 +63,9 @@ class UploadOutcome:
 def check_file_name(name: str | None) -> str:
     """The name if it is a plain file name; FileNameInvalid (400) otherwise."""
     if not name or not name.strip():
-        raise FileNameInvalid("上传文件缺少文件名（file name missing）")
+        raise FileNameInvalid("上传文件缺少文件名")
     if len(name) > MAX_NAME_LENGTH:
-        raise FileNameInvalid(
-            f"文件名超过 {MAX_NAME_LENGTH} 个字符（file name longer than {MAX_NAME_LENGTH}）"
-        )
+        raise FileNameInvalid(f"文件名超过 {MAX_NAME_LENGTH} 个字符")
     if "/" in name or "\\" in name:
         raise FileNameInvalid(f"文件名不能包含路径分隔符 / 或 \\：{name!r}")
     if any(unicodedata.category(ch) in ("Cc", "Cf", "Cs") for ch in name):
@@ -81,10 +79,7 @@ def expected_type(name: str) -> tuple[str, str]:
     """(suffix, type) a file name announces; UploadTypeInvalid (415) for other suffixes."""
     suffix = PurePosixPath(name).suffix.lower()
     if suffix not in SUFFIX_TYPES:
-        raise UploadTypeInvalid(
-            f"「{name}」不是支持的文件类型；请上传 PDF、JPEG、PNG 或 TIFF"
-            "（supported: .pdf .jpg .jpeg .png .tif .tiff）"
-        )
+        raise UploadTypeInvalid(f"「{name}」不是支持的文件类型；请上传 PDF、JPEG、PNG 或 TIFF")
     return suffix, SUFFIX_TYPES[suffix]
 
 
@@ -116,9 +111,9 @@ def receive_files(
     """
     get_filing(session, scope, filing_id)
     if not files:
-        raise InvalidInput("没有收到文件（field `files` is empty）")
+        raise InvalidInput("没有收到文件")
     if len(files) > max_files:
-        raise InvalidInput(f"一次最多上传 {max_files} 个文件（at most {max_files} files)")
+        raise InvalidInput(f"一次最多上传 {max_files} 个文件")
     checked = [(check_file_name(f.name), f) for f in files]
     expected = [expected_type(name) for name, _ in checked]
     folder = storage_folder(filing_id)
@@ -128,19 +123,20 @@ def receive_files(
         for (name, incoming), (suffix, kind) in zip(checked, expected):
             key = f"originals/{folder}/{uuid.uuid4().hex}{suffix}"
             stored.append(storage.put_stream(key, incoming.stream, max_bytes))
+            if stored[-1].size == 0:
+                raise UploadTypeInvalid(f"「{name}」是空文件（0 字节），未保存；请重新扫描或导出")
             found = _sniff(storage, key)
             if found != kind:
                 what = f"是 {found.upper()}" if found else "不是 PDF、JPEG、PNG 或 TIFF"
                 raise UploadTypeInvalid(
                     f"「{name}」的内容{what}，与扩展名 {suffix} 不符；文件未保存"
-                    f"（content is {found or 'unknown'}, name says {kind}）"
                 )
         outcomes = _record(session, scope, filing_id, checked, stored, expected)
         session.commit()
         keep = {o.document.storage_key for o in outcomes if not o.duplicate}
     except IntegrityError:
         session.rollback()
-        raise Conflict("同一文件正在被同时上传，请稍后重试（concurrent upload）") from None
+        raise Conflict("同一文件正在被同时上传，请稍后重试") from None
     finally:
         for obj in stored:
             if obj.key not in keep:
