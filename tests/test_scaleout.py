@@ -216,6 +216,7 @@ def test_upload_to_report_on_postgres_redis_celery_s3(service, s3: S3) -> None:
     assert [h["action"] for h in history] == [
         "filing_created",
         "documents_uploaded",
+        "flag_raised",
         "flag_dismissed",
     ]
 
