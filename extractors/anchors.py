@@ -131,7 +131,9 @@ class Layout:
         self.unit = max(statistics.median(heights), 1.0)
         """A typical label height: the yardstick for every tolerance on this page."""
         self.columns = self._columns()
-        self._column_of = {id(a): i for i, col in enumerate(self.columns) for a in col}
+        self._by_row: dict[int, list[Anchor]] = {}
+        for a in anchors:
+            self._by_row.setdefault(a.row, []).append(a)
 
     def _columns(self) -> list[list[Anchor]]:
         """Anchors whose left edges line up (within a label height and a half)."""
@@ -145,9 +147,6 @@ class Layout:
             else:
                 columns.append([anchor])
         return columns
-
-    def column(self, anchor: Anchor) -> list[Anchor]:
-        return self.columns[self._column_of[id(anchor)]]
 
     def right_bound(self, anchor: Anchor) -> float:
         """Where a value after `anchor` must stop on the right.
@@ -214,15 +213,7 @@ class Layout:
         return min(below, default=float("inf"))
 
     def is_label_char(self, row: int, index: int) -> bool:
-        return any(a.row == row and a.start <= index < a.end for a in self._by_row(row))
-
-    def _by_row(self, row: int) -> list[Anchor]:
-        if not hasattr(self, "_rows_index"):
-            index: dict[int, list[Anchor]] = {}
-            for a in self.anchors:
-                index.setdefault(a.row, []).append(a)
-            self._rows_index = index
-        return self._rows_index.get(row, [])
+        return any(a.start <= index < a.end for a in self.anchors_on(row))
 
     def anchors_on(self, row: int) -> list[Anchor]:
-        return self._by_row(row)
+        return self._by_row.get(row, [])
