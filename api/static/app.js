@@ -37,6 +37,24 @@
     return response.json();
   }
 
+  // A form that asks for a reason (dismissing a flag, rejecting a correction): cancel hides it,
+  // an empty reason is refused in words, a given one is handed to `submit`.
+  function reasonForm(form, cancel, error, emptyMessage, submit) {
+    cancel.addEventListener("click", () => {
+      form.hidden = true;
+      showError(error, "");
+    });
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const reason = $("textarea", form).value.trim();
+      if (!reason) {
+        showError(error, emptyMessage);
+        return;
+      }
+      submit(reason);
+    });
+  }
+
   function showError(element, message) {
     if (!element) return;
     element.textContent = message;
@@ -361,19 +379,8 @@
       form.hidden = false;
       $("textarea", form).focus();
     });
-    $('[data-action="cancel-reject"]', box).addEventListener("click", () => {
-      form.hidden = true;
-      showError(error, "");
-    });
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const reason = $("textarea", form).value.trim();
-      if (!reason) {
-        showError(error, "驳回更正必须填写理由");
-        return;
-      }
-      review("reject", reason);
-    });
+    reasonForm(form, $('[data-action="cancel-reject"]', box), error, "驳回更正必须填写理由",
+      (reason) => review("reject", reason));
   }
 
   // ---------------------------------------------------------------------------- flags
@@ -430,19 +437,8 @@
       form.hidden = false;
       $("textarea", form).focus();
     });
-    $('[data-action="cancel"]', form).addEventListener("click", () => {
-      form.hidden = true;
-      showError(error, "");
-    });
-    form.addEventListener("submit", (event) => {
-      event.preventDefault();
-      const reason = $("textarea", form).value.trim();
-      if (!reason) {
-        showError(error, "排除疑点必须填写理由");
-        return;
-      }
-      decide("dismiss", reason);
-    });
+    reasonForm(form, $('[data-action="cancel"]', form), error, "排除疑点必须填写理由",
+      (reason) => decide("dismiss", reason));
   });
   function flagIndexOf(id) {
     return flagItems.findIndex((item) => item.dataset.flagId === id);

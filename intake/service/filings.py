@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import Conflict, FilingInvalid, Forbidden, InvalidInput, NotFound
 from core.filing import LIMITS, Filing, check_text, parse_filing
-from core.states import ACTIVE_JOB_STATES
+from core.states import ACTIVE_JOB_STATES, STANDING_FLAG_STATUSES
 from intake.persistence.records import (
     CorrectionRecord,
     DocumentRecord,
@@ -74,7 +74,7 @@ class FilingQuery:
     flag_code: str | None = None
     limit: int = 50
     offset: int = 0
-    flag_statuses: tuple[str, ...] = ("open", "confirmed")
+    flag_statuses: tuple[str, ...] = STANDING_FLAG_STATUSES
     """Which flags `flag_code` finds (the queue page adds `dismissed`, for audits)."""
     sort: str = "id"
     """A column of SORTABLE; `-` in front for descending."""
