@@ -72,6 +72,7 @@ def filing(**changes: Any) -> Filing:
         "product": {
             "name": "云帆工业互联网平台",
             "version": "V2.0",
+            "category": "工业软件",
             "copyright_registration_no": "2021SR0123456",
             "development_completed_date": "2020-08-01",
             "copyright_holders": [APPLICANT],
@@ -627,6 +628,11 @@ def test_catalogue_covers_every_code_of_the_contract():
     # The project may add codes, never drop one; the README names the ones it adds.
     catalogue = load_flag_catalogue()
     assert catalogue.extension_codes == (
+        "not_independent_legal_entity",
+        "business_term_expired",
+        "category_not_eligible",
+        "first_published_date_mismatch",
+        "certificate_numbers_inconsistent",
         "document_unreadable",
         "license_qr_mismatch",
         "outdated_license",
@@ -637,7 +643,7 @@ def test_catalogue_covers_every_code_of_the_contract():
 def test_every_registered_rule_has_a_campaign_key_and_catalogued_flags(jiangsu):
     catalogue = load_flag_catalogue()
     rules = registered_rules()
-    assert len(rules) == 12
+    assert len(rules) == 17
     for spec in rules:
         jiangsu.setting(spec.key)  # a KeyError for a key the campaign cannot hold
         assert spec.codes and all(code in catalogue.flags for code in spec.codes), spec
@@ -645,6 +651,10 @@ def test_every_registered_rule_has_a_campaign_key_and_catalogued_flags(jiangsu):
     assert {code for code, f in catalogue.flags.items() if f.checks} <= raised_by_rules
     # What the review page draws as checked by Jiangsu's rules, from flags.yaml's `checks`.
     assert checked_by_rules(jiangsu) == {
+        (LIC, "company_type"),
+        (LIC, "business_term"),
+        (CERT, "certificate_no"),
+        (CERT, "registration_no"),
         (LIC, "credit_code"),
         (LIC, "established_date"),
         (CERT, "copyright_holders"),

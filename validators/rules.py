@@ -71,7 +71,7 @@ def _judged_value(
     return JudgedValue(filing_value, None, f"填报信息（扫描件中未找到{kind_label}）")
 
 
-def _as_date(value: Any) -> date | None:
+def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     try:
@@ -154,7 +154,7 @@ def _rule_date_cutoff(
     judged = _judged_value(rule_input, kind, field, filing_value, flags)
     if judged is None:
         return
-    day = _as_date(judged.value)
+    day = as_date(judged.value)
     if day is None:
         reason = f"识别结果「{judged.value}」不是有效日期"
         reading = Reading(kind, field, ReadStatus.UNREADABLE, judged.evidence)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import validators.notice_rules  # noqa: F401 — registers the notices' rules
 from core.filing import Filing
 from core.model import DocumentResult, Flag, PageKind
 from validators.campaign import Campaign

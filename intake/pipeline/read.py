@@ -18,7 +18,7 @@ from core.model import (
     PageResult,
     TextLine,
 )
-from extractors import cleanup, qr, seals
+from extractors import certificate_numbers, cleanup, qr, seals
 from extractors.classify import classify_lines
 from extractors.fields import extract_fields
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
@@ -224,6 +224,9 @@ class Pipeline:
             # The QR code is a second reading of the printed codes: it confirms, never invents.
             fields = result.fields | qr.qr_fields(qr.read_qr_codes(image))
             result.fields = qr.confirm_printed(fields)
+        if verdict.kind == PageKind.COPYRIGHT_CERTIFICATE:
+            # 证书号 and 登记号 fit their year's offset: each confirms the other's digits.
+            result.fields = certificate_numbers.confirm_numbers(result.fields)
         if verdict.kind == PageKind.USAGE_REPORT:
             result.fields["has_seal"] = _seal_field(image)
         return result

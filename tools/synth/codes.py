@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 from datetime import date
 
+from extractors.certificate_numbers import year_offsets
 from extractors.normalize import CREDIT_CODE_ALPHABET, credit_code_check_char
 
 ORG_LETTERS = "ABCDEFGHJKLMNPQRTUWXY"
@@ -54,13 +55,17 @@ def change_digit(rng: random.Random, text: str, start: int = 0) -> str:
     return text[:i] + rng.choice([d for d in "0123456789" if d != text[i]]) + text[i + 1 :]
 
 
-def registration_no(rng: random.Random, year: int) -> str:
-    return f"{year}SR{rng.randint(10000, 1499999):07d}"
+def certificate_numbers(rng: random.Random, year: int) -> tuple[str, str]:
+    """A certificate's 证书号 and 登记号 (`2020SR0123456`) of registration year `year`.
 
-
-def certificate_no(rng: random.Random, year: int) -> str:
+    Where the year's offset is known (extractors/data/certificate_numbers.yaml) the 证书号 is the
+    登记号's serial plus it, as on real certificates; otherwise a number of the year's range.
+    """
     low, high = {2019: (3800000, 4900000), 2020: (4900000, 6800000)}.get(year, (6800000, 9900000))
-    return str(rng.randint(low, high))
+    number = str(rng.randint(low, high))
+    serial = rng.randint(10000, 1499999)
+    offset = year_offsets().get(year)
+    return (number if offset is None else str(serial + offset)), f"{year}SR{serial:07d}"
 
 
 def report_no(rng: random.Random, pattern: str, year: int, abbr: str = "") -> str:

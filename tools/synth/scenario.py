@@ -279,14 +279,15 @@ def build_truth(rng: random.Random, pools: NamePools, scenario: Scenario, index:
     elif rng.random() < 0.2:
         holders.insert(rng.randint(0, 1), rng.choice(HOLDER_INSTITUTES))
     issue_year = dates.certificate_issue.year
+    certificate_number, registration = codes.certificate_numbers(rng, issue_year)
     cert = CertificateFacts(
-        certificate_no=codes.certificate_no(rng, issue_year),
+        certificate_no=certificate_number,
         software_name=product,
         software_version=version,
         copyright_holders=tuple(holders),
         development_completed_date=dates.developed,
         first_published_date=dates.published,
-        registration_no=codes.registration_no(rng, issue_year),
+        registration_no=registration,
         issue_date=dates.certificate_issue,
         serial=f"00{rng.randint(100000, 999999)}",
     )
