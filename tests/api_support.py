@@ -55,7 +55,7 @@ def filing_data(
             "version": "V2.0",
             "category": "工业软件",
             "copyright_registration_no": "2021SR0123456",
-            "copyright_certificate_no": "7012345",
+            "copyright_certificate_no": "6846082",  # 2021SR0123456 + the offset of 2021
             "development_completed_date": "2020-08-01",
             "first_published_date": None,
             "copyright_holders": [name],

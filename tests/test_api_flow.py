@@ -147,7 +147,15 @@ def test_filing_to_summary(flow) -> None:
     assert "推荐产品汇总表" in rows[0][0]
     assert rows[1][:3] == ("序号", "申报编号", "申报单位")
     assert rows[2][1] == FILING_ID and rows[2][2] == filing["applicant"]["name"]
-    assert rows[2][12] == "推荐" and rows[2][15] == "推荐"
+    header = rows[1]
+    assert rows[2][header.index("核验状态")] == "推荐"
+    assert rows[2][header.index("推荐意见")] == "推荐"
+    # The priority conditions of notice 000 一（三）, as filed.
+    assert rows[2][header.index("信创适配")] == {True: "是", False: "否"}.get(
+        filing["product"].get("xinchuang_adapted"), "未填"
+    )
+    assert rows[2][header.index("相关专利（项）")] == filing["product"].get("patents")
+    assert rows[2][header.index("参与制定标准（项）")] == filing["product"].get("standards")
 
     text = client.get(f"/api/bureaus/{SUZHOU}/summary.csv", headers=clerk)
     assert text.status_code == 200 and text.content.startswith(b"\xef\xbb\xbf")

@@ -27,6 +27,8 @@ STATUS_LABELS = {
     "recommended": "推荐",
     "not_recommended": "不推荐",
 }
+YES_NO = {True: "是", False: "否", None: "未填"}
+"""信创适配 as filed; with 专利 and 标准制定 the priority conditions of notice 000 一（三）."""
 RECOMMENDATION_LABELS = {"recommended": "推荐", "not_recommended": "不推荐", None: "未定"}
 COLUMNS = (
     "序号",
@@ -40,6 +42,9 @@ COLUMNS = (
     "检测报告编号",
     "检测机构",
     "研发投入（万元）",
+    "信创适配",
+    "相关专利（项）",
+    "参与制定标准（项）",
     "提交时间",
     "核验状态",
     "未处理疑点",
@@ -69,6 +74,9 @@ class SummaryRow:
     test_report_no: str | None
     testing_institution: str | None
     rd_investment_wan: float | None
+    xinchuang_adapted: bool | None
+    patents: int | None
+    standards: int | None
     submitted_at: str | None
     status: str
     open_flags: int
@@ -89,6 +97,9 @@ class SummaryRow:
             self.test_report_no,
             self.testing_institution,
             self.rd_investment_wan,
+            YES_NO.get(self.xinchuang_adapted, "未填"),
+            self.patents,
+            self.standards,
             self.submitted_at,
             STATUS_LABELS.get(self.status, self.status),
             self.open_flags,
@@ -133,6 +144,9 @@ def _row(record: FilingRecord, flag_codes: tuple[str, ...]) -> SummaryRow:
         test_report_no=product.get("test_report_no"),
         testing_institution=product.get("testing_institution"),
         rd_investment_wan=product.get("rd_investment_wan"),
+        xinchuang_adapted=product.get("xinchuang_adapted"),
+        patents=product.get("patents"),
+        standards=product.get("standards"),
         submitted_at=submitted.isoformat(timespec="minutes") if submitted else None,
         status=record.status,
         open_flags=record.open_flags,
@@ -156,7 +170,7 @@ def summary_title(bureau: Bureau, campaign: str | None) -> str:
 def summary_xlsx(bureau: Bureau, rows: list[SummaryRow], campaign: str | None = None) -> bytes:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("推荐产品汇总表")
-    widths = (6, 18, 30, 22, 28, 10, 14, 18, 20, 26, 12, 18, 10, 10, 30, 10, 30)
+    widths = (6, 18, 30, 22, 28, 10, 14, 18, 20, 26, 12, 10, 12, 14, 18, 10, 10, 30, 10, 30)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[_column_letter(index)].width = width
     title = WriteOnlyCell(sheet, value=summary_title(bureau, campaign))
