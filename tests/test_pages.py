@@ -431,6 +431,45 @@ def test_a_new_kind_of_rule_appears_in_the_marks_and_the_annotated_pdf(tmp_path:
     assert new_rule.CODE[:24] in cover  # the code wraps in its narrow column
 
 
+def test_the_notices_conditions_show_on_the_review_page_and_the_pdf(tmp_path: Path) -> None:
+    """An 个体工商户 licence whose term has ended: both flags boxed on their printed values, titled
+    in Chinese on the review page and on the annotated PDF's cover."""
+    filing = filing_data("JS2021-320500-P778", serial=8)
+    lines = licence_lines(
+        filing, company_type="个体工商户", business_term="2000年01月01日至2020年12月31日"
+    )
+    engine = ScriptedEngine({LICENCE: lines})
+    with running_service(service_settings(tmp_path / "data"), scripted_pipeline(engine)) as (
+        client,
+        users,
+    ):
+        clerk = users.headers("clerk_sz")
+        assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
+        files = [("files", ("营业执照.png", page_png(LICENCE), "image/png"))]
+        uploaded = client.post(
+            f"/api/filings/{filing['filing_id']}/documents", files=files, headers=clerk
+        )
+        assert uploaded.status_code == 202, uploaded.text
+        wait_for_jobs(client, filing["filing_id"], clerk)
+        _sign_in(client, "clerk_sz")
+        page = client.get(f"/filings/{filing['filing_id']}")
+        report = client.get(f"/api/filings/{filing['filing_id']}/report").json()
+        pdf = client.get(f"/api/filings/{filing['filing_id']}/annotated.pdf", headers=clerk)
+    found = Elements(page.text)
+    key = f"{report['documents'][0]['document_id']}-0"
+    for code, field, title in (
+        ("not_independent_legal_entity", "company_type", "非独立法人企业"),
+        ("business_term_expired", "business_term", "营业期限已届满"),
+    ):
+        (box,) = found.having(class_="box", data_field=field, data_page_key=key)
+        assert "state-flagged" in box["class"], code
+        (row,) = found.having(class_="flag", data_flag=code)
+        assert row["data-page-key"] == key and title in page.text
+    with pdfplumber.open(io.BytesIO(pdf.content)) as document:
+        cover = document.pages[0].extract_text()
+    assert "非独立法人企业［错误］" in cover and "营业期限已届满［需核实］" in cover
+
+
 def test_times_keep_their_offset_and_read_as_beijing_time(site) -> None:
     """Filed at 10:00 Beijing time (+08:00): the API and the summary say 10:00+08:00, not 10:00Z."""
     client, users, _ = site
