@@ -83,6 +83,7 @@ FALSE_ALARM_CODES = frozenset(
         "unreadable_field",
         "license_qr_mismatch",
         "first_published_date_mismatch",
+        "certificate_numbers_inconsistent",
     }
 )
 """Flags that, on a filing agreeing with the paper, can only be the reader's mistake."""
