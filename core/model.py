@@ -76,6 +76,24 @@ class FieldValue:
     box: Box | None
 
 
+@dataclass(frozen=True)
+class PageFingerprint:
+    """What stays the same when one sheet is scanned again (extractors/fingerprint.py):
+    `text` the MinHash of the page's character 3-grams (hex; None for a page with little text),
+    `image` the perceptual hash of the grey page (hex)."""
+
+    text: str | None
+    image: str
+
+    def to_text(self) -> str:
+        return f"{self.text or ''}:{self.image}"
+
+    @classmethod
+    def from_text(cls, stored: str) -> PageFingerprint:
+        text, _, image = stored.partition(":")
+        return cls(text or None, image)
+
+
 @dataclass
 class PageResult:
     index: int
@@ -87,6 +105,8 @@ class PageResult:
     lines: list[TextLine] = field(default_factory=list)
     error: str | None = None
     """Why this page could not be read, when the rest of its file could."""
+    fingerprint: PageFingerprint | None = None
+    """Set on pages of the four documents, to find one sheet filed by two applicants."""
 
 
 @dataclass

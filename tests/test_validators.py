@@ -633,6 +633,7 @@ def test_catalogue_covers_every_code_of_the_contract():
         "category_not_eligible",
         "first_published_date_mismatch",
         "certificate_numbers_inconsistent",
+        "reused_scan",
         "document_unreadable",
         "license_qr_mismatch",
         "outdated_license",

@@ -1,13 +1,18 @@
-"""Can a global perceptual hash tell a rescan of a page from another page of the same template?
+"""Page fingerprints on real licences: a rescan of a page against another page of its template.
 
 For `reused_scan` (issue 10): over the real licences of one part of tests/real/truth.yaml, each
 licence is compared with a rescan-like copy of itself (a crop of up to 3% per side, scale
 0.6–1.2, rotation up to ±1.5°, brightness and contrast, JPEG quality 55) and with every other
 licence (byte-identical copies left out). A usable fingerprint keeps the first distances well
-below the second. Prints, per hash, the largest self distance and the smallest other distance
-(fractions of differing bits).
+below the second.
 
-    .venv/bin/python -m tools.fingerprint_bench [--split tune|heldout]
+Without `--read`: global picture hashes only (fractions of differing bits). With `--read`: both
+copies are read by the pipeline (the one the service runs) and the service's fingerprint
+(extractors/fingerprint.py: text MinHash and picture hash) is compared: how many rescans are
+found (the same paper) and how many pairs of different licences would be called one sheet, at
+the campaign's thresholds.
+
+    .venv/bin/python -m tools.fingerprint_bench [--split tune|heldout] [--read]
 """
 
 from __future__ import annotations
@@ -92,9 +97,61 @@ def rescanned(image: np.ndarray, rng: random.Random) -> np.ndarray:
     return cv2.imdecode(jpeg, cv2.IMREAD_COLOR)
 
 
+def _read_fingerprints(images, args) -> None:
+    """Both copies of each licence through the pipeline; similarities at the campaign's rule."""
+    import tempfile
+
+    from extractors.fingerprint import image_distance, page_fingerprint, text_similarity
+    from intake.pipeline.read import Pipeline, PipelineOptions
+    from validators.campaign import load_campaign
+
+    rule = load_campaign("jiangsu-2021-first-edition").reused_scan
+    pipeline = Pipeline(PipelineOptions())
+    rng = random.Random(7)
+    pairs = []
+    with tempfile.TemporaryDirectory() as work:
+        for number, (image, sha) in enumerate(images):
+            prints = []
+            for copy_no, copy in enumerate((image, rescanned(image, rng))):
+                path = Path(work) / f"{number}-{copy_no}.png"
+                cv2.imwrite(str(path), copy)
+                first: list = []
+
+                def keep(page, img, first=first) -> None:
+                    first.append(page_fingerprint(img, page.lines))
+
+                pipeline.read_document(path, on_page=keep)
+                prints.append(first[0])
+            pairs.append((prints[0], prints[1], sha))
+            print(f"  read {number + 1}/{len(images)}", flush=True)
+    own_text = [text_similarity(a, b) for a, b, _ in pairs]
+    own_image = [image_distance(a, b) for a, b, _ in pairs]
+    found = sum(rule.same(a, b) for a, b, _ in pairs)
+    cross = [
+        (text_similarity(a, b), image_distance(a, b), rule.same(a, b))
+        for (a, _, sha_a), (b, _, sha_b) in itertools.combinations(pairs, 2)
+        if sha_a != sha_b
+    ]
+    print(
+        f"rescans of themselves: text similarity min {min(own_text):.3f} "
+        f"(median {sorted(own_text)[len(own_text) // 2]:.3f}), picture distance max "
+        f"{max(own_image):.3f}; found as the same paper {found}/{len(pairs)}"
+    )
+    print(
+        f"pairs of different licences: {len(cross)}, text similarity max "
+        f"{max(t for t, _, _ in cross):.3f}; called the same paper: {sum(s for _, _, s in cross)}"
+    )
+    print(
+        f"rule: text similarity ≥ {rule.min_text_similarity}, picture distance ≤ "
+        f"{rule.max_image_distance} (validators/campaigns/jiangsu-2021-first-edition.yaml)"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tune", "heldout"), default="tune")
+    parser.add_argument("--read", action="store_true", help="read both copies with the pipeline")
+    parser.add_argument("--limit", type=int, default=None, help="only the first N licences")
     args = parser.parse_args(argv)
     if not REAL_DEV.is_dir():
         print(f"跳过：没有真实材料目录 {REAL_DEV}（skipped: ../shared/real-dev is absent）")
@@ -105,8 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         for path, entry in truth.items()
         if path.startswith("licenses/") and entry.get("split") == args.split
     )
+    entries = entries[: args.limit] if args.limit else entries
     images = [(cv2.imread(str(REAL_DEV / path)), sha) for path, sha in entries]
     print(f"{len(images)} real licences of the {args.split} part ({REAL_DEV / 'licenses'})")
+    if args.read:
+        _read_fingerprints(images, args)
+        return 0
     for name, hash_ in HASHES.items():
         rng = random.Random(7)
         hashes = [(hash_(image), sha) for image, sha in images]

@@ -19,8 +19,9 @@ from pydantic import (
 )
 
 from core.errors import CampaignInvalid, CampaignNotFound
-from core.model import PageKind
+from core.model import PageFingerprint, PageKind
 from core.yamlfile import invalid_file, read_yaml
+from extractors.fingerprint import image_distance, text_similarity
 from extractors.normalize import normalize_standard
 from validators.rule_registry import rule_setting_types
 
@@ -55,6 +56,23 @@ class PreviousCatalog(BaseModel):
     products: tuple[CatalogEntry, ...] = ()
     source: str | None = None
     """Where the list was taken from (a URL or a document), for people."""
+
+
+class SamePaperRule(BaseModel):
+    """reused_scan: how close two page fingerprints must be to be one sheet of paper."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    min_text_similarity: float = Field(gt=0.0, le=1.0)
+    """Estimated Jaccard similarity of the pages' character 3-grams."""
+    max_image_distance: float = Field(ge=0.0, lt=0.5)
+    """Fraction of the perceptual-hash bits that may differ."""
+
+    def same(self, a: PageFingerprint, b: PageFingerprint) -> bool:
+        return (
+            text_similarity(a, b) >= self.min_text_similarity
+            and image_distance(a, b) <= self.max_image_distance
+        )
 
 
 class Campaign(BaseModel):
@@ -97,6 +115,8 @@ class Campaign(BaseModel):
     """usage_report_not_stamped: every usage report must carry a seal."""
     max_products_per_applicant: int | None = Field(default=None, ge=1)
     """duplicate_application: filings per applicant in this campaign."""
+    reused_scan: SamePaperRule | None = None
+    """reused_scan: a page of one applicant that is the same paper as another applicant's."""
     previous_catalog: PreviousCatalog | None = None
     """in_previous_catalog: the previous list (inline, or a YAML file beside the campaign)."""
     rule_settings: dict[str, Any] = Field(default_factory=dict)

@@ -35,6 +35,7 @@ from intake.persistence.storage import Storage
 from intake.pipeline.read import Pipeline
 from intake.pipeline.report import field_json
 from intake.service.recheck import recheck_filing
+from intake.service.reused import add_bands, recheck_reused_scans
 
 log = logging.getLogger(__name__)
 
@@ -187,6 +188,11 @@ def process_claimed(context: JobContext, job_id: int, token: str) -> str:
     except Exception as exc:  # noqa: BLE001 - one bad document fails its own job only
         return _failed(context, job_id, token, filing_id, exc)
     with context.db.session(write=True) as session:
+        # The pages are stored: reused_scan on this filing and on those sharing a sheet with
+        # it, before the job says it is done. Its own transaction, filings locked in id order.
+        _owned(session, job_id, token)
+        recheck_reused_scans(session, filing_id, context.settings.campaign_dirs)
+    with context.db.session(write=True) as session:
         job = _owned(session, job_id, token)
         document = session.get(DocumentRecord, document_id)
         if result.sha256 != sha:
@@ -301,19 +307,21 @@ def _store_page(
                 PageRecord.document_id == document_id, PageRecord.index == page.index
             )
         )
-        session.add(
-            PageRecord(
-                document_id=document_id,
-                index=page.index,
-                kind=page.kind.value,
-                rotation=page.rotation,
-                width=page.width,
-                height=page.height,
-                image_key=image_key,
-                fields={name: field_json(fv) for name, fv in page.fields.items()},
-                error=page.error,
-            )
+        stored = PageRecord(
+            document_id=document_id,
+            index=page.index,
+            kind=page.kind.value,
+            rotation=page.rotation,
+            width=page.width,
+            height=page.height,
+            image_key=image_key,
+            fields={name: field_json(fv) for name, fv in page.fields.items()},
+            error=page.error,
+            fingerprint=page.fingerprint.to_text() if page.fingerprint else None,
         )
+        session.add(stored)
+        session.flush()
+        add_bands(session, stored)
         now = utcnow()
         job.pages_done = done
         job.pages_total = total

@@ -181,8 +181,21 @@ class PageRecord(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """Field name → {value, raw, confidence, box} as read by OCR (never overwritten)."""
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fingerprint: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """PageFingerprint.to_text() of a page of the four documents (reused_scan)."""
 
     __table_args__ = (UniqueConstraint("document_id", "index", name="uq_page_index"),)
+
+
+class PageBand(Base):
+    """One MinHash band of a page's fingerprint: pages sharing a band are reused_scan candidates."""
+
+    __tablename__ = "page_bands"
+
+    page_id: Mapped[int] = mapped_column(
+        ForeignKey("pages.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(BigInteger, primary_key=True, index=True)
 
 
 class CorrectionRecord(Base):

@@ -10,7 +10,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.filing import Filing
-from core.model import DocumentResult, FieldValue, Flag, PageKind, PageResult, Severity
+from core.model import (
+    DocumentResult,
+    FieldValue,
+    Flag,
+    PageFingerprint,
+    PageKind,
+    PageResult,
+    Severity,
+)
 from core.states import FINISHED_JOB_STATES, FlagStatus
 from intake.persistence.records import (
     CorrectionRecord,
@@ -155,6 +163,9 @@ def _stored(
                 height=page.height,
                 fields=fields,
                 error=page.error,
+                fingerprint=PageFingerprint.from_text(page.fingerprint)
+                if page.fingerprint
+                else None,
             )
         )
     result = DocumentResult(

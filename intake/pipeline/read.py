@@ -21,6 +21,7 @@ from core.model import (
 from extractors import certificate_numbers, cleanup, qr, seals
 from extractors.classify import classify_lines
 from extractors.fields import extract_fields
+from extractors.fingerprint import page_fingerprint
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
 from extractors.orientation import upright_lines
 from extractors.triage import Triager
@@ -229,6 +230,8 @@ class Pipeline:
             result.fields = certificate_numbers.confirm_numbers(result.fields)
         if verdict.kind == PageKind.USAGE_REPORT:
             result.fields["has_seal"] = _seal_field(image)
+        if verdict.kind != PageKind.OTHER:
+            result.fingerprint = page_fingerprint(image, lines)
         return result
 
 

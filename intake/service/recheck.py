@@ -21,16 +21,19 @@ from intake.persistence.stored import filing_of, stored_documents
 from intake.pipeline.check import check_applicants, check_case
 from intake.pipeline.report import _box
 from intake.service import audit
+from intake.service.duplicates import CODE as DUPLICATE_CODE
 from intake.service.duplicates import bureau_messages
 from intake.service.scope import Scope
 
 SYSTEM = Scope.system("系统")
 """Who re-checks when no person acted (a job finishing): named so in the history."""
 
-CROSS_FILING_CODES = frozenset({"duplicate_application"})
+CROSS_FILING_CODES = frozenset({"duplicate_application", "reused_scan"})
 """Codes decided over all of an applicant's filings, not over one filing's documents."""
 CROSS_POSITION = 100_000
 """Cross-filing flags come after the per-filing ones, as `intake check` prints them."""
+REUSED_POSITION = 200_000
+"""reused_scan flags (intake/service/reused.py) come last."""
 _GROUP_ROUNDS = 5
 
 
@@ -313,7 +316,7 @@ def recheck_applicants(
                 record,
                 [flag for flag, _detail in shown],
                 {},
-                governs=lambda code: code in CROSS_FILING_CODES,
+                governs=lambda code: code == DUPLICATE_CODE,
                 first_position=CROSS_POSITION,
                 actor=actor,
                 details=[detail for _flag, detail in shown],
