@@ -36,8 +36,11 @@ _NOT_TEXT = re.compile(r"[\s\W_]+")
 
 
 def _shingles(lines: Iterable[TextLine]) -> set[int]:
-    text = "".join(_NOT_TEXT.sub("", unicodedata.normalize("NFKC", line.text)) for line in lines)
-    grams = {text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1)}
+    """The 3-grams within each line (line order and line breaks do not matter)."""
+    grams = set()
+    for line in lines:
+        text = _NOT_TEXT.sub("", unicodedata.normalize("NFKC", line.text))
+        grams.update(text[i : i + SHINGLE] for i in range(len(text) - SHINGLE + 1))
     return {
         int.from_bytes(hashlib.blake2b(g.encode(), digest_size=7).digest(), "big") for g in grams
     }

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import json
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -124,6 +125,10 @@ def _read_fingerprints(images, args) -> None:
                 prints.append(first[0])
             pairs.append((prints[0], prints[1], sha))
             print(f"  read {number + 1}/{len(images)}", flush=True)
+    if args.dump:
+        args.dump.write_text(
+            json.dumps([[a.to_text(), b.to_text(), sha] for a, b, sha in pairs]), "utf-8"
+        )
     own_text = [text_similarity(a, b) for a, b, _ in pairs]
     own_image = [image_distance(a, b) for a, b, _ in pairs]
     found = sum(rule.same(a, b) for a, b, _ in pairs)
@@ -152,6 +157,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=("tune", "heldout"), default="tune")
     parser.add_argument("--read", action="store_true", help="read both copies with the pipeline")
     parser.add_argument("--limit", type=int, default=None, help="only the first N licences")
+    parser.add_argument("--dump", type=Path, help="write both copies' fingerprints here (JSON)")
     args = parser.parse_args(argv)
     if not REAL_DEV.is_dir():
         print(f"跳过：没有真实材料目录 {REAL_DEV}（skipped: ../shared/real-dev is absent）")
