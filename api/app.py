@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 from collections.abc import AsyncIterator, Callable
@@ -16,6 +17,7 @@ from api import errors
 from api.deps import Services
 from api.routes import auth, bureaus, documents, filings, flags, pages, users
 from core.settings import Settings, get_settings
+from intake.jobs.election import ElectedRunner
 from intake.jobs.wiring import PipelineFactory, job_context, make_queue
 from intake.persistence.database import Database, upgrade
 from intake.persistence.storage import storage_from_url
@@ -23,6 +25,9 @@ from intake.persistence.storage import storage_from_url
 MiB = 1024 * 1024
 DEFAULT_BODY_LIMIT = 2 * MiB
 """JSON bodies (a filing, a decision) are small; only the upload routes take more."""
+
+RUNNER_LOCK = "job-runner.lock"
+"""In the data folder: held by the one service process that runs the local queue's jobs."""
 
 _UPLOAD_PATH = re.compile(r"^/api/filings/[^/]+/documents/?$")
 _IMPORT_PATH = re.compile(r"^/api/filings/import/?$")
@@ -147,11 +152,14 @@ def create_app(
     *,
     pipeline: PipelineFactory | None = None,
     migrate: bool = True,
+    freeze_gc: bool = False,
 ) -> FastAPI:
     """The service on `settings` (default: from INTAKE_* variables).
 
     `pipeline` builds the OCR pipeline of the in-process workers (tests pass a scripted one);
-    `migrate` applies the Alembic migrations when the app starts.
+    `migrate` applies the Alembic migrations when the app starts; `freeze_gc` (a service
+    process of its own) leaves what is loaded at start-up out of the garbage collector's full
+    passes, which otherwise stop every request for a third of a second now and then.
     """
     settings = settings or get_settings()
 
@@ -163,6 +171,9 @@ def create_app(
         db = Database(url, pool_size=settings.db_pool_size)
         storage = storage_from_url(settings.effective_storage)
         queue = make_queue(settings, job_context(settings, db, storage, pipeline))
+        if settings.queue == "local":
+            # Several service processes may share the data folder: one of them runs the jobs.
+            queue = ElectedRunner(queue, settings.data_dir / RUNNER_LOCK)
         queue.start()
         app.state.services = Services(
             settings=settings,
@@ -170,6 +181,9 @@ def create_app(
             storage=storage,
             queue=queue,
         )
+        if freeze_gc:
+            gc.collect()
+            gc.freeze()
         try:
             yield
         finally:
@@ -195,4 +209,4 @@ def create_app(
 
 def app_from_env() -> FastAPI:
     """For `uvicorn --factory api.app:app_from_env`: settings from the environment, migrated."""
-    return create_app(get_settings(), migrate=False)
+    return create_app(get_settings(), migrate=False, freeze_gc=True)

@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import (
@@ -22,6 +23,7 @@ from api.deps import (
     SessionDep,
     SettingsDep,
     StorageDep,
+    on_session,
 )
 from api.schemas import (
     AuditPublic,
@@ -33,6 +35,8 @@ from api.schemas import (
     ListOf,
     RecommendationIn,
     RowErrorPublic,
+    filing_items,
+    list_response,
 )
 from core.errors import UploadTooLarge
 from core.states import ACTIVE_JOB_STATES
@@ -87,7 +91,7 @@ def update_filing(
 
 
 @router.get("", response_model=ListOf[FilingPublic])
-def list_filings(
+async def list_filings(
     session: SessionDep,
     scope: BureauScope,
     bureau: Filter = None,
@@ -97,10 +101,18 @@ def list_filings(
     flag_code: Annotated[Filter, Query(description="with an open/confirmed flag")] = None,
     limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
     offset: Offset = 0,
+    after: Annotated[
+        Filter, Query(description="keyset paging: the last filing_id of the previous page")
+    ] = None,
 ) -> Response:
-    query = service.FilingQuery(bureau, status, campaign, q, flag_code, limit, offset)
+    """Filings in the caller's scope by id; `count` is every match, `after` (or `offset`) pages."""
+    query = service.FilingQuery(bureau, status, campaign, q, flag_code, limit, offset, after=after)
+    return await on_session(session, _filings_page, session, scope, query)
+
+
+def _filings_page(session: Session, scope: Scope, query: service.FilingQuery) -> Response:
     rows, count = service.list_filings(session, scope, query)
-    return ListOf[FilingPublic](data=[FilingPublic.of(r) for r in rows], count=count).response()
+    return list_response(filing_items(rows), count)
 
 
 @router.post("/import", response_model=ImportPublic)

@@ -5,17 +5,20 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from sqlalchemy.orm import Session
 
-from api.deps import BureauScope, Filter, IdPath, Offset, SessionDep
-from api.schemas import DecisionIn, FlagPublic, ListOf
+from api.deps import BureauScope, Filter, IdPath, Offset, SessionDep, on_session
+from api.schemas import DecisionIn, FlagPublic, ListOf, flag_items, list_response
+from core.filing import LIMITS
 from intake.service import review
 from intake.service.filings import MAX_PAGE_SIZE
+from intake.service.scope import Scope
 
 router = APIRouter(prefix="/api/flags", tags=["flags"])
 
 
 @router.get("", response_model=ListOf[FlagPublic])
-def list_flags(
+async def list_flags(
     session: SessionDep,
     scope: BureauScope,
     bureau: Filter = None,
@@ -26,12 +29,22 @@ def list_flags(
     filing_id: Filter = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
     offset: Offset = 0,
+    after: Annotated[
+        int | None,
+        Query(
+            ge=0, le=LIMITS.max_int, description="keyset paging: the last id of the previous page"
+        ),
+    ] = None,
 ) -> Response:
-    query = review.FlagQuery(bureau, status, code, filing_id, limit, offset)
+    """Flags in the caller's scope by filing and order raised; `count` is every match,
+    `after` (or `offset`) pages."""
+    query = review.FlagQuery(bureau, status, code, filing_id, limit, offset, after)
+    return await on_session(session, _flags_page, session, scope, query)
+
+
+def _flags_page(session: Session, scope: Scope, query: review.FlagQuery) -> Response:
     rows, count = review.list_flags(session, scope, query)
-    every = scope.bureau is None
-    data = [FlagPublic.seen_by(r, every) for r in rows]
-    return ListOf[FlagPublic](data=data, count=count).response()
+    return list_response(flag_items(rows, scope.bureau is None), count)
 
 
 @router.get("/{flag_id}", response_model=FlagPublic)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 
 from core.errors import UsageError
@@ -26,8 +27,8 @@ def add_arguments(sub) -> None:
     serve.add_argument(
         "--workers",
         type=int,
-        default=1,
-        help="uvicorn processes (more than 1 needs INTAKE_QUEUE=celery)",
+        default=None,
+        help="service processes (default: one per CPU core this process may use)",
     )
 
     worker = sub.add_parser("worker", help="run a Celery worker for INTAKE_QUEUE=celery")
@@ -107,21 +108,27 @@ def _display(url: str) -> str:
     return make_url(url).render_as_string(hide_password=True)
 
 
-def serve(host: str, port: int, workers: int) -> int:
+def cpu_cores() -> int:
+    """The CPU cores this process may run on (its affinity; all of them where unknown)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):
+        return max(1, os.cpu_count() or 1)
+
+
+def serve(host: str, port: int, workers: int | None) -> int:
     import uvicorn
 
     from intake.persistence.database import upgrade
 
     settings = _settings()
-    if workers > 1 and settings.queue != "celery":
-        raise UsageError(
-            "多个服务进程需要 INTAKE_QUEUE=celery（进程内任务队列只能有一个进程）"
-            "（--workers > 1 needs the celery queue）"
-        )
+    workers = cpu_cores() if workers is None else workers
+    if workers < 1:
+        raise UsageError("--workers 至少为 1")
     upgrade(settings.effective_database_url)
     print(
         f"intake 服务：http://{host}:{port}/docs  数据库 {_display(settings.effective_database_url)}"
-        f"  队列 {settings.queue}",
+        f"  队列 {settings.queue}  服务进程 {workers}",
         file=sys.stderr,
     )
     uvicorn.run(

@@ -73,6 +73,8 @@ class Database:
     def __init__(self, url: str, pool_size: int = 10):
         self.url = url
         self.engine = make_engine(url, pool_size)
+        self.local = self.engine.dialect.name == "sqlite"
+        """An embedded database (SQLite): a read is a short local call, with no network."""
         writer = self.engine.execution_options(**{_BEGIN_OPTION: "IMMEDIATE"})
         self._readers = sessionmaker(self.engine, expire_on_commit=False)
         self._writers = sessionmaker(writer, expire_on_commit=False)

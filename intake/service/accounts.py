@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -246,6 +246,30 @@ class Principal:
     @classmethod
     def of(cls, user: User) -> Principal:
         return cls(user.id, user.name, user.role, user.bureau, user.active, user.created_at)
+
+
+_PRINCIPAL_BY_TOKEN = select(
+    User.id,
+    User.name,
+    User.role,
+    User.bureau,
+    User.active,
+    User.created_at,
+    User.token_expires_at,
+).where(User.token_hash == bindparam("token_hash"))
+
+
+def principal_by_token(session: Session, token: str) -> Principal | None:
+    """`user_by_token` as a Principal, read as one row (no ORM object, a statement built
+    once): what every API request asks first, so it is kept cheap; the same rules."""
+    if not token:
+        return None
+    found = session.connection().execute(_PRINCIPAL_BY_TOKEN, {"token_hash": secret_hash(token)})
+    row = found.first()
+    if row is None or not row.active:
+        return None
+    expires = as_utc(row.token_expires_at)
+    return Principal.of(row) if expires is not None and expires > utcnow() else None
 
 
 def scope_of(user: User | Principal) -> Scope:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
@@ -78,6 +79,9 @@ class FilingQuery:
     """Which flags `flag_code` finds (the queue page adds `dismissed`, for audits)."""
     sort: str = "id"
     """A column of SORTABLE; `-` in front for descending."""
+    after: str | None = None
+    """Keyset pagination: only filings after this id in the order of `sort` "id" or "-id"
+    (the last id of the previous page); `offset` then counts from there."""
 
 
 SORTABLE = {
@@ -100,50 +104,113 @@ LIST_COLUMNS = tuple(c for c in FilingRecord.__table__.columns if c.name != "dat
 """What a list shows of a filing: every column but its JSON (rows, not ORM objects: cheaper)."""
 
 
-def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[list[Row], int]:
-    """A page of filings in scope matching `query`, and how many match in all.
-
-    The rows carry the filings' columns by name (as FilingRecord attributes), without `data`.
-    """
-    conditions = [scope.where(FilingRecord.bureau)]
-    bureau = scope.narrowed(query.bureau)
-    if bureau is not None:
-        conditions.append(FilingRecord.bureau == bureau)
-    if query.status:
-        conditions.append(FilingRecord.status == query.status)
-    if query.campaign:
-        conditions.append(FilingRecord.campaign == query.campaign)
-    if query.q:
-        pattern = f"%{_escape_like(query.q.strip())}%"
-        conditions.append(
-            or_(
-                FilingRecord.id.like(pattern, escape="\\"),
-                FilingRecord.applicant_name.like(pattern, escape="\\"),
-                FilingRecord.product_name.like(pattern, escape="\\"),
-                FilingRecord.credit_code.like(pattern, escape="\\"),
+def _like_any(pattern) -> ColumnElement[bool]:
+    return or_(
+        *(
+            column.like(pattern, escape="\\")
+            for column in (
+                FilingRecord.id,
+                FilingRecord.applicant_name,
+                FilingRecord.product_name,
+                FilingRecord.credit_code,
             )
         )
-    if query.flag_code:
+    )
+
+
+@lru_cache(maxsize=256)
+def _list_statements(
+    bureau: bool, status: bool, campaign: bool, q: bool, flag_code: bool, sort: str, after: bool
+) -> tuple[Select, Select, Select]:
+    """The count, the page and the matching ids of a filing list with these filters, built
+    once: values come as bound parameters (building a statement costs more than running it)."""
+    conditions: list[ColumnElement[bool]] = []
+    if bureau:
+        conditions.append(FilingRecord.bureau == bindparam("bureau"))
+    if status:
+        conditions.append(FilingRecord.status == bindparam("status"))
+    if campaign:
+        conditions.append(FilingRecord.campaign == bindparam("campaign"))
+    if q:
+        conditions.append(_like_any(bindparam("pattern")))
+    if flag_code:
         flagged = select(FlagRecord.filing_id).where(
-            FlagRecord.code == query.flag_code, FlagRecord.status.in_(query.flag_statuses)
+            FlagRecord.code == bindparam("flag_code"),
+            FlagRecord.status.in_(bindparam("flag_statuses", expanding=True)),
         )
         conditions.append(FilingRecord.id.in_(flagged))
+    keyset = []
+    if after:
+        cursor = bindparam("after")
+        keyset.append(FilingRecord.id < cursor if sort == "-id" else FilingRecord.id > cursor)
+    order = _ordering(sort)
+    count = select(func.count()).select_from(FilingRecord).where(*conditions)
+    page = (
+        select(*LIST_COLUMNS)
+        .where(*conditions, *keyset)
+        .order_by(*order)
+        .limit(bindparam("limit"))
+        .offset(bindparam("offset"))
+    )
+    ids = select(FilingRecord.id).where(*conditions)
+    return count, page, ids if sort in ("id", "-id") else ids.order_by(*order)
+
+
+_ROWS_BY_ID = select(*LIST_COLUMNS).where(FilingRecord.id.in_(bindparam("ids", expanding=True)))
+
+
+def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[list[Row], int]:
+    """A page of filings in scope matching `query`, and how many match in all (`after` and
+    `offset` choose the page; the count is of every match).
+
+    The rows carry the filings' columns by name (as FilingRecord attributes), without `data`.
+    Filters and the order are read off indexes (records.py); only `q` scans.
+    """
+    if query.after is not None and query.sort not in ("id", "-id"):
+        raise InvalidInput("after 只能用于按编号排序的列表")
+    bureau = scope.narrowed(query.bureau)
+    values: dict[str, Any] = {
+        "bureau": bureau,
+        "status": query.status,
+        "campaign": query.campaign,
+        "pattern": f"%{_escape_like(query.q.strip())}%" if query.q else None,
+        "flag_code": query.flag_code,
+    }
+    present = {key: value for key, value in values.items() if value}
+    if query.flag_code:
+        present["flag_statuses"] = list(query.flag_statuses)
+    count, page, ids = _list_statements(
+        bureau is not None,
+        bool(query.status),
+        bool(query.campaign),
+        bool(query.q),
+        bool(query.flag_code),
+        query.sort,
+        query.after is not None and not query.q,
+    )
     limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
-    order = _ordering(query.sort)
-    page = select(*LIST_COLUMNS).order_by(*order)
-    if query.q or query.flag_code:
-        # Filters no index answers: one pass for the matching ids gives both the count and
+    connection = session.connection()
+    if query.q:
+        # A search no index answers: one pass for the matching ids gives both the count and
         # the page, instead of scanning once to count and again to page.
         # (Sorted here: the database may then read a narrow covering index in any order.)
-        if query.sort == "id":
-            ids = sorted(session.scalars(select(FilingRecord.id).where(*conditions)))
-        else:
-            ids = list(session.scalars(select(FilingRecord.id).where(*conditions).order_by(*order)))
-        chosen = ids[offset : offset + limit]
-        rows = session.execute(page.where(FilingRecord.id.in_(chosen))).all() if chosen else []
-        return rows, len(ids)
-    total = session.scalar(select(func.count()).select_from(FilingRecord).where(*conditions))
-    rows = session.execute(page.where(*conditions).limit(limit).offset(offset)).all()
+        matched = list(connection.execute(ids, present).scalars())
+        total = len(matched)
+        if query.sort in ("id", "-id"):
+            descending = query.sort == "-id"
+            matched.sort(reverse=descending)
+            if query.after is not None:
+                after = query.after
+                matched = [i for i in matched if (i < after if descending else i > after)]
+        chosen = matched[offset : offset + limit]
+        if not chosen:
+            return [], total
+        by_id = {r.id: r for r in connection.execute(_ROWS_BY_ID, {"ids": chosen})}
+        return [by_id[i] for i in chosen], total
+    total = connection.execute(count, present).scalar()
+    if query.after is not None:
+        present["after"] = query.after
+    rows = connection.execute(page, {**present, "limit": limit, "offset": offset}).all()
     return rows, int(total or 0)
 
 
@@ -151,10 +218,7 @@ def status_counts(
     session: Session, scope: Scope, bureau: str | None = None, campaign: str | None = None
 ) -> dict[str, int]:
     """How many filings in scope (narrowed to `bureau`, `campaign`) have each status."""
-    conditions = [scope.where(FilingRecord.bureau)]
-    narrowed = scope.narrowed(bureau)
-    if narrowed is not None:
-        conditions.append(FilingRecord.bureau == narrowed)
+    conditions = scope.conditions(FilingRecord.bureau, bureau)
     if campaign:
         conditions.append(FilingRecord.campaign == campaign)
     rows = session.execute(

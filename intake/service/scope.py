@@ -30,6 +30,13 @@ class Scope:
         """A WHERE clause restricting `column` (a bureau column) to this scope."""
         return true() if self.bureau is None else column == self.bureau
 
+    def conditions(self, column, requested: str | None = None) -> list[ColumnElement[bool]]:
+        """WHERE clauses for a list: `column` (a bureau column) in this scope and narrowed to
+        the `requested` bureau; none at all for every bureau (so that indexes and counts are
+        used as they are, without a `1 = 1` in front)."""
+        bureau = self.narrowed(requested)
+        return [] if bureau is None else [column == bureau]
+
     def narrowed(self, requested: str | None) -> str | None:
         """The bureau a list should show: the request's, inside this scope.
 
