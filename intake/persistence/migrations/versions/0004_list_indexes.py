@@ -1,8 +1,8 @@
 """Indexes of the lists: every filter of `GET /api/filings` and `GET /api/flags` followed by
 the list's order, so that a page is read off an index in order and a count reads only an index.
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0004
+Revises: 0003
 Create Date: 2026-12-01 09:00:00
 """
 
@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
