@@ -2,7 +2,9 @@
 
 1. 10,000 filings with 30,000 documents (and their jobs and flags) are bulk-inserted; a real
    uvicorn process serves them; 20 concurrent clients on loopback send a bounded number of
-   list and filter requests; p50/p95/p99 latency per route.
+   list and filter requests; p50/p95/p99 latency per route; then `wrk` (20 connections back
+   to back) per route, with the service's CPU time per request; the same again with as many
+   service processes as `intake serve` starts by default (one per core).
 2. One 50 MB upload to that process: its VmRSS and VmHWM (/proc) before and after.
 3. 40 scanned pages as 40 jobs through Celery on PostgreSQL + Redis: one worker, then two.
 """
@@ -29,8 +31,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
+from intake.cli.serve import cpu_cores
 from intake.persistence.database import Database, upgrade
 from intake.persistence.records import DocumentRecord, FilingRecord, FlagRecord, JobRecord
 from intake.service.accounts import create_user
@@ -178,6 +181,22 @@ class Server:
                 values[key] = int(rest.split()[0])
         return values
 
+    def cpu_seconds(self) -> float:
+        """User and system CPU time of the service so far: its process and the worker
+        processes uvicorn started (`--workers`), from /proc."""
+        pids = [self.process.pid]
+        children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
+        if children.exists():
+            pids += [int(p) for p in children.read_text().split()]
+        ticks = 0
+        for pid in pids:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except FileNotFoundError:
+                continue
+            ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGINT)
@@ -244,6 +263,9 @@ LIST_REQUESTS = [
     ("flags status+code", "reviewer", "/api/flags", {"status": "open", "code": "missing_document"}),
     ("flags bureau", "reviewer", "/api/flags", {"bureau": "320100"}),
     ("flags (clerk)", "clerk", "/api/flags", {"status": "open"}),
+    ("filings bureau", "reviewer", "/api/filings", {"bureau": "320200"}),
+    ("filings page 101 (after)", "reviewer", "/api/filings", {"after": "JS2021-320500-05000"}),
+    ("flags open", "reviewer", "/api/flags", {"status": "open"}),
 ]
 
 
@@ -301,12 +323,14 @@ def wrk_latency(
     server: Server, tokens: dict[str, str], clients: int, seconds: int, work: Path
 ) -> list[tuple[str, str]]:
     """p50/p95/p99 per list route from `wrk` (a C load generator, one thread, `clients`
-    connections back to back), so that the load generator takes little of the machine."""
+    connections back to back), so that the load generator takes little of the machine; and
+    the service's CPU time per request (what a shared machine's load changes least)."""
     script = work / "p95.lua"
     script.write_text(WRK_SCRIPT)
     rows = []
     for name, who, path, params in LIST_REQUESTS:
         url = str(httpx.URL(server.url + path, params=params))
+        cpu_before = server.cpu_seconds()
         result = subprocess.run(
             [
                 "wrk",
@@ -323,7 +347,10 @@ def wrk_latency(
             text=True,
             check=True,
         )
-        rows.append((name, result.stdout.strip().splitlines()[-1]))
+        line = result.stdout.strip().splitlines()[-1]
+        served = int(line.split("requests ")[1].split()[0])
+        cpu_ms = (server.cpu_seconds() - cpu_before) * 1000 / max(1, served)
+        rows.append((name, f"{line} service-cpu/request {cpu_ms:.2f} ms"))
     return rows
 
 
@@ -583,7 +610,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--interval", type=float, default=0.5, help="seconds between a paced client's requests"
     )
-    parser.add_argument("--api-workers", type=int, default=2, help="processes for the last run")
+    parser.add_argument(
+        "--api-workers",
+        type=int,
+        default=cpu_cores(),
+        help="service processes for the last run (default: as `intake serve`, one per core)",
+    )
+    parser.add_argument("--skip-upload", action="store_true", help="no 50 MB upload")
     parser.add_argument("--wrk-seconds", type=int, default=8, help="per route, when wrk is here")
     parser.add_argument("--upload-mb", type=int, default=50)
     parser.add_argument("--pages", type=int, default=40, help="pages for the Celery run")
@@ -621,7 +654,8 @@ def lists_and_upload(args: argparse.Namespace, work: Path) -> None:
     seeded = time.perf_counter() - started
     print(
         f"seeded {args.filings:,} filings, {args.filings * args.documents_per_filing:,} documents "
-        f"(SQLite, bulk insert) in {seeded:.1f} s"
+        f"and jobs, {count_rows(url, FlagRecord):,} flags (SQLite, bulk insert) in {seeded:.1f} s; "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} (other work)"
     )
     env = {"INTAKE_DATA_DIR": str(data_dir), "INTAKE_QUEUE": "local"}
     server = start_server(env, work / "server.log")
@@ -637,40 +671,63 @@ def lists_and_upload(args: argparse.Namespace, work: Path) -> None:
             latency(server, tokens, args.clients, args.paced_requests, args.interval),
             args.clients,
         )
-        if shutil.which("wrk"):
-            print(
-                f"\nwrk, {args.clients} connections back to back, {args.wrk_seconds} s per route:"
-            )
-            for name, line in wrk_latency(server, tokens, args.clients, args.wrk_seconds, work):
-                print(f"  {name:24} {line}")
-        warm_up_ocr(server, tokens["clerk"], "JS2021-320500-00020")
-        memory = upload_memory(server, tokens["clerk"], "JS2021-320500-00004", args.upload_mb)
-        grew = (memory["hwm_after_kb"] - memory["hwm_before_kb"]) / 1024
-        rss = (memory["rss_after_kb"] - memory["rss_before_kb"]) / 1024
-        print(
-            f"\n{args.upload_mb} MB upload: VmRSS {memory['rss_before_kb'] / 1024:.0f} → "
-            f"{memory['rss_after_kb'] / 1024:.0f} MB ({rss:+.1f} MB); peak VmHWM "
-            f"{memory['hwm_before_kb'] / 1024:.0f} → {memory['hwm_after_kb'] / 1024:.0f} MB "
-            f"({grew:+.1f} MB); after its job ran ({memory['job_state']}): peak "
-            f"{memory['hwm_job_kb'] / 1024:.0f} MB "
-            f"({(memory['hwm_job_kb'] - memory['hwm_before_kb']) / 1024:+.1f} MB)"
-        )
+        report_wrk(server, tokens, args, work, "one service process")
+        if not args.skip_upload:
+            warm_up_ocr(server, tokens["clerk"], "JS2021-320500-00020")
+            report_upload(server, tokens["clerk"], args.upload_mb)
     finally:
         server.stop()
     if args.api_workers > 1:
-        # Several API processes need the Celery queue (no in-process runner); the jobs
-        # here are all done, so no worker is needed to serve the lists.
-        multi = {**env, "INTAKE_QUEUE": "celery", "INTAKE_REDIS_URL": args.redis_url}
-        server = start_server(multi, work / "server-multi.log", workers=args.api_workers)
+        # As `intake serve` runs by default: one process per core, the local queue's jobs run
+        # by the one holding the data folder's lock (the jobs here are all done).
+        server = start_server(env, work / "server-multi.log", workers=args.api_workers)
         try:
             latency(server, tokens, args.clients, 200)
             report_latency(
-                f"{args.api_workers} service processes (uvicorn --workers), back to back",
+                f"{args.api_workers} service processes (intake serve's default), back to back",
                 latency(server, tokens, args.clients, args.requests),
                 args.clients,
             )
+            report_wrk(server, tokens, args, work, f"{args.api_workers} service processes")
         finally:
             server.stop()
+
+
+def count_rows(url: str, table) -> int:
+    db = Database(url)
+    try:
+        with db.session() as session:
+            return session.scalar(select(func.count()).select_from(table)) or 0
+    finally:
+        db.dispose()
+
+
+def report_wrk(
+    server: Server, tokens: dict[str, str], args: argparse.Namespace, work: Path, title: str
+) -> None:
+    if not shutil.which("wrk"):
+        print("\nwrk not found: no saturation figures (apt-get install wrk)")
+        return
+    print(
+        f"\nwrk, {args.clients} connections back to back, {args.wrk_seconds} s per route, {title}"
+        f" (load average {os.getloadavg()[0]:.1f}):"
+    )
+    for name, line in wrk_latency(server, tokens, args.clients, args.wrk_seconds, work):
+        print(f"  {name:24} {line}")
+
+
+def report_upload(server: Server, token: str, megabytes: int) -> None:
+    memory = upload_memory(server, token, "JS2021-320500-00004", megabytes)
+    grew = (memory["hwm_after_kb"] - memory["hwm_before_kb"]) / 1024
+    rss = (memory["rss_after_kb"] - memory["rss_before_kb"]) / 1024
+    print(
+        f"\n{megabytes} MB upload: VmRSS {memory['rss_before_kb'] / 1024:.0f} → "
+        f"{memory['rss_after_kb'] / 1024:.0f} MB ({rss:+.1f} MB); peak VmHWM "
+        f"{memory['hwm_before_kb'] / 1024:.0f} → {memory['hwm_after_kb'] / 1024:.0f} MB "
+        f"({grew:+.1f} MB); after its job ran ({memory['job_state']}): peak "
+        f"{memory['hwm_job_kb'] / 1024:.0f} MB "
+        f"({(memory['hwm_job_kb'] - memory['hwm_before_kb']) / 1024:+.1f} MB)"
+    )
 
 
 if __name__ == "__main__":
