@@ -216,6 +216,52 @@ class ImportPublic(BaseModel):
     warnings: list[str]
 
 
+class ImportJobPublic(FromRecord):
+    """A 征集信息表 import: queued and read by a worker; `result` once it is done."""
+
+    id: int
+    source: str = Field(description="the file name as uploaded")
+    campaign: str
+    user_name: str
+    state: Literal["queued", "running", "done", "failed"]
+    attempts: int
+    error: str | None = Field(description="why it failed (the table as a whole), in Chinese")
+    error_code: str | None = Field(
+        description="import_invalid (not a table, no header, too large), campaign_not_found, …"
+    )
+    result: ImportPublic | None = Field(
+        description="done: filings created, updated, unchanged, the bad rows by number"
+    )
+    details: list[RowErrorPublic] = Field(
+        default_factory=list, description="failed because no row was valid: every row's error"
+    )
+    created_at: UtcTime
+    updated_at: UtcTime
+    started_at: UtcTime | None
+    finished_at: UtcTime | None
+
+    @classmethod
+    def of(cls, record: Any) -> Self:
+        stored = record.result or {}
+        done = record.state == "done"
+        return cls(
+            id=record.id,
+            source=record.source,
+            campaign=record.campaign,
+            user_name=record.user_name,
+            state=record.state,
+            attempts=record.attempts,
+            error=record.error,
+            error_code=record.error_code,
+            result=ImportPublic.model_validate(stored) if done else None,
+            details=[] if done else stored.get("errors", []),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+        )
+
+
 class AuditPublic(FromRecord):
     id: int
     filing_id: str | None

@@ -5,10 +5,12 @@ ids are neither discoverable nor blockable; the pages send their security header
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
 
+from intake.service.import_sheets import MAX_CELLS
 from tests.api_support import (
     CAMPAIGN,
     NANJING,
@@ -17,8 +19,10 @@ from tests.api_support import (
     running_service,
     service_settings,
     table_counts,
+    wait_for_import,
 )
 from tests.test_importer import HEADERS, csv_bytes, platform_row
+from tools.import_load import bomb_xlsx, unpacked_size
 
 OWN = f"JS2021-{SUZHOU}-L001"
 NANJING_HELD = f"JS2021-{NANJING}-L001"
@@ -214,6 +218,7 @@ def _row(filing_id: str, serial: int) -> dict:
 
 
 def test_an_import_row_with_another_bureaus_id_says_nothing_about_it(service) -> None:
+    client, users, _ = service
     response = _import(
         service,
         [
@@ -222,8 +227,9 @@ def test_an_import_row_with_another_bureaus_id_says_nothing_about_it(service) ->
             _row(f"JS2021-{SUZHOU}-L060", 62),
         ],
     )
-    assert response.status_code == 200, response.text
-    errors = response.json()["errors"]
+    done = wait_for_import(client, response, users.headers("clerk_sz"))
+    assert done["state"] == "done", done
+    errors = done["result"]["errors"]
     assert [e["row"] for e in errors] == [2, 3]
     first, second = (e["message"] for e in errors)
     assert first.replace(NANJING_HELD, "ID") == second.replace(f"JS2021-{NANJING}-L998", "ID")
@@ -247,3 +253,29 @@ def test_pages_send_security_headers(service) -> None:
     assert page.headers["x-content-type-options"] == "nosniff"
     api = client.get("/api/bureaus")
     assert api.headers["x-content-type-options"] == "nosniff"
+
+
+# --------------------------------------------------------------------------- off the request path
+
+
+def test_a_workbook_that_unpacks_to_180_mib_is_read_off_the_request_path(service) -> None:
+    """The issue's workbook (packed well under 1 MB, 180 MiB of formatted empty cells): the
+    import is answered at once and the service goes on answering while a worker refuses it."""
+    client, users, _ = service
+    clerk = users.headers("clerk_sz")
+    data = bomb_xlsx()
+    assert unpacked_size(data) >= 180 * 1024 * 1024
+    started = time.monotonic()
+    response = client.post(
+        "/api/filings/import",
+        files={"file": ("征集信息表.xlsx", data, "application/octet-stream")},
+        data={"campaign": CAMPAIGN},
+        headers=clerk,
+    )
+    answered = time.monotonic() - started
+    assert response.status_code == 202, response.text  # was 200, after 80 s of parsing
+    assert response.json()["state"] in ("queued", "running") and answered < 15
+    assert client.get("/api/filings", headers=clerk).status_code == 200
+    done = wait_for_import(client, response, clerk)
+    assert done["state"] == "failed" and done["error_code"] == "import_invalid"
+    assert f"超过 {MAX_CELLS:,} 个单元格" in done["error"] and "征集信息表.xlsx" in done["error"]
