@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from intake.service.import_sheets import MAX_CELLS
 from tests.api_support import (
@@ -18,10 +19,12 @@ from tests.api_support import (
     filing_data,
     running_service,
     service_settings,
+    stored_files,
     table_counts,
     wait_for_import,
 )
 from tests.test_importer import HEADERS, csv_bytes, platform_row
+from tests.test_inputs import _png_claiming
 from tools.import_load import bomb_xlsx, unpacked_size
 
 OWN = f"JS2021-{SUZHOU}-L001"
@@ -279,3 +282,34 @@ def test_a_workbook_that_unpacks_to_180_mib_is_read_off_the_request_path(service
     done = wait_for_import(client, response, clerk)
     assert done["state"] == "failed" and done["error_code"] == "import_invalid"
     assert f"超过 {MAX_CELLS:,} 个单元格" in done["error"] and "征集信息表.xlsx" in done["error"]
+
+
+def test_a_pixel_bomb_is_refused_at_upload_from_its_header(service, tmp_path: Path) -> None:
+    """9990×9990 in a PNG of a few hundred bytes (the issue's took the service from 350 to
+    1,743 MB while a job decoded it): refused from the header, in Chinese, nothing stored."""
+    client, users, settings = service
+    clerk = users.headers("clerk_sz")
+    bomb = _png_claiming(tmp_path / "bomb.png", 9990, 9990).read_bytes()
+    # A TIFF whose second page is the bomb, its directory past the first MiB of the file.
+    pages = tmp_path / "pages.tif"
+    first = Image.new("RGB", (800, 600), (250, 250, 250))
+    first.putdata([(n % 251, n % 241, n % 239) for n in range(800 * 600)])  # incompressible
+    huge = Image.new("L", (7200, 7200), 255)
+    first.save(pages, save_all=True, append_images=[huge], compression="tiff_adobe_deflate")
+    assert pages.stat().st_size > 1024 * 1024
+    before = table_counts(settings.effective_database_url), stored_files(settings.data_dir)
+    for name, data, size in (
+        ("执照.png", bomb, "9990×9990 像素"),
+        ("报告.tif", pages.read_bytes(), "第 2 页图像为 7200×7200 像素"),
+    ):
+        response = client.post(
+            f"/api/filings/{OWN}/documents", files=[("files", (name, data))], headers=clerk
+        )
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "image_too_large" and size in error["message"]
+        assert f"「{name}」" in error["message"] and "5,000 万像素" in error["message"]
+    assert (
+        table_counts(settings.effective_database_url),
+        stored_files(settings.data_dir),
+    ) == before
