@@ -16,7 +16,7 @@ from api import errors
 from api.deps import Services
 from api.routes import auth, bureaus, documents, filings, flags, imports, pages, users
 from core.settings import Settings, get_settings
-from intake.jobs.wiring import PipelineFactory, job_context, make_queue
+from intake.jobs.wiring import PipelineFactory, job_context, make_queue, make_sweeper
 from intake.persistence.database import Database, upgrade
 from intake.persistence.storage import storage_from_url
 
@@ -162,6 +162,8 @@ def create_app(
             upgrade(url)
         db = Database(url, pool_size=settings.db_pool_size)
         storage = storage_from_url(settings.effective_storage)
+        sweeper = make_sweeper(settings, db, storage)
+        sweeper.start()  # before the jobs resume: sweeps at once, then periodically
         queue = make_queue(settings, job_context(settings, db, storage, pipeline))
         queue.start()
         app.state.services = Services(
@@ -173,6 +175,7 @@ def create_app(
         try:
             yield
         finally:
+            sweeper.stop()
             queue.stop()
             db.dispose()
 

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     """The wait before retrying after a transient failure, times the attempts made."""
     sweep_seconds: float = Field(default=30.0, gt=0)
     """Celery mode: how often stalled jobs are looked for and sent again."""
+    orphan_grace_seconds: float = Field(default=3600.0, ge=0)
+    """A stored file no row refers to is removed once it is this old (a temp file of an
+    unfinished write once it was last written this long ago)."""
+    orphan_sweep_seconds: float = Field(default=1800.0, gt=0)
+    """How often the service sweeps the store for such files (and once when it starts)."""
     events_poll_seconds: float = Field(default=0.5, gt=0)
     events_timeout_seconds: float = Field(default=900.0, gt=0)
     session_hours: int = Field(default=10, ge=1)

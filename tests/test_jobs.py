@@ -48,8 +48,10 @@ from tests.api_support import (
     filing_data,
     page_png,
     pages_tiff,
+    running_service,
     scripted_pipeline,
     service_settings,
+    stored_files,
     wait_for_jobs,
 )
 from tests.helpers import assert_valid_report
@@ -510,3 +512,47 @@ def test_an_import_left_running_by_a_killed_service_is_run_again(tmp_path: Path)
         runner.stop()
     assert record.state == "done" and record.attempts == 2 and len(record.result["created"]) == 1
     context.db.dispose()
+
+
+# --------------------------------------------------------------------------- orphans
+
+
+def test_orphans_left_by_a_killed_upload_are_gone_when_the_service_starts(tmp_path: Path) -> None:
+    """kill -9 during an upload left a stored original and a `.part` with no row (issue 12,
+    item 11): at the next start they are swept; every file with a row survives; and files
+    orphaned while it runs are swept once older than the grace period."""
+    settings = service_settings(tmp_path, orphan_grace_seconds=1, orphan_sweep_seconds=0.3)
+    files = Path(settings.effective_storage)
+    with running_service(settings, scripted_pipeline(bundle_engine())) as (client, users):
+        clerk = users.headers("reviewer")
+        client.post("/api/filings", json=BUNDLE_FILING, headers=clerk).raise_for_status()
+        upload = client.post(
+            f"/api/filings/{BUNDLE_FILING['filing_id']}/documents",
+            files=[("files", ("bundle.tif", pages_tiff(BUNDLE_COLORS)))],
+            headers=clerk,
+        )
+        assert upload.status_code == 202, upload.text
+        wait_for_jobs(client, BUNDLE_FILING["filing_id"], clerk)
+    held = stored_files(files)
+    assert any(k.startswith("originals/") for k in held) and any(
+        k.startswith("pages/") for k in held
+    )
+    folder = next(k for k in held if k.startswith("originals/")).rsplit("/", 1)[0]
+    killed = {f"{folder}/0f0f0f.tif", f"{folder}/.1e1e1e.tif.~abc123.part", "pages/77/0.jpg"}
+    for key in killed:
+        (files / key).parent.mkdir(parents=True, exist_ok=True)
+        (files / key).write_bytes(b"left by kill -9" * 1000)
+    app = create_app(settings, pipeline=scripted_pipeline(bundle_engine()))
+    with TestClient(app) as client:  # the service started again
+        assert stored_files(files) == held  # swept before the service answered
+        late = files / folder / "1a2b3c.tif"
+        late.write_bytes(b"orphaned while running")
+        deadline = time.monotonic() + 20
+        while late.exists():
+            assert time.monotonic() < deadline, "the periodic sweep did not come"
+            time.sleep(0.1)
+        assert stored_files(files) == held
+        report = client.get(
+            f"/api/filings/{BUNDLE_FILING['filing_id']}/report", headers=users.headers("reviewer")
+        )
+        assert report.status_code == 200 and report.json()["documents"]

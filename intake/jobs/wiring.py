@@ -1,10 +1,12 @@
-"""Building the service's parts from its settings: database, file store, job context and queue."""
+"""Building the service's parts from its settings: database, file store, job context, queue and the
+sweeper of orphaned files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from core.settings import Settings
+from intake.jobs.orphans import OrphanSweeper
 from intake.jobs.queues import CeleryQueue, JobQueue, LocalRunner, per_thread
 from intake.jobs.work import JobContext, JobSettings
 from intake.persistence.database import Database
@@ -48,3 +50,15 @@ def make_queue(settings: Settings, context: JobContext) -> JobQueue:
     if settings.queue == "celery":
         return CeleryQueue(context, settings.redis_url, sweep_seconds=settings.sweep_seconds)
     return LocalRunner(context, workers=settings.local_workers)
+
+
+def make_sweeper(settings: Settings, db: Database, storage: Storage) -> OrphanSweeper:
+    """With the local queue the service is the store's only writer (`intake serve` refuses
+    several processes without Celery): at start it sweeps everything without a row."""
+    return OrphanSweeper(
+        db,
+        storage,
+        settings.orphan_grace_seconds,
+        settings.orphan_sweep_seconds,
+        alone=settings.queue == "local",
+    )
