@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import errors
+from api import errors, openapi
 from api.deps import Services
 from api.routes import auth, bureaus, documents, filings, flags, imports, pages, users
 from core.settings import Settings, get_settings
@@ -186,6 +186,7 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    openapi.install(app, settings)
     pages.install_error_pages(app)  # HTML error pages for page paths; /api keeps its JSON
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     app.add_middleware(SecurityHeaders)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Generic, Literal, Self, TypeVar
@@ -9,7 +10,7 @@ from typing import Annotated, Any, Generic, Literal, Self, TypeVar
 from fastapi import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from core.filing import LIMITS
+from core.filing import LIMITS, MULTILINE_PATTERN, REASON_PATTERN
 from intake.persistence.records import (
     DocumentRecord,
     FilingRecord,
@@ -21,6 +22,34 @@ from intake.presentation.times import in_beijing
 from validators.bureaus import load_bureaus
 
 Item = TypeVar("Item")
+
+
+def reason_required(when: str | None = None) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` of a body whose `reason` the service requires — always, or when
+    `decision` is `when` — as a text that is not blank (the service answers with its own
+    Chinese message; the schema says so, for clients)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        required = {"type": "string", "maxLength": LIMITS.reason, "pattern": REASON_PATTERN}
+        if when is None:
+            schema["properties"]["reason"] = {
+                **required,
+                "description": schema["properties"]["reason"].get("description", ""),
+            }
+            schema.setdefault("required", []).append("reason")
+            return
+        schema["if"] = {"properties": {"decision": {"const": when}}, "required": ["decision"]}
+        schema["then"] = {"properties": {"reason": required}, "required": ["reason"]}
+
+    return extra
+
+
+Reason = Annotated[
+    str | None,
+    Field(max_length=LIMITS.reason, json_schema_extra={"pattern": MULTILINE_PATTERN}),
+]
+"""A reason or note: up to 2,000 characters, line breaks and tabs but no other control
+characters (checked by the service with messages naming the reason)."""
 
 UtcTime = Annotated[datetime, BeforeValidator(as_utc)]
 """A stored time: SQLite hands it back without a zone, and every stored time is UTC."""
@@ -198,8 +227,10 @@ class UploadItem(BaseModel):
 
 
 class RecommendationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required(when="not_recommended"))
+
     decision: Literal["recommended", "not_recommended"] | None
-    reason: str | None = Field(default=None, max_length=LIMITS.reason)
+    reason: Reason = None
 
 
 class RowErrorPublic(BaseModel):
@@ -307,18 +338,18 @@ class FlagPublic(FromRecord):
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required(when="dismiss"))
+
     decision: Literal["confirm", "dismiss"]
-    reason: str | None = Field(
-        default=None, max_length=LIMITS.reason, description="required to dismiss"
-    )
+    reason: Annotated[Reason, Field(description="required to dismiss")] = None
 
 
 class CorrectionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required())
+
     field: str = Field(min_length=1, max_length=64)
     value: Any = Field(description="the value as printed; it is brought to the normal form")
-    reason: str | None = Field(
-        default=None, max_length=LIMITS.reason, description="why the reading is wrong (required)"
-    )
+    reason: Annotated[Reason, Field(description="why the reading is wrong (required)")] = None
 
 
 class CorrectionPublic(FromRecord):
@@ -339,10 +370,10 @@ class CorrectionPublic(FromRecord):
 
 
 class CorrectionReviewIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required(when="reject"))
+
     decision: Literal["approve", "reject"]
-    reason: str | None = Field(
-        default=None, max_length=LIMITS.reason, description="required to reject"
-    )
+    reason: Annotated[Reason, Field(description="required to reject")] = None
 
 
 class BureauPublic(BaseModel):

@@ -75,7 +75,10 @@ def update_filing(
     scope: BureauScope,
     settings: SettingsDep,
 ) -> FilingDetail:
-    """Replace the filing's data and re-check it (and the applicant's other filings)."""
+    """Replace the filing's data and re-check it (and the applicant's other filings); the
+    body's `filing_id` may be left out (the path names the filing)."""
+    if isinstance(body, dict) and "filing_id" not in body:
+        body = {**body, "filing_id": filing_id}
     record, _changed = service.update_filing(
         session, scope, filing_id, body, settings.campaign_dirs
     )
