@@ -1,12 +1,22 @@
-"""A 征集信息表 that is small packed and huge unpacked (the issue's 499 KB / 180 MiB workbook), and
-the list routes' latency measured while the service imports it (part of `intake bench-service`)."""
+"""Imports and images off the request path (part of `intake bench-service`): a 征集信息表 that is
+small packed and huge unpacked (the issue's 499 KB / 180 MiB workbook), the list routes' latency
+while the service imports it again and again, beside the same measure without it; the service's
+memory for a pixel bomb and for a page at the pixel bound."""
 
 from __future__ import annotations
 
+import csv
 import io
+import statistics
+import threading
 import time
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
 
 MiB = 1024 * 1024
 
@@ -112,6 +122,200 @@ def bomb_xlsx(
 def unpacked_size(data: bytes) -> int:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         return sum(info.file_size for info in archive.infolist())
+
+
+# --------------------------------------------------------------------------- the measures
+
+CAMPAIGN = "jiangsu-2021-first-edition"
+
+
+def _status_kb(pid: int) -> dict[str, int]:
+    values = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, rest = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                values[key] = int(rest.split()[0])
+    except (FileNotFoundError, ProcessLookupError):
+        pass
+    return values
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return found
+
+
+@dataclass
+class ImportRuns:
+    """Imports sent one after another while the lists are measured."""
+
+    seconds: list[float] = field(default_factory=list)
+    """From the POST to the import's end (done or failed), per import."""
+    answered_ms: list[float] = field(default_factory=list)
+    """How long the POST itself took."""
+    outcomes: dict[str, int] = field(default_factory=dict)
+    child_peak_kb: int = 0
+    """The largest VmHWM seen of the service's child processes (the table readers)."""
+    example: str = ""
+
+
+def import_loop(
+    url: str, token: str, data: bytes, name: str, server_pid: int, stop: threading.Event
+) -> ImportRuns:
+    runs = ImportRuns()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=url, headers=headers, timeout=300) as http:
+        while not stop.is_set():
+            started = time.perf_counter()
+            response = http.post(
+                "/api/filings/import",
+                files={"file": (name, data, "application/octet-stream")},
+                data={"campaign": CAMPAIGN},
+            )
+            runs.answered_ms.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 202:
+                raise RuntimeError(f"import answered {response.status_code}: {response.text[:300]}")
+            location = response.headers["location"]
+            while True:
+                for child in _children(server_pid):
+                    runs.child_peak_kb = max(runs.child_peak_kb, _status_kb(child).get("VmHWM", 0))
+                body = http.get(location).json()
+                if body["state"] in ("done", "failed"):
+                    break
+                time.sleep(0.05)
+            runs.seconds.append(time.perf_counter() - started)
+            outcome = body["state"] + (f" ({body['error_code']})" if body["error_code"] else "")
+            runs.outcomes[outcome] = runs.outcomes.get(outcome, 0) + 1
+            runs.example = (body["error"] or str(body["result"]))[:160]
+    return runs
+
+
+def during_imports(
+    measure: Callable[[], dict[str, list[float]]],
+    url: str,
+    token: str,
+    data: bytes,
+    name: str,
+    server_pid: int,
+) -> tuple[dict[str, list[float]], ImportRuns]:
+    """`measure()` run while `data` is imported again and again (the first import starts
+    before the measure, the last ends after it)."""
+    stop = threading.Event()
+    result: dict[str, Any] = {}
+
+    def loop() -> None:
+        try:
+            result["runs"] = import_loop(url, token, data, name, server_pid, stop)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            result["error"] = exc
+
+    thread = threading.Thread(target=loop)
+    thread.start()
+    time.sleep(0.3)
+    try:
+        timings = measure()
+    finally:
+        stop.set()
+        thread.join()
+    if "error" in result:
+        raise result["error"]
+    return timings, result["runs"]
+
+
+def valid_table(rows: int, bureau: str = "320500") -> bytes:
+    """A CSV of `rows` valid filings of one bureau, as the platform exports them."""
+    from extractors.normalize import credit_code_check_char
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(
+        [
+            "申报编号",
+            "送征单位名称",
+            "统一社会信用代码",
+            "产品名称",
+            "版本号",
+            "所属地区",
+            "提交时间",
+        ]
+    )
+    for n in range(rows):
+        first17 = f"91{bureau}MA7{n:06d}"
+        writer.writerow(
+            [
+                f"JS2021-{bureau}-IMP{n:05d}",
+                f"江苏导入{n}号软件有限公司",
+                first17 + credit_code_check_char(first17),
+                f"导入产品{n}",
+                "V1.0",
+                "苏州市",
+                "2021-03-01 10:00",
+            ]
+        )
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+def summary(runs: ImportRuns) -> str:
+    return (
+        f"{len(runs.seconds)} imports, each {statistics.median(runs.seconds):.1f} s "
+        f"(median; {min(runs.seconds):.1f}–{max(runs.seconds):.1f}) from POST to its end, "
+        f"POST answered in {statistics.median(runs.answered_ms):.0f} ms (median), "
+        f"outcomes {runs.outcomes}; table reader peak {runs.child_peak_kb / 1024:.0f} MB"
+    )
+
+
+def png_bytes(side: int) -> bytes:
+    """A white RGB page of `side`×`side` with some black lines, as PNG (compresses to little)."""
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (side, side), "white")
+    draw = ImageDraw.Draw(image)
+    for y in range(200, side, 400):
+        draw.rectangle((200, y, side - 200, y + 12), fill="black")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def image_memory(
+    url: str, token: str, filing_id: str, server_pid: int, wait: Callable[[int], str]
+) -> list[str]:
+    """The service's memory around two uploads: the issue's 9990×9990 PNG (refused from its
+    header) and a page just under the pixel bound (read by the worker in the same process)."""
+    from intake.pipeline.sources import MAX_PIXELS
+
+    lines = []
+    headers = {"Authorization": f"Bearer {token}"}
+    bound_side = int(MAX_PIXELS**0.5) - 71
+    for side, what in ((9990, "the issue's pixel bomb"), (bound_side, "a page at the bound")):
+        data = png_bytes(side)
+        before = _status_kb(server_pid)
+        started = time.perf_counter()
+        response = httpx.post(
+            f"{url}/api/filings/{filing_id}/documents",
+            files=[("files", (f"p{side}.png", data, "image/png"))],
+            headers=headers,
+            timeout=300,
+        )
+        answered = (time.perf_counter() - started) * 1000
+        after = _status_kb(server_pid)
+        state = f"answered {response.status_code} in {answered:.0f} ms"
+        if response.status_code == 202:
+            job = response.json()["data"][0]["job"]["id"]
+            state += f", its job {wait(job)}"
+        settled = _status_kb(server_pid)
+        lines.append(
+            f"{side}×{side} PNG ({len(data) / 1024:.0f} KB, {what}): {state}; service VmRSS "
+            f"{before['VmRSS'] / 1024:.0f} → {after['VmRSS'] / 1024:.0f} MB, peak VmHWM "
+            f"{before['VmHWM'] / 1024:.0f} → {settled['VmHWM'] / 1024:.0f} MB"
+        )
+    return lines
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@
    list and filter requests; p50/p95/p99 latency per route.
 2. One 50 MB upload to that process: its VmRSS and VmHWM (/proc) before and after.
 3. 40 scanned pages as 40 jobs through Celery on PostgreSQL + Redis: one worker, then two.
+4. Off the request path: the list routes while a workbook that unpacks to 180 MiB is imported
+   again and again (and while a valid 1,000-row table is), beside the same measure without an
+   import; the service's memory for a 9990×9990 PNG and for a page at the pixel bound.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from sqlalchemy import insert
 from intake.persistence.database import Database, upgrade
 from intake.persistence.records import DocumentRecord, FilingRecord, FlagRecord, JobRecord
 from intake.service.accounts import create_user
+from tools import import_load
 from validators.bureaus import load_bureaus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -568,6 +572,56 @@ def celery_scaling(pages_count: int, work: Path, redis_url: str) -> dict[str, fl
     return {"one": times[1], "two": times[2], "ratio": times[2] / times[1]}
 
 
+# --------------------------------------------------------------------------- 4. off the request path
+
+
+def off_the_request_path(server: Server, tokens: dict[str, str], args: argparse.Namespace) -> None:
+    """p95 of the list routes with and without imports running; memory for large images."""
+
+    def paced() -> dict[str, list[float]]:
+        return latency(server, tokens, args.clients, args.paced_requests, args.interval)
+
+    def back_to_back() -> dict[str, list[float]]:
+        return latency(server, tokens, args.clients, args.requests)
+
+    pid = server.process.pid
+    bomb = import_load.bomb_xlsx()
+    table = import_load.valid_table(args.import_rows) if args.import_rows else b""
+    print(
+        f"\nimports: the workbook is {len(bomb) / 1024:.0f} KB packed, "
+        f"{import_load.unpacked_size(bomb) / 2**20:.0f} MiB unpacked (formatted empty cells)"
+    )
+    for title, measure in (
+        (f"each client one request every {args.interval:g} s", paced),
+        ("each client back to back", back_to_back),
+    ):
+        report_latency(f"{title}, no import", measure(), args.clients)
+        timings, runs = import_load.during_imports(
+            measure, server.url, tokens["clerk"], bomb, "征集信息表.xlsx", pid
+        )
+        report_latency(f"{title}, while the 180 MiB workbook is imported", timings, args.clients)
+        print(f"  {import_load.summary(runs)}\n  e.g. {runs.example}")
+        if table:
+            timings, runs = import_load.during_imports(
+                measure, server.url, tokens["clerk"], table, "征集信息表.csv", pid
+            )
+            report_latency(
+                f"{title}, while a valid {args.import_rows:,}-row table is imported",
+                timings,
+                args.clients,
+            )
+            print(f"  {import_load.summary(runs)}")
+    print()
+    for line in import_load.image_memory(
+        server.url,
+        tokens["clerk"],
+        "JS2021-320500-00036",
+        pid,
+        lambda job: _wait_for_job(server, tokens["clerk"], job),
+    ):
+        print(line)
+
+
 # --------------------------------------------------------------------------- the command
 
 
@@ -590,6 +644,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--skip-celery", action="store_true")
     parser.add_argument("--skip-lists", action="store_true", help="only the Celery run")
+    parser.add_argument(
+        "--skip-off-path", action="store_true", help="no imports or large images (part 4)"
+    )
+    parser.add_argument(
+        "--import-rows", type=int, default=1000, help="rows of the valid table (0: none)"
+    )
     parser.add_argument("--keep", type=Path, help="keep the work folder here")
     args = parser.parse_args(argv)
 
@@ -655,6 +715,8 @@ def lists_and_upload(args: argparse.Namespace, work: Path) -> None:
             f"{memory['hwm_job_kb'] / 1024:.0f} MB "
             f"({(memory['hwm_job_kb'] - memory['hwm_before_kb']) / 1024:+.1f} MB)"
         )
+        if not args.skip_off_path:
+            off_the_request_path(server, tokens, args)
     finally:
         server.stop()
     if args.api_workers > 1:
