@@ -18,7 +18,7 @@ from api.routes import auth, bureaus, documents, filings, flags, imports, pages,
 from core.settings import Settings, get_settings
 from intake.jobs.wiring import PipelineFactory, job_context, make_queue, make_sweeper
 from intake.persistence.database import Database, upgrade
-from intake.persistence.storage import storage_from_url
+from intake.persistence.storage_url import storage_from_url
 
 MiB = 1024 * 1024
 DEFAULT_BODY_LIMIT = 2 * MiB

@@ -31,15 +31,13 @@ from intake.persistence.storage import (
     CHUNK_SIZE,
     LocalStorage,
     ObjectNotFound,
-    S3Location,
     S3Storage,
     Storage,
     StorageError,
     StoredObject,
     UploadTooLarge,
-    parse_storage_url,
-    storage_from_url,
 )
+from intake.persistence.storage_url import S3Location, parse_storage_url, storage_from_url
 
 MiB = 1024 * 1024
 KEY = "filings/2021-F-0001/licence.pdf"

@@ -164,14 +164,27 @@ class ImportRuns:
     """The largest VmHWM seen of the service's child processes (the table readers)."""
     example: str = ""
 
+    def merge(self, other: ImportRuns) -> None:
+        self.seconds += other.seconds
+        self.answered_ms += other.answered_ms
+        for outcome, count in other.outcomes.items():
+            self.outcomes[outcome] = self.outcomes.get(outcome, 0) + count
+        self.child_peak_kb = max(self.child_peak_kb, other.child_peak_kb)
+        self.example = other.example or self.example
+
+
+Table = bytes | Callable[[], bytes]
+"""A table's bytes, or what makes a new one for each import (new rows each time)."""
+
 
 def import_loop(
-    url: str, token: str, data: bytes, name: str, server_pid: int, stop: threading.Event
+    url: str, token: str, table: Table, name: str, server_pid: int, stop: threading.Event
 ) -> ImportRuns:
     runs = ImportRuns()
     headers = {"Authorization": f"Bearer {token}"}
     with httpx.Client(base_url=url, headers=headers, timeout=300) as http:
         while not stop.is_set():
+            data = table() if callable(table) else table
             started = time.perf_counter()
             response = http.post(
                 "/api/filings/import",
@@ -200,7 +213,7 @@ def during_imports(
     measure: Callable[[], dict[str, list[float]]],
     url: str,
     token: str,
-    data: bytes,
+    table: Table,
     name: str,
     server_pid: int,
 ) -> tuple[dict[str, list[float]], ImportRuns]:
@@ -211,7 +224,7 @@ def during_imports(
 
     def loop() -> None:
         try:
-            result["runs"] = import_loop(url, token, data, name, server_pid, stop)
+            result["runs"] = import_loop(url, token, table, name, server_pid, stop)
         except Exception as exc:  # noqa: BLE001 - reported below
             result["error"] = exc
 
@@ -228,8 +241,20 @@ def during_imports(
     return timings, result["runs"]
 
 
-def valid_table(rows: int, bureau: str = "320500") -> bytes:
-    """A CSV of `rows` valid filings of one bureau, as the platform exports them."""
+def valid_tables(rows: int, bureau: str = "320500") -> Callable[[], bytes]:
+    """Tables of `rows` valid filings of one bureau, as the platform exports them: each call
+    a table of new filings (so that every import writes its rows)."""
+    made = [0]
+
+    def table() -> bytes:
+        made[0] += 1
+        return valid_table(rows, bureau, first=made[0] * rows)
+
+    return table
+
+
+def valid_table(rows: int, bureau: str = "320500", first: int = 0) -> bytes:
+    """A CSV of `rows` valid filings of one bureau, numbered from `first`."""
     from extractors.normalize import credit_code_check_char
 
     buffer = io.StringIO()
@@ -245,7 +270,7 @@ def valid_table(rows: int, bureau: str = "320500") -> bytes:
             "提交时间",
         ]
     )
-    for n in range(rows):
+    for n in range(first, first + rows):
         first17 = f"91{bureau}MA7{n:06d}"
         writer.writerow(
             [
@@ -286,14 +311,20 @@ def png_bytes(side: int) -> bytes:
 def image_memory(
     url: str, token: str, filing_id: str, server_pid: int, wait: Callable[[int], str]
 ) -> list[str]:
-    """The service's memory around two uploads: the issue's 9990×9990 PNG (refused from its
-    header) and a page just under the pixel bound (read by the worker in the same process)."""
+    """The service's memory around three uploads: the issue's 9990×9990 PNG (refused from its
+    header); the page below at 300 DPI (3507×3507: what the pipeline reads of it), then a page
+    just under the pixel bound, 7000×7000, decoded by the worker in the same process. VmHWM is
+    a high-water mark: the third peak above the second is what decoding the large one adds."""
     from intake.pipeline.sources import MAX_PIXELS
 
     lines = []
     headers = {"Authorization": f"Bearer {token}"}
     bound_side = int(MAX_PIXELS**0.5) - 71
-    for side, what in ((9990, "the issue's pixel bomb"), (bound_side, "a page at the bound")):
+    for side, what in (
+        (9990, "the issue's pixel bomb"),
+        (round(bound_side * 300 / (bound_side / 11.69)), "the next page at 300 DPI"),
+        (bound_side, "a page at the bound"),
+    ):
         data = png_bytes(side)
         before = _status_kb(server_pid)
         started = time.perf_counter()

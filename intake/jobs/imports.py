@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 READ_LIMITS = ChildLimits(memory_bytes=512 * MiB, cpu_seconds=120, wall_seconds=180)
 """What reading one table may take: a table within the importer's own bounds (MAX_CELLS,
 MAX_ROWS, the unpacked size) reads in a few seconds and well under 200 MB."""
-READ_TARGET = "intake.service.importer:import_table"
+READ_TARGET = "intake.jobs.read_table:read_table"
 
 
 def _claimable(now) -> ColumnElement[bool]:

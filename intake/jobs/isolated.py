@@ -7,6 +7,7 @@ its interpreter (in the embedded mode the worker is a thread of the service proc
 
 from __future__ import annotations
 
+import errno
 import importlib
 import os
 import pickle
@@ -110,6 +111,16 @@ def run_isolated(
     raise ChildFailed("crash", f"exit status {child.returncode}: {tail}")
 
 
+def _out_of_memory(exc: BaseException) -> bool:
+    """A library that could not be mapped, or an allocation refused, under the address limit."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
+        return True
+    text = str(exc)
+    return isinstance(exc, ImportError) and (
+        "failed to map segment" in text or "cannot allocate memory" in text.lower()
+    )
+
+
 def _child() -> int:
     # The result goes to the original stdout; anything a library prints goes to stderr.
     result = os.fdopen(os.dup(1), "wb")
@@ -125,7 +136,7 @@ def _child() -> int:
     except MemoryError:
         value = ("error", MemoryError())
     except Exception as exc:  # noqa: BLE001 - handed to the parent, which raises it
-        value = ("error", exc)
+        value = ("error", MemoryError() if _out_of_memory(exc) else exc)
     try:
         payload = pickle.dumps(value)
     except Exception as exc:  # noqa: BLE001 - an exception that does not pickle

@@ -10,7 +10,8 @@ from intake.jobs.orphans import OrphanSweeper
 from intake.jobs.queues import CeleryQueue, JobQueue, LocalRunner, per_thread
 from intake.jobs.work import JobContext, JobSettings
 from intake.persistence.database import Database
-from intake.persistence.storage import Storage, storage_from_url
+from intake.persistence.storage import Storage
+from intake.persistence.storage_url import storage_from_url
 from intake.pipeline.read import Pipeline, PipelineOptions
 
 PipelineFactory = Callable[[], Pipeline]

@@ -81,6 +81,20 @@ def _xlsx_sheets(data: bytes, filename: str) -> list[Sheet]:
     return sheets
 
 
+def check_bounds(data: bytes, filename: str) -> None:
+    """The bounds a workbook can be held to before openpyxl (or anything heavy) is loaded:
+    ImportInvalid for one too large to read; nothing for other files (read_sheets judges)."""
+    if not data.startswith(b"PK\x03\x04"):
+        return
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            _check_parts(archive, filename)
+    except ImportInvalid:
+        raise
+    except Exception:  # noqa: BLE001 - a damaged ZIP: read_sheets says so
+        return
+
+
 def _check_parts(archive: zipfile.ZipFile, filename: str) -> None:
     """Refuse a workbook too large to read before openpyxl parses any of it (a file that packs
     small and unpacks huge): its unpacked size, its table of texts, its cells."""
