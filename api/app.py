@@ -13,14 +13,14 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from api import errors
+from api import errors, openapi
 from api.deps import Services
-from api.routes import auth, bureaus, documents, filings, flags, pages, users
+from api.routes import auth, bureaus, documents, filings, flags, imports, pages, users
 from core.settings import Settings, get_settings
 from intake.jobs.election import ElectedRunner
-from intake.jobs.wiring import PipelineFactory, job_context, make_queue
+from intake.jobs.wiring import PipelineFactory, job_context, make_queue, make_sweeper
 from intake.persistence.database import Database, upgrade
-from intake.persistence.storage import storage_from_url
+from intake.persistence.storage_url import storage_from_url
 
 MiB = 1024 * 1024
 DEFAULT_BODY_LIMIT = 2 * MiB
@@ -170,6 +170,8 @@ def create_app(
             upgrade(url)
         db = Database(url, pool_size=settings.db_pool_size)
         storage = storage_from_url(settings.effective_storage)
+        sweeper = make_sweeper(settings, db, storage)
+        sweeper.start()  # before the jobs resume: sweeps at once, then periodically
         queue = make_queue(settings, job_context(settings, db, storage, pipeline))
         if settings.queue == "local":
             # Several service processes may share the data folder: one of them runs the jobs.
@@ -187,6 +189,7 @@ def create_app(
         try:
             yield
         finally:
+            sweeper.stop()
             queue.stop()
             db.dispose()
 
@@ -197,10 +200,11 @@ def create_app(
         lifespan=lifespan,
     )
     errors.install(app)
+    openapi.install(app, settings)
     pages.install_error_pages(app)  # HTML error pages for page paths; /api keeps its JSON
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     app.add_middleware(SecurityHeaders)
-    for module in (auth, users, filings, documents, flags, bureaus):
+    for module in (auth, users, imports, filings, documents, flags, bureaus):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")

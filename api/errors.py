@@ -13,7 +13,6 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from core.errors import IntakeError
-from intake.service.filings import ImportRejected
 
 log = logging.getLogger(__name__)
 
@@ -81,13 +80,8 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 async def intake_error(_request: Request, exc: IntakeError) -> JSONResponse:
     status = exc.http_status
-    extra: dict[str, Any] = {}
-    if isinstance(exc, ImportRejected):
-        extra["details"] = [
-            {"row": e.row, "column": e.column, "message": e.message} for e in exc.errors
-        ]
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(exc.code, exc.message, **extra), status, headers=headers)
+    return JSONResponse(error_body(exc.code, exc.message), status, headers=headers)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

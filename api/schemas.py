@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from functools import lru_cache
 from operator import itemgetter
@@ -14,7 +14,7 @@ from fastapi import Response
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 from sqlalchemy.engine import Row
 
-from core.filing import LIMITS
+from core.filing import LIMITS, MULTILINE_PATTERN, REASON_PATTERN
 from intake.persistence.records import (
     DocumentRecord,
     FilingRecord,
@@ -26,6 +26,34 @@ from intake.presentation.times import in_beijing
 from validators.bureaus import load_bureaus
 
 Item = TypeVar("Item")
+
+
+def reason_required(when: str | None = None) -> Callable[[dict[str, Any]], None]:
+    """`json_schema_extra` of a body whose `reason` the service requires — always, or when
+    `decision` is `when` — as a text that is not blank (the service answers with its own
+    Chinese message; the schema says so, for clients)."""
+
+    def extra(schema: dict[str, Any]) -> None:
+        required = {"type": "string", "maxLength": LIMITS.reason, "pattern": REASON_PATTERN}
+        if when is None:
+            schema["properties"]["reason"] = {
+                **required,
+                "description": schema["properties"]["reason"].get("description", ""),
+            }
+            schema.setdefault("required", []).append("reason")
+            return
+        schema["if"] = {"properties": {"decision": {"const": when}}, "required": ["decision"]}
+        schema["then"] = {"properties": {"reason": required}, "required": ["reason"]}
+
+    return extra
+
+
+Reason = Annotated[
+    str | None,
+    Field(max_length=LIMITS.reason, json_schema_extra={"pattern": MULTILINE_PATTERN}),
+]
+"""A reason or note: up to 2,000 characters, line breaks and tabs but no other control
+characters (checked by the service with messages naming the reason)."""
 
 UtcTime = Annotated[datetime, BeforeValidator(as_utc)]
 """A stored time: SQLite hands it back without a zone, and every stored time is UTC."""
@@ -282,8 +310,10 @@ class UploadItem(BaseModel):
 
 
 class RecommendationIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required(when="not_recommended"))
+
     decision: Literal["recommended", "not_recommended"] | None
-    reason: str | None = Field(default=None, max_length=LIMITS.reason)
+    reason: Reason = None
 
 
 class RowErrorPublic(BaseModel):
@@ -298,6 +328,52 @@ class ImportPublic(BaseModel):
     unchanged: list[str]
     errors: list[RowErrorPublic]
     warnings: list[str]
+
+
+class ImportJobPublic(FromRecord):
+    """A 征集信息表 import: queued and read by a worker; `result` once it is done."""
+
+    id: int
+    source: str = Field(description="the file name as uploaded")
+    campaign: str
+    user_name: str
+    state: Literal["queued", "running", "done", "failed"]
+    attempts: int
+    error: str | None = Field(description="why it failed (the table as a whole), in Chinese")
+    error_code: str | None = Field(
+        description="import_invalid (not a table, no header, too large), campaign_not_found, …"
+    )
+    result: ImportPublic | None = Field(
+        description="done: filings created, updated, unchanged, the bad rows by number"
+    )
+    details: list[RowErrorPublic] = Field(
+        default_factory=list, description="failed because no row was valid: every row's error"
+    )
+    created_at: UtcTime
+    updated_at: UtcTime
+    started_at: UtcTime | None
+    finished_at: UtcTime | None
+
+    @classmethod
+    def of(cls, record: Any) -> Self:
+        stored = record.result or {}
+        done = record.state == "done"
+        return cls(
+            id=record.id,
+            source=record.source,
+            campaign=record.campaign,
+            user_name=record.user_name,
+            state=record.state,
+            attempts=record.attempts,
+            error=record.error,
+            error_code=record.error_code,
+            result=ImportPublic.model_validate(stored) if done else None,
+            details=[] if done else stored.get("errors", []),
+            created_at=record.created_at,
+            updated_at=record.updated_at,
+            started_at=record.started_at,
+            finished_at=record.finished_at,
+        )
 
 
 class AuditPublic(FromRecord):
@@ -425,18 +501,18 @@ def flag_items(rows: Sequence[Row], every_bureau: bool) -> list[dict[str, Any]]:
 
 
 class DecisionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required(when="dismiss"))
+
     decision: Literal["confirm", "dismiss"]
-    reason: str | None = Field(
-        default=None, max_length=LIMITS.reason, description="required to dismiss"
-    )
+    reason: Annotated[Reason, Field(description="required to dismiss")] = None
 
 
 class CorrectionIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required())
+
     field: str = Field(min_length=1, max_length=64)
     value: Any = Field(description="the value as printed; it is brought to the normal form")
-    reason: str | None = Field(
-        default=None, max_length=LIMITS.reason, description="why the reading is wrong (required)"
-    )
+    reason: Annotated[Reason, Field(description="why the reading is wrong (required)")] = None
 
 
 class CorrectionPublic(FromRecord):
@@ -457,10 +533,10 @@ class CorrectionPublic(FromRecord):
 
 
 class CorrectionReviewIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required(when="reject"))
+
     decision: Literal["approve", "reject"]
-    reason: str | None = Field(
-        default=None, max_length=LIMITS.reason, description="required to reject"
-    )
+    reason: Annotated[Reason, Field(description="required to reject")] = None
 
 
 class BureauPublic(BaseModel):

@@ -150,6 +150,65 @@ def input_problem(value: Any, path: tuple[str, ...] = ()) -> tuple[str, str] | N
     return None
 
 
+_NON_CHARACTERS = "".join(
+    chr(plane * 0x10000 + low) for plane in range(1, 17) for low in (0xFFFE, 0xFFFF)
+)
+_REFUSED = "\\ufdd0-\\ufdef\\ufffe\\uffff" + _NON_CHARACTERS
+TEXT_PATTERN = f"^[^\\u0000-\\u001f\\u007f-\\u009f{_REFUSED}]*$"
+"""`bad_character` as a JSON Schema pattern: no control character or non-character (a lone
+surrogate is no Unicode scalar value: JSON Schema cannot name it, and the service refuses it)."""
+REASON_PATTERN = (
+    f"^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f{_REFUSED}]*"
+    f"[^\\s\\u0000-\\u001f\\u007f-\\u009f{_REFUSED}]"
+    f"[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f{_REFUSED}]*$"
+)
+"""A reason as `check_text` takes it: not blank, line breaks and tabs allowed."""
+MULTILINE_PATTERN = f"^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f{_REFUSED}]*$"
+"""An optional reason or note: blank or not, line breaks and tabs allowed."""
+
+
+def _text(limit: int) -> dict[str, Any]:
+    return {"type": "string", "maxLength": limit, "pattern": TEXT_PATTERN}
+
+
+def filing_schema(campaigns: list[str], bureaus: list[str]) -> dict[str, Any]:
+    """The contract's filing schema with what the service holds a filing to besides: the known
+    campaigns and bureaus, the id pattern, every limit above. A filing it describes is accepted
+    (for OpenAPI clients), unless its id names another bureau than its own or the caller's."""
+    text = resources.files("core").joinpath("contract/filing.schema.json").read_text("utf-8")
+    schema = json.loads(text)
+    number = {"minimum": -LIMITS.max_int, "maximum": LIMITS.max_int}
+    scalar = {"anyOf": [_text(LIMITS.code), {"type": ["number", "boolean", "null"], **number}]}
+
+    def tighten(node: dict[str, Any], key: str = "") -> None:
+        kinds = node.get("type")
+        kinds = [kinds] if isinstance(kinds, str) else kinds or []
+        if "string" in kinds and "format" not in node:  # a date is checked by its format
+            node["maxLength"] = min(node.get("maxLength", _limit_of(key)), _limit_of(key))
+            node.setdefault("pattern", TEXT_PATTERN)
+        if "number" in kinds or "integer" in kinds:
+            node.update(number)
+        if "array" in kinds:
+            node["maxItems"] = LIMITS.list_items
+            tighten(node.setdefault("items", {}), key)
+        if "object" in kinds:
+            node["maxProperties"] = LIMITS.properties
+            node["propertyNames"] = _text(LIMITS.code)
+            node["additionalProperties"] = scalar
+            for name, child in node.get("properties", {}).items():
+                tighten(child, name)
+
+    tighten(schema)
+    properties = schema["properties"]
+    properties["filing_id"]["pattern"] = LIMITS.filing_id_pattern
+    properties["campaign"] = {"type": "string", "enum": sorted(campaigns)}
+    properties["bureau"]["enum"] = sorted(bureaus)
+    for drop in ("$schema", "$id"):
+        schema.pop(drop, None)
+    schema["title"] = "FilingIn"
+    return schema
+
+
 class Applicant(BaseModel):
     model_config = ConfigDict(extra="allow")
 

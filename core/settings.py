@@ -22,6 +22,8 @@ class Settings(BaseSettings):
     """`local` (in-process job runner) or `celery` (workers started with `intake worker`)."""
     redis_url: str = "redis://127.0.0.1:6379/0"
     local_workers: int = Field(default=1, ge=1, le=16)
+    service_processes: int = Field(default=1, ge=1, le=64)
+    """Service processes sharing the data folder (`intake serve` sets it to its `--workers`)."""
     max_upload_mb: int = Field(default=200, ge=1)
     """Per file; a larger upload is refused with 413 and nothing is kept."""
     max_files_per_upload: int = Field(default=50, ge=1)
@@ -40,6 +42,11 @@ class Settings(BaseSettings):
     """The wait before retrying after a transient failure, times the attempts made."""
     sweep_seconds: float = Field(default=30.0, gt=0)
     """Celery mode: how often stalled jobs are looked for and sent again."""
+    orphan_grace_seconds: float = Field(default=3600.0, ge=0)
+    """A stored file no row refers to is removed once it is this old (a temp file of an
+    unfinished write once it was last written this long ago)."""
+    orphan_sweep_seconds: float = Field(default=1800.0, gt=0)
+    """How often the service sweeps the store for such files (and once when it starts)."""
     events_poll_seconds: float = Field(default=0.5, gt=0)
     events_timeout_seconds: float = Field(default=900.0, gt=0)
     session_hours: int = Field(default=10, ge=1)

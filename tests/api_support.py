@@ -248,6 +248,24 @@ def wait_for_jobs(
         time.sleep(0.05)
 
 
+def wait_for_import(
+    client: TestClient, response, headers: dict[str, str], timeout: float = 120.0
+) -> dict[str, Any]:
+    """The import a `POST /api/filings/import` answered 202 with, polled until done or failed."""
+    assert response.status_code == 202, response.text
+    import_id = response.json()["id"]
+    assert response.headers["location"] == f"/api/imports/{import_id}"
+    deadline = time.monotonic() + timeout
+    while True:
+        polled = client.get(f"/api/imports/{import_id}", headers=headers)
+        assert polled.status_code == 200, polled.text
+        body = polled.json()
+        if body["state"] in ("done", "failed"):
+            return body
+        assert time.monotonic() < deadline, f"import not finished in {timeout}s: {body}"
+        time.sleep(0.05)
+
+
 def table_counts(database_url: str) -> dict[str, int]:
     """Rows per table: what 'nothing stored changed' is checked against."""
     from sqlalchemy import func, select

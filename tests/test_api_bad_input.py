@@ -21,6 +21,7 @@ from tests.api_support import (
     service_settings,
     stored_files,
     table_counts,
+    wait_for_import,
 )
 
 FILING_ID = "JS-320500-BAD-1"
@@ -302,18 +303,49 @@ def _import(
     )
 
 
+def _imported(service, data: bytes, name: str = "征集信息表.csv", who="clerk_sz") -> dict:
+    """The import of `data`, once a worker has read it (202 first, then polled)."""
+    client, users, _ = service
+    return wait_for_import(client, _import(service, data, name, who=who), users.headers(who))
+
+
+RECORDS_OF_IMPORTS = {"imports", "audit_log"}
+"""What a refused import leaves: its own record (state failed, with the reason), the audit
+entry saying so, and the table as uploaded under imports/ — never a filing."""
+
+
+def _no_filing_changed(service, call) -> dict:
+    _client, _users, settings = service
+    files = settings.data_dir / "files"
+
+    def state():
+        rows = table_counts(settings.effective_database_url)
+        kept = stored_files(files) if files.exists() else []
+        return (
+            {k: v for k, v in rows.items() if k not in RECORDS_OF_IMPORTS},
+            [f for f in kept if not f.startswith("imports/")],
+        )
+
+    before = state()
+    result = call()
+    assert state() == before
+    return result
+
+
 def test_import_with_only_bad_rows_changes_nothing(service) -> None:
     rows = [_row(1, 统一社会信用代码=""), _row(2, 成立日期="去年春天"), _row(3, 所属地区="火星")]
-    response = _unchanged(service, lambda: _import(service, _csv(rows)))
-    assert response.status_code == 422
-    error = response.json()["error"]
-    assert error["code"] == "import_invalid"
-    assert [d["row"] for d in error["details"]] == [2, 3, 4]
+    body = _no_filing_changed(service, lambda: _imported(service, _csv(rows)))
+    assert body["state"] == "failed" and body["error_code"] == "import_invalid"
+    assert "没有可以导入的行" in body["error"] and body["result"] is None
+    assert [d["row"] for d in body["details"]] == [2, 3, 4]
 
 
 def test_import_of_a_file_that_is_no_table(service) -> None:
-    response = _unchanged(service, lambda: _import(service, b"\x00\x01garbage", name="表.xlsx"))
-    assert response.status_code == 422
+    body = _no_filing_changed(
+        service, lambda: _imported(service, b"\x00\x01garbage", name="表.xlsx")
+    )
+    assert body["state"] == "failed" and body["error_code"] == "import_invalid"
+    assert "表.xlsx" in body["error"]
 
 
 def test_import_of_an_unknown_campaign(service) -> None:
@@ -327,6 +359,20 @@ def test_import_over_its_limit(service) -> None:
     assert response.status_code == 413
 
 
+def test_an_import_is_seen_by_its_bureau_only(service) -> None:
+    client, users, _ = service
+    body = _imported(service, _csv([_row(30)]))
+    own = client.get(f"/api/imports/{body['id']}", headers=users.headers("clerk_sz"))
+    other = client.get(f"/api/imports/{body['id']}", headers=users.headers("clerk_nj"))
+    missing = client.get("/api/imports/999999", headers=users.headers("clerk_nj"))
+    assert own.status_code == 200 and own.json()["user_name"] == "clerk_sz"
+    assert other.status_code == missing.status_code == 404
+    assert other.json()["error"]["message"].replace(str(body["id"]), "N") == missing.json()[
+        "error"
+    ]["message"].replace("999999", "N")
+    assert client.get(f"/api/imports/{body['id']}", headers=users.headers("reviewer")).is_success
+
+
 def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(service) -> None:
     client, users, _ = service
     rows = [
@@ -335,16 +381,16 @@ def test_import_keeps_good_rows_reports_bad_ones_and_is_idempotent(service) -> N
         _row(12),
         _row(13, 所属地区="南京市", 申报编号="JS-320100-IMP-13"),
     ]
-    first = _import(service, _csv(rows))
-    assert first.status_code == 200, first.text
-    body = first.json()
+    first = _imported(service, _csv(rows))
+    assert first["state"] == "done", first
+    body = first["result"]
     assert body["created"] == ["JS-320500-IMP-10", "JS-320500-IMP-12"]
     assert [e["row"] for e in body["errors"]] == [3, 5]  # empty credit code; Nanjing's row
-    again = _import(service, _csv(rows)).json()
+    again = _imported(service, _csv(rows))["result"]
     assert again["created"] == [] and again["unchanged"] == ["JS-320500-IMP-10", "JS-320500-IMP-12"]
-    changed = _import(service, _csv([_row(10, **{"研发投入（万元）": "250"})])).json()
+    changed = _imported(service, _csv([_row(10, **{"研发投入（万元）": "250"})]))["result"]
     assert changed["updated"] == ["JS-320500-IMP-10"]
-    reviewer = _import(service, _csv(rows), who="reviewer").json()
+    reviewer = _imported(service, _csv(rows), who="reviewer")["result"]
     assert reviewer["created"] == ["JS-320100-IMP-13"] and len(reviewer["errors"]) == 1
     assert reviewer["updated"] == ["JS-320500-IMP-10"]  # back to 300 万元
     history = client.get(
@@ -366,10 +412,9 @@ def test_import_xlsx(service) -> None:
     sheet.append([_row(21, 产品名称="")[h] for h in HEADERS])
     buffer = io.BytesIO()
     workbook.save(buffer)
-    response = _import(service, buffer.getvalue(), name="征集信息表.xlsx")
-    assert response.status_code == 200, response.text
-    assert response.json()["created"] == ["JS-320500-IMP-20"]
-    assert [e["row"] for e in response.json()["errors"]] == [3]
+    result = _imported(service, buffer.getvalue(), name="征集信息表.xlsx")["result"]
+    assert result["created"] == ["JS-320500-IMP-20"]
+    assert [e["row"] for e in result["errors"]] == [3]
     assert SUZHOU in {
         f["bureau"]
         for f in service[0]

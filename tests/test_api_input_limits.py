@@ -5,10 +5,13 @@ ids are neither discoverable nor blockable; the pages send their security header
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+from intake.service.import_sheets import MAX_CELLS
 from tests.api_support import (
     CAMPAIGN,
     NANJING,
@@ -16,9 +19,13 @@ from tests.api_support import (
     filing_data,
     running_service,
     service_settings,
+    stored_files,
     table_counts,
+    wait_for_import,
 )
 from tests.test_importer import HEADERS, csv_bytes, platform_row
+from tests.test_inputs import _png_claiming
+from tools.import_load import bomb_xlsx, unpacked_size
 
 OWN = f"JS2021-{SUZHOU}-L001"
 NANJING_HELD = f"JS2021-{NANJING}-L001"
@@ -214,6 +221,7 @@ def _row(filing_id: str, serial: int) -> dict:
 
 
 def test_an_import_row_with_another_bureaus_id_says_nothing_about_it(service) -> None:
+    client, users, _ = service
     response = _import(
         service,
         [
@@ -222,8 +230,9 @@ def test_an_import_row_with_another_bureaus_id_says_nothing_about_it(service) ->
             _row(f"JS2021-{SUZHOU}-L060", 62),
         ],
     )
-    assert response.status_code == 200, response.text
-    errors = response.json()["errors"]
+    done = wait_for_import(client, response, users.headers("clerk_sz"))
+    assert done["state"] == "done", done
+    errors = done["result"]["errors"]
     assert [e["row"] for e in errors] == [2, 3]
     first, second = (e["message"] for e in errors)
     assert first.replace(NANJING_HELD, "ID") == second.replace(f"JS2021-{NANJING}-L998", "ID")
@@ -247,3 +256,60 @@ def test_pages_send_security_headers(service) -> None:
     assert page.headers["x-content-type-options"] == "nosniff"
     api = client.get("/api/bureaus")
     assert api.headers["x-content-type-options"] == "nosniff"
+
+
+# --------------------------------------------------------------------------- off the request path
+
+
+def test_a_workbook_that_unpacks_to_180_mib_is_read_off_the_request_path(service) -> None:
+    """The issue's workbook (packed well under 1 MB, 180 MiB of formatted empty cells): the
+    import is answered at once and the service goes on answering while a worker refuses it."""
+    client, users, _ = service
+    clerk = users.headers("clerk_sz")
+    data = bomb_xlsx()
+    assert unpacked_size(data) >= 180 * 1024 * 1024
+    started = time.monotonic()
+    response = client.post(
+        "/api/filings/import",
+        files={"file": ("征集信息表.xlsx", data, "application/octet-stream")},
+        data={"campaign": CAMPAIGN},
+        headers=clerk,
+    )
+    answered = time.monotonic() - started
+    assert response.status_code == 202, response.text  # was 200, after 80 s of parsing
+    assert response.json()["state"] in ("queued", "running") and answered < 15
+    assert client.get("/api/filings", headers=clerk).status_code == 200
+    done = wait_for_import(client, response, clerk)
+    assert done["state"] == "failed" and done["error_code"] == "import_invalid"
+    assert f"超过 {MAX_CELLS:,} 个单元格" in done["error"] and "征集信息表.xlsx" in done["error"]
+
+
+def test_a_pixel_bomb_is_refused_at_upload_from_its_header(service, tmp_path: Path) -> None:
+    """9990×9990 in a PNG of a few hundred bytes (the issue's took the service from 350 to
+    1,743 MB while a job decoded it): refused from the header, in Chinese, nothing stored."""
+    client, users, settings = service
+    clerk = users.headers("clerk_sz")
+    bomb = _png_claiming(tmp_path / "bomb.png", 9990, 9990).read_bytes()
+    # A TIFF whose second page is the bomb, its directory past the first MiB of the file.
+    pages = tmp_path / "pages.tif"
+    first = Image.new("RGB", (800, 600), (250, 250, 250))
+    first.putdata([(n % 251, n % 241, n % 239) for n in range(800 * 600)])  # incompressible
+    huge = Image.new("L", (7200, 7200), 255)
+    first.save(pages, save_all=True, append_images=[huge], compression="tiff_adobe_deflate")
+    assert pages.stat().st_size > 1024 * 1024
+    before = table_counts(settings.effective_database_url), stored_files(settings.data_dir)
+    for name, data, size in (
+        ("执照.png", bomb, "9990×9990 像素"),
+        ("报告.tif", pages.read_bytes(), "第 2 页图像为 7200×7200 像素"),
+    ):
+        response = client.post(
+            f"/api/filings/{OWN}/documents", files=[("files", (name, data))], headers=clerk
+        )
+        assert response.status_code == 422, response.text
+        error = response.json()["error"]
+        assert error["code"] == "image_too_large" and size in error["message"]
+        assert f"「{name}」" in error["message"] and "5,000 万像素" in error["message"]
+    assert (
+        table_counts(settings.effective_database_url),
+        stored_files(settings.data_dir),
+    ) == before

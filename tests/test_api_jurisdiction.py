@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from tests.api_support import (
+    CAMPAIGN,
     NANJING,
     SUZHOU,
     ScriptedEngine,
@@ -24,6 +25,7 @@ from tests.api_support import (
     scripted_pipeline,
     service_settings,
     table_counts,
+    wait_for_import,
     wait_for_jobs,
 )
 
@@ -34,6 +36,7 @@ MISSING = {
     "document": 987654,
     "job": 987654,
     "flag": 987654,
+    "table": 987654,
     "bureau": "999999",
 }
 
@@ -42,7 +45,7 @@ MISSING = {
 class Route:
     method: str
     path: str
-    """With {filing}, {document}, {job}, {flag} or {bureau} placeholders."""
+    """With {filing}, {document}, {job}, {flag}, {table} (an import) or {bureau} placeholders."""
     ok: int
     body: str | None = None
 
@@ -66,6 +69,7 @@ ROUTES = [
     Route("POST", "/api/flags/{flag}/decision", 200, "decision"),
     Route("GET", "/api/bureaus/{bureau}/summary.xlsx", 200),
     Route("GET", "/api/bureaus/{bureau}/summary.csv", 200),
+    Route("GET", "/api/imports/{table}", 200),
 ]
 ROLES = ["clerk_sz", "clerk_nj", "reviewer", "admin"]
 HOME = {"clerk_sz": SUZHOU, "clerk_nj": NANJING, "reviewer": SUZHOU, "admin": NANJING}
@@ -76,7 +80,7 @@ class World:
     client: Any
     users: Any
     ids: dict[str, dict[str, Any]]
-    """bureau → {filing, document, job, flag, bureau}."""
+    """bureau → {filing, document, job, flag, table, bureau}."""
     filings: dict[str, dict[str, Any]]
     database_url: str
 
@@ -105,11 +109,18 @@ def world(tmp_path_factory: pytest.TempPathFactory):
             flags = client.get(
                 "/api/flags", params={"filing_id": data["filing_id"]}, headers=clerk
             ).json()["data"]
+            table = client.post(  # its bureau's import (not a table: it fails, and is kept)
+                "/api/filings/import",
+                files={"file": ("征集信息表.csv", b"\x00\x01", "text/csv")},
+                data={"campaign": CAMPAIGN},
+                headers=clerk,
+            )
             ids[bureau] = {
                 "filing": data["filing_id"],
                 "document": item["document"]["id"],
                 "job": item["job"]["id"],
                 "flag": flags[0]["id"],
+                "table": wait_for_import(client, table, clerk)["id"],
                 "bureau": bureau,
             }
         yield World(client, users, ids, filings, settings.effective_database_url)

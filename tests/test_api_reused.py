@@ -10,7 +10,6 @@ import pytest
 
 from tests.api_support import (
     NANJING,
-    SUZHOU,
     ScriptedEngine,
     filing_data,
     licence_lines,

@@ -47,4 +47,10 @@ def test_openapi_lists_the_routes(tmp_path: Path) -> None:
             assert path in paths, path
         listed = paths["/api/filings"]["get"]["responses"]["200"]["content"]["application/json"]
         assert "ListOf" in listed["schema"]["$ref"]
+        assert "/api/imports/{import_id}" in paths
+        body = paths["/api/filings"]["post"]["requestBody"]["content"]["application/json"]
+        assert body["schema"]["$ref"] == "#/components/schemas/FilingIn"  # was untyped
+        filing = schema["components"]["schemas"]["FilingIn"]
+        assert "jiangsu-2021-first-edition" in filing["properties"]["campaign"]["enum"]
+        assert len(filing["properties"]["bureau"]["enum"]) == 16
         assert client.get("/docs").status_code == 200

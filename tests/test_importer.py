@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import random
+import zipfile
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from openpyxl import Workbook
 
 from core.errors import CampaignInvalid
 from extractors.normalize import credit_code_check_char
+from intake.service.import_sheets import MAX_CELLS, _count_cells
 from intake.service.importer import (
     MAX_ROWS,
     ImportInvalid,
@@ -22,6 +24,7 @@ from intake.service.importer import (
     import_table,
     load_column_mapping,
 )
+from tools.import_load import bomb_xlsx, unpacked_size
 
 CAMPAIGN = "jiangsu-2021-first-edition"
 CHINA = timezone(timedelta(hours=8))
@@ -407,6 +410,42 @@ def test_more_than_the_row_limit_is_refused():
     rows = [platform_row(n) for n in range(1, MAX_ROWS + 2)]
     with pytest.raises(ImportInvalid, match=str(MAX_ROWS)):
         import_table(csv_bytes(rows), "big.csv", CAMPAIGN)
+
+
+def test_a_workbook_that_packs_small_and_unpacks_huge_is_refused_before_it_is_parsed():
+    """The issue's workbook in small: formatted empty cells far past the cell bound, no
+    <dimension>; openpyxl alone would parse all of it (the 180 MiB one took 80 s)."""
+    valid = [[f"JS-320500-B{n}", f"苏州{n}号公司", credit_code(n), f"产品{n}", "V1.0", "苏州市"]
+             for n in range(3)]  # fmt: skip
+    data = bomb_xlsx(unpacked_bytes=8 * 1024 * 1024, valid_rows=valid)
+    assert len(data) < 100_000 < 8 * 1024 * 1024 <= unpacked_size(data)
+    with pytest.raises(ImportInvalid, match=f"超过 {MAX_CELLS:,} 个单元格"):
+        import_table(data, "征集信息表.xlsx", CAMPAIGN)
+    small = bomb_xlsx(unpacked_bytes=200_000, valid_rows=valid)  # the same shape, in bounds
+    assert [f.filing_id for _, f in import_table(small, "a.xlsx", CAMPAIGN).filings] == [
+        "JS-320500-B0", "JS-320500-B1", "JS-320500-B2"
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize("prefix", ["", "x:"])
+def test_cells_are_counted_across_chunks_and_namespaces(prefix: str):
+    cell = f'<{prefix}c r="A1" t="inlineStr"><{prefix}is><{prefix}t>1</{prefix}t></{prefix}is></{prefix}c>'
+    row = f'<{prefix}row>{cell * 7}<{prefix}c s="1"/></{prefix}row>'
+    rows = 3 * 1024 * 1024 // len(row) + 1  # over several 1 MiB chunks
+    sheet = f'<{prefix}worksheet><{prefix}cols><{prefix}col min="1"/></{prefix}cols>{row * rows}'
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", sheet + f"</{prefix}worksheet>")
+    with zipfile.ZipFile(buffer) as archive:
+        info = archive.getinfo("xl/worksheets/sheet1.xml")
+        assert _count_cells(archive, info, 10**9) == rows * 8
+        assert _count_cells(archive, info, 100) == 101  # stops once past what is allowed
+
+
+def test_a_csv_past_the_cell_bound_is_refused():
+    wide = csv_bytes([platform_row(1)]) + b"x" + b"," * MAX_CELLS + b"\r\n"
+    with pytest.raises(ImportInvalid, match=f"超过 {MAX_CELLS:,} 个单元格"):
+        import_table(wide, "wide.csv", CAMPAIGN)
 
 
 def test_broken_column_mapping_fails_loudly(tmp_path: Path):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import struct
+import subprocess
+import sys
 import zlib
 from pathlib import Path
 
@@ -18,7 +21,15 @@ from core.errors import (
     TooManyPages,
     UnsupportedType,
 )
-from intake.pipeline.sources import InputLimits, open_source, sniff_type
+from intake.pipeline.sources import (
+    MAX_PIXELS,
+    InputLimits,
+    frame_sizes,
+    open_source,
+    pixel_problem,
+    sniff_type,
+)
+from tests.api_support import ROOT_DIR
 
 
 def _png_claiming(path: Path, width: int, height: int) -> Path:
@@ -137,3 +148,48 @@ def test_multipage_tiff_gives_every_page(tmp_path: Path):
     assert doc.page_count == 3
     means = [float(doc.page(i).image.mean()) for i in range(3)]
     assert means[0] > means[1] > means[2]
+
+
+DECODE_AT_THE_BOUND = """
+import re, sys
+from pathlib import Path
+from intake.pipeline.sources import open_source
+page = open_source(Path(sys.argv[1])).page(0, dpi=300)
+status = Path("/proc/self/status").read_text()  # VmHWM: this process only (not its parent's)
+print(page.width, page.height, int(re.search(r"VmHWM:\\s+(\\d+)", status).group(1)) // 1024)
+"""
+
+
+def test_a_page_at_the_pixel_bound_decodes_in_bounded_memory(tmp_path: Path):
+    """A colour PNG just under MAX_PIXELS (7000×7000, 49 million pixels): one decoded copy,
+    brought to 300 DPI before it is copied; the whole process stays far below 1 GB (the
+    earlier path held six copies: 9990×9990 took the service from 350 to 1,743 MB)."""
+    side = int(MAX_PIXELS**0.5) - 71
+    path = tmp_path / "big.png"
+    image = Image.new("RGB", (side, side), (250, 250, 245))
+    image.paste((20, 20, 20), (100, 100, 3000, 160))
+    image.save(path, compress_level=1)
+    del image
+    run = subprocess.run(
+        [sys.executable, "-c", DECODE_AT_THE_BOUND, str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT_DIR,
+        env={**os.environ, "PYTHONPATH": str(ROOT_DIR)},
+        check=True,
+    )
+    width, height, peak_mb = (int(v) for v in run.stdout.split())
+    assert (width, height) == (round(side * 300 / (side / 11.69)),) * 2
+    assert peak_mb < 450, f"decoding a {side}×{side} page peaked at {peak_mb} MB"
+
+
+def test_frame_sizes_come_from_headers_alone(tmp_path: Path):
+    bomb = _png_claiming(tmp_path / "bomb.png", 9990, 9990)
+    assert bomb.stat().st_size < 1000
+    assert frame_sizes(bomb, 300) == [(9990, 9990)]
+    assert "9990×9990 像素" in pixel_problem(frame_sizes(bomb, 300))
+    assert pixel_problem([(2480, 3508), (7000, 7000)]) is None
+    pages = tmp_path / "pages.tif"
+    Image.new("L", (20, 30)).save(pages, save_all=True, append_images=[Image.new("L", (40, 50))])
+    assert frame_sizes(pages, 300) == [(20, 30), (40, 50)]
+    assert frame_sizes(pages, 0) == [(20, 30)]  # at most max_frames + 1 are looked at

@@ -13,12 +13,14 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import OperationalError
 
 from api.app import create_app
-from core.errors import ObjectNotFound, StorageError
-from intake.jobs.queues import CeleryQueue, per_thread
+from core.errors import ImportInvalid, ObjectNotFound, StorageError
+from intake.jobs import imports as job_imports
+from intake.jobs.isolated import ChildFailed, ChildLimits, MiB, run_isolated
+from intake.jobs.queues import CeleryQueue, LocalRunner, per_thread
 from intake.jobs.work import (
     JobContext,
     JobSettings,
@@ -29,26 +31,31 @@ from intake.jobs.work import (
     run_job,
 )
 from intake.persistence.database import Database
-from intake.persistence.records import JobRecord, PageRecord, utcnow
+from intake.persistence.records import FilingRecord, ImportRecord, JobRecord, PageRecord, utcnow
 from intake.persistence.storage import LocalStorage
 from intake.pipeline.report import field_json
 from intake.service.filings import create_filing
+from intake.service.imports import receive_import
 from intake.service.scope import Scope
 from intake.service.uploads import IncomingFile, receive_files
 from tests.api_support import (
     BUNDLE_COLORS,
     BUNDLE_FILING,
+    CAMPAIGN,
     ROOT_DIR,
     add_accounts,
     bundle_engine,
     filing_data,
     page_png,
     pages_tiff,
+    running_service,
     scripted_pipeline,
     service_settings,
+    stored_files,
     wait_for_jobs,
 )
 from tests.helpers import assert_valid_report
+from tests.test_importer import csv_bytes, platform_row
 
 VOLATILE = {"decided_at", "corrected_at", "job_id", "document_id", "id"}
 
@@ -428,3 +435,124 @@ def test_the_sweeper_resends_by_the_same_lease_rule_as_claims(tmp_path: Path) ->
     assert _job(settings, ids[2]).lease_until is None  # sent: not sent again at the next sweep
     queue.celery.close()
     context.db.dispose()
+
+
+# --------------------------------------------------------------------------- imports
+
+
+def test_a_child_past_its_limits_is_ended_and_says_which() -> None:
+    with pytest.raises(ChildFailed) as memory:
+        run_isolated("builtins:bytearray", 900 * MiB, limits=ChildLimits(memory_bytes=256 * MiB))
+    assert memory.value.limit == "memory"
+    with pytest.raises(ChildFailed) as cpu:
+        run_isolated("builtins:sum", range(10**12), limits=ChildLimits(cpu_seconds=1))
+    assert cpu.value.limit == "cpu"
+    with pytest.raises(ChildFailed) as wall:
+        run_isolated("time:sleep", 30, limits=ChildLimits(wall_seconds=1), heartbeat_seconds=0.2)
+    assert wall.value.limit == "wall"
+    with pytest.raises(ImportInvalid, match="文件是空的"):  # the child's own error, as raised
+        run_isolated("intake.service.import_sheets:read_sheets", b"", "a.csv")
+    assert run_isolated("os.path:join", "a", "b") == "a/b"
+
+
+def _queued_import(settings, data: bytes, name: str = "征集信息表.csv") -> int:
+    db = Database(settings.effective_database_url)
+    storage = LocalStorage(Path(settings.effective_storage))
+    try:
+        with db.session(write=True) as session:
+            record = receive_import(
+                session, storage, Scope.system(), name, io.BytesIO(data), CAMPAIGN, 1 << 20, []
+            )
+            return record.id
+    finally:
+        db.dispose()
+
+
+def test_an_import_whose_reading_passes_its_limits_fails_with_the_reason(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    tight = _queued_import(settings, csv_bytes([platform_row(n) for n in range(1, 1501)]))
+    context = _context(settings)
+    monkeypatch.setattr(job_imports, "READ_LIMITS", ChildLimits(memory_bytes=48 * MiB))
+    assert job_imports.run_import(context, tight) == "failed"
+    monkeypatch.undo()
+    fine = _queued_import(settings, csv_bytes([platform_row(1), platform_row(2)]))
+    assert job_imports.run_import(context, fine) == "done"
+    assert job_imports.run_import(context, fine) is None  # a finished import is not taken again
+    with context.db.session() as session:
+        failed, done = session.get(ImportRecord, tight), session.get(ImportRecord, fine)
+        assert failed.error_code == "import_invalid" and "内存上限（48 MB）" in failed.error
+        assert failed.result is None and failed.attempts == 1
+        assert len(done.result["created"]) == 2 and done.error is None
+        assert session.scalar(select(func.count()).select_from(FilingRecord)) == 2
+    context.db.dispose()
+
+
+def test_an_import_left_running_by_a_killed_service_is_run_again(tmp_path: Path) -> None:
+    settings = service_settings(tmp_path)
+    add_accounts(settings.effective_database_url)
+    import_id = _queued_import(settings, csv_bytes([platform_row(3)]))
+    context = _context(settings)
+    assert job_imports.claim_import(context.db, import_id, lease_seconds=600) is not None
+    assert job_imports.run_import(context, import_id) is None  # held by the dead worker
+    runner = LocalRunner(context, poll_seconds=0.05)
+    runner.start()  # the service starting again: the running import goes back to the queue
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            with context.db.session() as session:
+                record = session.get(ImportRecord, import_id)
+                if record.state in ("done", "failed"):
+                    break
+            assert time.monotonic() < deadline, record.state
+            time.sleep(0.1)
+    finally:
+        runner.stop()
+    assert record.state == "done" and record.attempts == 2 and len(record.result["created"]) == 1
+    context.db.dispose()
+
+
+# --------------------------------------------------------------------------- orphans
+
+
+def test_orphans_left_by_a_killed_upload_are_gone_when_the_service_starts(tmp_path: Path) -> None:
+    """kill -9 during an upload left a stored original and a `.part` with no row (issue 12,
+    item 11): at the next start they are swept; every file with a row survives; and files
+    orphaned while it runs are swept once older than the grace period."""
+    settings = service_settings(tmp_path, orphan_grace_seconds=1, orphan_sweep_seconds=0.3)
+    files = Path(settings.effective_storage)
+    with running_service(settings, scripted_pipeline(bundle_engine())) as (client, users):
+        clerk = users.headers("reviewer")
+        client.post("/api/filings", json=BUNDLE_FILING, headers=clerk).raise_for_status()
+        upload = client.post(
+            f"/api/filings/{BUNDLE_FILING['filing_id']}/documents",
+            files=[("files", ("bundle.tif", pages_tiff(BUNDLE_COLORS)))],
+            headers=clerk,
+        )
+        assert upload.status_code == 202, upload.text
+        wait_for_jobs(client, BUNDLE_FILING["filing_id"], clerk)
+    held = stored_files(files)
+    assert any(k.startswith("originals/") for k in held) and any(
+        k.startswith("pages/") for k in held
+    )
+    folder = next(k for k in held if k.startswith("originals/")).rsplit("/", 1)[0]
+    killed = {f"{folder}/0f0f0f.tif", f"{folder}/.1e1e1e.tif.~abc123.part", "pages/77/0.jpg"}
+    for key in killed:
+        (files / key).parent.mkdir(parents=True, exist_ok=True)
+        (files / key).write_bytes(b"left by kill -9" * 1000)
+    app = create_app(settings, pipeline=scripted_pipeline(bundle_engine()))
+    with TestClient(app) as client:  # the service started again
+        assert stored_files(files) == held  # swept before the service answered
+        late = files / folder / "1a2b3c.tif"
+        late.write_bytes(b"orphaned while running")
+        deadline = time.monotonic() + 20
+        while late.exists():
+            assert time.monotonic() < deadline, "the periodic sweep did not come"
+            time.sleep(0.1)
+        assert stored_files(files) == held
+        report = client.get(
+            f"/api/filings/{BUNDLE_FILING['filing_id']}/report", headers=users.headers("reviewer")
+        )
+        assert report.status_code == 200 and report.json()["documents"]

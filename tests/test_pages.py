@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import select, update
 
 from intake.persistence.database import Database
-from intake.persistence.records import User, WebSession
+from intake.persistence.records import FlagRecord, User, WebSession
 from intake.presentation.annotated_pdf import FALLBACK_CJK_FONT, cjk_font
 from tests import new_rule
 from tests.api_support import (
@@ -583,3 +583,24 @@ def test_a_pending_correction_shows_on_its_reading_and_waits_for_another_reviewe
     assert "pending-correction" not in after
     assert re.search(r'<b class="approved-by">reviewer</b> 批准', after)
     assert '<span class="correction-reason">原件核对</span>' in after
+
+
+def test_a_flag_longer_than_a_page_still_gives_the_annotated_pdf(tmp_path: Path) -> None:
+    """A flag whose text fills more than a page (a duplicate_application naming hundreds of
+    filings — the Schemathesis run made one) continues on the next page; it answered 500."""
+    settings = service_settings(tmp_path)
+    with running_service(settings) as (client, users):
+        reviewer = users.headers("reviewer")
+        filing = filing_data("JS2021-320500-P888", serial=8, rd_investment_wan=100.0)
+        assert client.post("/api/filings", json=filing, headers=reviewer).status_code == 201
+        names = "、".join(f"JS2021-320500-{n:04d}（苏州第{n}号软件有限公司）" for n in range(400))
+        db = Database(settings.effective_database_url)
+        with db.session(write=True) as session:
+            assert session.execute(update(FlagRecord).values(message=names)).rowcount >= 1
+        db.dispose()
+        pdf = client.get(f"/api/filings/{filing['filing_id']}/annotated.pdf", headers=reviewer)
+    assert pdf.status_code == 200, pdf.text[:300]
+    with pdfplumber.open(io.BytesIO(pdf.content)) as document:
+        text = "".join(page.extract_text() or "" for page in document.pages)
+        assert len(document.pages) >= 3
+    assert "JS2021-320500-0399" in text.replace("\n", "")

@@ -15,6 +15,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
@@ -24,8 +25,13 @@ from moto.server import ThreadedMotoServer
 
 from api.app import create_app
 from core.settings import Settings
-from tests.api_support import ROOT_DIR, add_accounts, wait_for_jobs
+from intake.jobs.orphans import sweep_orphans
+from intake.persistence.database import Database
+from intake.persistence.records import utcnow
+from intake.persistence.storage import S3Storage
+from tests.api_support import CAMPAIGN, ROOT_DIR, add_accounts, wait_for_import, wait_for_jobs
 from tests.helpers import SAMPLES, assert_valid_report
+from tests.test_importer import csv_bytes, platform_row
 
 pytestmark = pytest.mark.slow
 
@@ -257,3 +263,36 @@ def test_a_killed_worker_is_replaced_and_its_job_finished(service) -> None:
     report = client.get("/api/filings/JS-SCALE-KILL/report", headers=reviewer).json()
     assert_valid_report(report)
     assert report["documents"][0]["pages"][0]["kind"] == "test_report"
+
+
+def test_an_import_is_read_by_a_celery_worker_and_orphans_go_from_s3(service, s3: S3) -> None:
+    """Scaled out, an import is a Celery task: the table stored in S3, read by the worker in
+    its bounded child process, the rows written; a file left in S3 with no row is swept."""
+    client, users, settings, logs = service
+    worker = start_worker(settings, logs / "w-import.log")
+    clerk = users.headers("clerk_sz")
+    try:
+        table = csv_bytes([platform_row(91), platform_row(92)])
+        response = client.post(
+            "/api/filings/import",
+            files={"file": ("征集信息表.csv", table, "text/csv")},
+            data={"campaign": CAMPAIGN},
+            headers=clerk,
+        )
+        done = wait_for_import(client, response, clerk, timeout=120)
+        assert done["state"] == "done", (done, _tail(logs / "w-import.log"))
+        assert len(done["result"]["created"]) == 2
+        assert [k for k in s3.keys() if k.startswith("imports/")]
+    finally:
+        stop(worker)
+    storage = S3Storage(s3.endpoint, s3.bucket, "testing", "testing", region="us-east-1")
+    storage.put_bytes("originals/killed/0f0f.pdf", b"%PDF-1.4 left by kill -9")
+    db = Database(settings.effective_database_url)
+    try:
+        later = utcnow() + timedelta(hours=2)
+        swept = sweep_orphans(db, storage, timedelta(hours=1), now=later)
+    finally:
+        db.dispose()
+    assert swept.objects == ["originals/killed/0f0f.pdf"]
+    assert [k for k in s3.keys() if k.startswith("imports/")]  # a row holds it
+    assert client.get(f"/api/imports/{done['id']}", headers=clerk).json()["state"] == "done"

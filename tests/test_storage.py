@@ -4,30 +4,40 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import random
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from intake.jobs.orphans import Swept, sweep_orphans
+from intake.persistence.database import Database, upgrade
+from intake.persistence.records import (
+    DocumentRecord,
+    FilingRecord,
+    ImportRecord,
+    PageRecord,
+    utcnow,
+)
 from intake.persistence.storage import (
     CHUNK_SIZE,
     LocalStorage,
     ObjectNotFound,
-    S3Location,
     S3Storage,
     Storage,
     StorageError,
     StoredObject,
     UploadTooLarge,
-    parse_storage_url,
-    storage_from_url,
 )
+from intake.persistence.storage_url import S3Location, parse_storage_url, storage_from_url
 
 MiB = 1024 * 1024
 KEY = "filings/2021-F-0001/licence.pdf"
@@ -421,3 +431,138 @@ def test_unreachable_s3_endpoint_is_a_storage_error() -> None:
         port = probe.getsockname()[1]
     with pytest.raises(StorageError, match=f"127.0.0.1:{port}"):
         S3Storage(f"127.0.0.1:{port}", "intake", "testing", "testing", region="us-east-1")
+
+
+# --- orphans ------------------------------------------------------------------------------
+
+
+def _database_with_rows(root: Path, keys: dict[str, str]) -> Database:
+    """A migrated SQLite database whose document, page and import rows hold `keys`."""
+    url = f"sqlite:///{root / 'intake.db'}"
+    upgrade(url)
+    db = Database(url)
+    now = utcnow()
+    with db.session(write=True) as session:
+        session.add(
+            FilingRecord(
+                id="JS-320500-O1",
+                campaign="jiangsu-2021-first-edition",
+                bureau="320500",
+                applicant_name="a",
+                credit_code="c",
+                credit_code_key="c",
+                name_key="a",
+                product_name="p",
+                data={},
+            )
+        )
+        session.flush()
+        document = DocumentRecord(
+            filing_id="JS-320500-O1",
+            sha256="0" * 64,
+            source="a.pdf",
+            storage_key=keys["document"],
+            size=1,
+            content_type="pdf",
+        )
+        session.add(document)
+        session.flush()
+        session.add(
+            PageRecord(document_id=document.id, index=0, kind="other", image_key=keys["page"])
+        )
+        session.add(
+            ImportRecord(
+                user_name="clerk",
+                role="clerk",
+                source="t.csv",
+                campaign="jiangsu-2021-first-edition",
+                storage_key=keys["import"],
+                size=1,
+                sha256="0" * 64,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+    return db
+
+
+def _leave_unfinished_write(backend: Backend, key: str) -> None:
+    """What a writer killed mid-upload leaves: a `.part` file, or a multipart upload that was
+    begun and never completed."""
+    storage = backend.storage
+    if isinstance(storage, LocalStorage):
+        target = storage.root / key
+        target.parent.mkdir(parents=True, exist_ok=True)
+        (target.parent / f".{target.name}.~k1ll3d.part").write_bytes(b"x" * 1000)
+        return
+    admin = boto3.client(
+        "s3",
+        endpoint_url=f"http://{storage.endpoint}",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        region_name="us-east-1",
+    )
+    upload = admin.create_multipart_upload(Bucket=storage.bucket, Key=key)
+    admin.upload_part(
+        Bucket=storage.bucket, Key=key, UploadId=upload["UploadId"], PartNumber=1, Body=b"x" * 1000
+    )
+
+
+def test_files_without_a_row_are_swept_and_files_with_rows_survive(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """The issue's kill -9 mid-upload: a stored original with no row and an unfinished write."""
+    held = {
+        "document": "originals/F-1/held.pdf",
+        "page": "pages/1/0.jpg",
+        "import": "imports/t.csv",
+    }
+    db = _database_with_rows(tmp_path, held)
+    orphans = {"originals/F-1/orphan.pdf", "pages/1/1.jpg", "pages/9/0.jpg", "imports/u.xlsx"}
+    foreign = "backups/not-ours.bin"  # outside the folders the service writes
+    for key in {*held.values(), *orphans, foreign}:
+        backend.storage.put_bytes(key, b"stored")
+    _leave_unfinished_write(backend, "originals/F-1/cut-off.pdf")
+    assert backend.leftovers()
+    # Nothing is older than the grace period yet: nothing goes (but moto dates every
+    # multipart upload 2010-11-10, so there the unfinished one is old already).
+    young = sweep_orphans(db, backend.storage, timedelta(hours=1))
+    assert young.objects == [] and len(young.partial) == (backend.name == "s3")
+    later = utcnow() + timedelta(hours=2)
+    swept = sweep_orphans(db, backend.storage, timedelta(hours=1), now=later)
+    assert set(swept.objects) == orphans and len(young.partial + swept.partial) == 1
+    assert all(backend.storage.exists(key) for key in {*held.values(), foreign})
+    assert not any(backend.storage.exists(key) for key in orphans)
+    assert backend.leftovers() == []
+    assert sweep_orphans(db, backend.storage, timedelta(hours=1), now=later) == Swept()
+    db.dispose()
+
+
+def test_a_write_in_flight_and_a_file_just_stored_are_not_swept(tmp_path: Path) -> None:
+    root = tmp_path / "files"
+    storage = LocalStorage(root)
+    db = _database_with_rows(tmp_path, {"document": "d", "page": "p", "import": "i"})
+    hour_ago = time.time() - 3700
+    for key, age in (("originals/F/old.pdf", hour_ago), ("originals/F/new.pdf", None)):
+        storage.put_bytes(key, b"x")
+        if age:
+            os.utime(root / key, (age, age))
+    stale, live = root / "originals/F/.a.pdf.~x1.part", root / "originals/F/.b.pdf.~x2.part"
+    stale.write_bytes(b"x")
+    live.write_bytes(b"x")  # an upload still streaming keeps touching its temp file
+    os.utime(stale, (hour_ago, hour_ago))
+    swept = sweep_orphans(db, storage, timedelta(hours=1))
+    assert swept.objects == ["originals/F/old.pdf"] and swept.partial == [
+        "originals/F/.a.pdf.~x1.part"
+    ]
+    assert storage.exists("originals/F/new.pdf") and live.exists() and not stale.exists()
+    # A file listed as old but written again before its turn (a page read again) is kept.
+    storage.put_bytes("pages/5/0.jpg", b"x")
+    os.utime(root / "pages/5/0.jpg", (hour_ago, hour_ago))
+    listed = list(storage.list_objects("pages/"))
+    storage.put_bytes("pages/5/0.jpg", b"y")
+    real_list = storage.list_objects
+    storage.list_objects = lambda prefix: iter(listed) if prefix == "pages/" else real_list(prefix)
+    assert sweep_orphans(db, storage, timedelta(hours=1)).objects == []
+    assert storage.exists("pages/5/0.jpg")
+    db.dispose()

@@ -7,6 +7,9 @@
    service processes as `intake serve` starts by default (one per core).
 2. One 50 MB upload to that process: its VmRSS and VmHWM (/proc) before and after.
 3. 40 scanned pages as 40 jobs through Celery on PostgreSQL + Redis: one worker, then two.
+4. Off the request path: the list routes while a workbook that unpacks to 180 MiB is imported
+   again and again (and while valid 500-row tables are), beside the same measure without an
+   import; the service's memory for a 9990×9990 PNG and for a page at the pixel bound.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from intake.cli.serve import cpu_cores
 from intake.persistence.database import Database, upgrade
 from intake.persistence.records import DocumentRecord, FilingRecord, FlagRecord, JobRecord
 from intake.service.accounts import create_user
+from tools import import_load
 from validators.bureaus import load_bureaus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -595,6 +599,78 @@ def celery_scaling(pages_count: int, work: Path, redis_url: str) -> dict[str, fl
     return {"one": times[1], "two": times[2], "ratio": times[2] / times[1]}
 
 
+# --------------------------------------------------------------------------- 4. off the request path
+
+
+def off_the_request_path(server: Server, tokens: dict[str, str], args: argparse.Namespace) -> None:
+    """p95 of the list routes with and without imports running, measured in alternating
+    rounds (so that the machine's other load weighs on both alike); memory for large images."""
+    pid = server.process.pid
+    bomb = import_load.bomb_xlsx()
+    tables = import_load.valid_tables(args.import_rows) if args.import_rows else None
+    print(
+        f"\nimports: the workbook is {len(bomb) / 1024:.0f} KB packed, "
+        f"{import_load.unpacked_size(bomb) / 2**20:.0f} MiB unpacked (formatted empty cells); "
+        f"{args.rounds} alternating rounds per measure"
+    )
+    loads = [("the 180 MiB workbook", bomb, "征集信息表.xlsx")]
+    if tables:
+        loads.append((f"a valid {args.import_rows:,}-row table", tables, "征集信息表.csv"))
+    for title, requests, interval in (
+        (f"each client one request every {args.interval:g} s", args.paced_requests, args.interval),
+        ("each client back to back", args.requests, 0.0),
+    ):
+        share = max(args.clients, requests // args.rounds)
+
+        def measure(share: int = share, interval: float = interval) -> dict[str, list[float]]:
+            return latency(server, tokens, args.clients, share, interval)
+
+        for what, data, name in loads:
+            quiet: dict[str, list[float]] = defaultdict(list)
+            busy: dict[str, list[float]] = defaultdict(list)
+            runs = import_load.ImportRuns()
+            for _ in range(args.rounds):
+                for route, values in measure().items():
+                    quiet[route] += values
+                timings, more = import_load.during_imports(
+                    measure, server.url, tokens["clerk"], data, name, pid
+                )
+                for route, values in timings.items():
+                    busy[route] += values
+                runs.merge(more)
+            report_latency(f"{title}, no import (rounds between those below)", quiet, args.clients)
+            report_latency(f"{title}, while {what} is imported", busy, args.clients)
+            print(f"  {import_load.summary(runs)}\n  e.g. {runs.example}")
+    print()
+    for line in import_load.image_memory(
+        server.url,
+        tokens["clerk"],
+        "JS2021-320500-00036",
+        pid,
+        lambda job: _wait_for_job(server, tokens["clerk"], job),
+    ):
+        print(line)
+
+
+def off_path_only(args: argparse.Namespace, work: Path) -> None:
+    """Seed and serve as for the lists, load the OCR models, then part 4 alone."""
+    data_dir = work / "lists"
+    data_dir.mkdir(parents=True)
+    tokens = seed(f"sqlite:///{data_dir / 'intake.db'}", args.filings, args.documents_per_filing)
+    print(
+        f"seeded {args.filings:,} filings, {args.filings * args.documents_per_filing:,} documents"
+    )
+    server = start_server(
+        {"INTAKE_DATA_DIR": str(data_dir), "INTAKE_QUEUE": "local"}, work / "s.log"
+    )
+    try:
+        latency(server, tokens, args.clients, 200)  # warm-up
+        warm_up_ocr(server, tokens["clerk"], "JS2021-320500-00020")
+        off_the_request_path(server, tokens, args)
+    finally:
+        server.stop()
+
+
 # --------------------------------------------------------------------------- the command
 
 
@@ -623,12 +699,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     parser.add_argument("--skip-celery", action="store_true")
     parser.add_argument("--skip-lists", action="store_true", help="only the Celery run")
+    parser.add_argument(
+        "--skip-off-path", action="store_true", help="no imports or large images (part 4)"
+    )
+    parser.add_argument(
+        "--import-rows", type=int, default=500, help="rows of each valid table (0: none)"
+    )
+    parser.add_argument("--rounds", type=int, default=4, help="alternations per measure (part 4)")
+    parser.add_argument("--only-off-path", action="store_true", help="seed, serve, then part 4")
     parser.add_argument("--keep", type=Path, help="keep the work folder here")
     args = parser.parse_args(argv)
 
     work = Path(tempfile.mkdtemp(prefix="intake-bench-service-"))
     try:
-        if not args.skip_lists:
+        if args.only_off_path:
+            off_path_only(args, work)
+        elif not args.skip_lists:
             lists_and_upload(args, work)
         if not args.skip_celery:
             result = celery_scaling(args.pages, work, args.redis_url)
@@ -675,6 +761,8 @@ def lists_and_upload(args: argparse.Namespace, work: Path) -> None:
         if not args.skip_upload:
             warm_up_ocr(server, tokens["clerk"], "JS2021-320500-00020")
             report_upload(server, tokens["clerk"], args.upload_mb)
+        if not args.skip_off_path:
+            off_the_request_path(server, tokens, args)
     finally:
         server.stop()
     if args.api_workers > 1:

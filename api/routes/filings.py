@@ -1,4 +1,4 @@
-"""Filings: create, update, import, list, read, report, history, recommendation, live progress."""
+"""Filings: create, update, list, read, report, history, recommendation, live progress."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Body, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Body, Query, Response
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -30,15 +30,12 @@ from api.schemas import (
     DocumentPublic,
     FilingDetail,
     FilingPublic,
-    ImportPublic,
     JobPublic,
     ListOf,
     RecommendationIn,
-    RowErrorPublic,
     filing_items,
     list_response,
 )
-from core.errors import UploadTooLarge
 from core.states import ACTIVE_JOB_STATES
 from intake.persistence.database import Database
 from intake.persistence.stored import filing_report, latest_jobs
@@ -82,7 +79,10 @@ def update_filing(
     scope: BureauScope,
     settings: SettingsDep,
 ) -> FilingDetail:
-    """Replace the filing's data and re-check it (and the applicant's other filings)."""
+    """Replace the filing's data and re-check it (and the applicant's other filings); the
+    body's `filing_id` may be left out (the path names the filing)."""
+    if isinstance(body, dict) and "filing_id" not in body:
+        body = {**body, "filing_id": filing_id}
     record, _changed = service.update_filing(
         session, scope, filing_id, body, settings.campaign_dirs
     )
@@ -113,35 +113,6 @@ async def list_filings(
 def _filings_page(session: Session, scope: Scope, query: service.FilingQuery) -> Response:
     rows, count = service.list_filings(session, scope, query)
     return list_response(filing_items(rows), count)
-
-
-@router.post("/import", response_model=ImportPublic)
-def import_filings(
-    session: SessionDep,
-    scope: BureauScope,
-    settings: SettingsDep,
-    file: Annotated[UploadFile, File(description="征集信息表 export, CSV or XLSX")],
-    campaign: Annotated[str, Form(description="campaign id of the rows")],
-) -> ImportPublic:
-    """Import the platform's 征集信息表: valid rows kept, each bad row reported by number."""
-    if file.size is not None and file.size > settings.max_import_bytes:
-        raise UploadTooLarge(settings.max_import_bytes)
-    data = file.file.read(settings.max_import_bytes + 1)
-    if len(data) > settings.max_import_bytes:
-        raise UploadTooLarge(settings.max_import_bytes)
-    summary = service.import_filings(
-        session, scope, data, file.filename or "import", campaign, settings.campaign_dirs
-    )
-    session.commit()
-    return ImportPublic(
-        created=summary.created,
-        updated=summary.updated,
-        unchanged=summary.unchanged,
-        errors=[
-            RowErrorPublic(row=e.row, column=e.column, message=e.message) for e in summary.errors
-        ],
-        warnings=summary.warnings,
-    )
 
 
 @router.get("/{filing_id}", response_model=FilingDetail)

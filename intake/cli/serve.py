@@ -126,6 +126,8 @@ def serve(host: str, port: int, workers: int | None) -> int:
     if workers < 1:
         raise UsageError("--workers 至少为 1")
     upgrade(settings.effective_database_url)
+    # The processes learn how many they are (the orphan sweep is careful when not alone).
+    os.environ["INTAKE_SERVICE_PROCESSES"] = str(workers)
     print(
         f"intake 服务：http://{host}:{port}/docs  数据库 {_display(settings.effective_database_url)}"
         f"  队列 {settings.queue}  服务进程 {workers}",

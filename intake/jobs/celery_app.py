@@ -1,4 +1,4 @@
-"""The Celery worker of the scaled-out mode: one task that processes a document job.
+"""The Celery worker of the scaled-out mode: the tasks that process a document job and an import.
 
 `intake worker` (or `python -m celery -A intake.jobs.celery_app worker`) runs it; the worker reads
 the same INTAKE_* settings as the service (database, storage, campaign files). The app is built
@@ -13,7 +13,8 @@ from functools import lru_cache
 from celery import Celery
 
 from core.settings import get_settings
-from intake.jobs.celery_conf import CELERY_QUEUE, CELERY_TASK, make_celery
+from intake.jobs.celery_conf import CELERY_IMPORT_TASK, CELERY_QUEUE, CELERY_TASK, make_celery
+from intake.jobs.imports import run_import
 from intake.jobs.wiring import job_context
 from intake.jobs.work import JobContext, run_job
 
@@ -35,12 +36,18 @@ def process_job(job_id: int) -> str | None:
     return run_job(worker_context(), job_id)
 
 
+def process_import(import_id: int) -> str | None:
+    """Claim and process one 征集信息表 import (its table read in a bounded child process)."""
+    return run_import(worker_context(), import_id)
+
+
 @lru_cache(maxsize=1)
 def worker_app() -> Celery:
-    """The worker's Celery app on the configured broker, with the job task registered."""
+    """The worker's Celery app on the configured broker, with its tasks registered."""
     settings = get_settings()
     app = make_celery(settings.redis_url, settings.job_lease_seconds)
     app.task(name=CELERY_TASK, acks_late=True, reject_on_worker_lost=True)(process_job)
+    app.task(name=CELERY_IMPORT_TASK, acks_late=True, reject_on_worker_lost=True)(process_import)
     return app
 
 

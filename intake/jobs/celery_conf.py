@@ -6,6 +6,7 @@ from celery import Celery
 
 CELERY_QUEUE = "intake"
 CELERY_TASK = "intake.process_job"
+CELERY_IMPORT_TASK = "intake.process_import"
 
 
 def make_celery(redis_url: str, lease_seconds: int = 300) -> Celery:

@@ -48,6 +48,11 @@ class ElectedRunner:
         if self.leading:
             self.runner.submit(job_ids)
 
+    def submit_imports(self, import_ids: list[int]) -> None:
+        """Wakes this process's import runner if it leads; else the leader's poll finds them."""
+        if self.leading:
+            self.runner.submit_imports(import_ids)
+
     def stop(self) -> None:
         self._stopping.set()
         if self._standby is not None:

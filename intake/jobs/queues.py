@@ -1,4 +1,5 @@
-"""Where jobs run: in-process worker threads (embedded default) or Celery workers (scaled out)."""
+"""Where jobs and imports run: in-process worker threads (embedded default) or Celery workers
+(scaled out)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,13 @@ from typing import Protocol
 from sqlalchemy import or_, select, update
 
 from core.states import ACTIVE_JOB_STATES, JobState
-from intake.jobs.celery_conf import CELERY_QUEUE, CELERY_TASK, make_celery
+from intake.jobs.celery_conf import CELERY_IMPORT_TASK, CELERY_QUEUE, CELERY_TASK, make_celery
+from intake.jobs.imports import (
+    claimable_imports,
+    requeue_running_imports,
+    run_import,
+    stalled_imports,
+)
 from intake.jobs.work import JobContext, claimable_jobs, lease_expired, requeue_running, run_job
 from intake.persistence.records import JobRecord, utcnow
 from intake.pipeline.read import Pipeline
@@ -20,11 +27,13 @@ log = logging.getLogger(__name__)
 
 
 class JobQueue(Protocol):
-    """Hands queued jobs to workers; `submit` is called after the jobs' rows are committed."""
+    """Hands queued jobs and imports to workers; called after their rows are committed."""
 
     def start(self) -> None: ...
 
     def submit(self, job_ids: list[int]) -> None: ...
+
+    def submit_imports(self, import_ids: list[int]) -> None: ...
 
     def stop(self) -> None: ...
 
@@ -42,10 +51,11 @@ def per_thread(factory: Callable[[], Pipeline]) -> Callable[[], Pipeline]:
 
 
 class LocalRunner:
-    """Worker threads in the service process, claiming queued jobs from the database.
+    """Worker threads in the service process, claiming queued jobs from the database, and one
+    thread for imports (whose tables are read in child processes: intake.jobs.imports).
 
-    On start, jobs left `running` by a previous process (killed mid-job) go back to the queue:
-    with the local queue this process is the only worker, so nothing else can hold them.
+    On start, jobs and imports left `running` by a previous process (killed mid-job) go back
+    to the queue: with the local queue this process is the only worker.
     """
 
     def __init__(self, context: JobContext, workers: int = 1, poll_seconds: float = 1.0):
@@ -53,6 +63,7 @@ class LocalRunner:
         self.workers = max(1, workers)
         self.poll_seconds = poll_seconds
         self._wake = threading.Event()
+        self._wake_imports = threading.Event()
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -60,10 +71,17 @@ class LocalRunner:
         resumed = requeue_running(self.context.db)
         if resumed:
             log.warning("re-queued %d job(s) left running by a previous process", resumed)
+        resumed = requeue_running_imports(self.context.db)
+        if resumed:
+            log.warning("re-queued %d import(s) left running by a previous process", resumed)
         self._stopping.clear()
-        for number in range(self.workers):
+        loops = [
+            (f"intake-job-runner-{n}", self._jobs_once, self._wake) for n in range(self.workers)
+        ]
+        loops.append(("intake-import-runner", self._imports_once, self._wake_imports))
+        for name, work_once, wake in loops:
             thread = threading.Thread(
-                target=self._loop, name=f"intake-job-runner-{number}", daemon=True
+                target=self._loop, args=(work_once, wake), name=name, daemon=True
             )
             thread.start()
             self._threads.append(thread)
@@ -71,30 +89,43 @@ class LocalRunner:
     def submit(self, job_ids: list[int]) -> None:
         self._wake.set()
 
+    def submit_imports(self, import_ids: list[int]) -> None:
+        self._wake_imports.set()
+
     def stop(self, timeout: float = 30.0) -> None:
         self._stopping.set()
         self._wake.set()
+        self._wake_imports.set()
         for thread in self._threads:
             thread.join(timeout)
         self._threads.clear()
 
-    def _loop(self) -> None:
+    def _loop(self, work_once: Callable[[], bool], wake: threading.Event) -> None:
         while not self._stopping.is_set():
             try:
-                worked = self._work_once()
+                worked = work_once()
             except Exception:  # noqa: BLE001 - the runner must outlive any one failure
                 log.exception("job runner: unexpected error; retrying")
                 worked = False
             if not worked:
-                self._wake.wait(self.poll_seconds)
-                self._wake.clear()
+                wake.wait(self.poll_seconds)
+                wake.clear()
 
-    def _work_once(self) -> bool:
+    def _jobs_once(self) -> bool:
         worked = False
         for job_id in claimable_jobs(self.context.db):
             if self._stopping.is_set():
                 break
             if run_job(self.context, job_id) is not None:
+                worked = True
+        return worked
+
+    def _imports_once(self) -> bool:
+        worked = False
+        for import_id in claimable_imports(self.context.db):
+            if self._stopping.is_set():
+                break
+            if run_import(self.context, import_id) is not None:
                 worked = True
         return worked
 
@@ -128,12 +159,18 @@ class CeleryQueue:
 
     def submit(self, job_ids: list[int]) -> None:
         """Send the jobs; if the broker is down they stay queued and the sweeper sends them."""
-        for job_id in job_ids:
+        self._send(CELERY_TASK, job_ids)
+
+    def submit_imports(self, import_ids: list[int]) -> None:
+        self._send(CELERY_IMPORT_TASK, import_ids)
+
+    def _send(self, task: str, ids: list[int]) -> None:
+        for record_id in ids:
             try:
-                self.celery.send_task(CELERY_TASK, args=[job_id], queue=CELERY_QUEUE)
-            except Exception:  # noqa: BLE001 - the job row is committed; it is not lost
+                self.celery.send_task(task, args=[record_id], queue=CELERY_QUEUE)
+            except Exception:  # noqa: BLE001 - the row is committed; it is not lost
                 log.exception(
-                    "could not send job %s to the workers; the sweeper will retry", job_id
+                    "could not send %s %s to the workers; the sweeper will retry", task, record_id
                 )
                 return
 
@@ -144,7 +181,7 @@ class CeleryQueue:
         self.celery.close()
 
     def sweep(self) -> list[int]:
-        """Re-send stalled jobs; their ids."""
+        """Re-send stalled jobs and imports; their ids."""
         now = utcnow()
         active = JobRecord.state.in_(ACTIVE_JOB_STATES)
         stale = active & or_(
@@ -162,7 +199,10 @@ class CeleryQueue:
                 )
         if ids:
             self.submit(ids)
-        return ids
+        imports = stalled_imports(self.context.db, now, now - self.resend_after)
+        if imports:
+            self.submit_imports(imports)
+        return ids + imports
 
     def _sweep_loop(self) -> None:
         while not self._stopping.wait(self.sweep_seconds):

@@ -1,14 +1,17 @@
-"""Building the service's parts from its settings: database, file store, job context and queue."""
+"""Building the service's parts from its settings: database, file store, job context, queue and the
+sweeper of orphaned files."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from core.settings import Settings
+from intake.jobs.orphans import OrphanSweeper
 from intake.jobs.queues import CeleryQueue, JobQueue, LocalRunner, per_thread
 from intake.jobs.work import JobContext, JobSettings
 from intake.persistence.database import Database
-from intake.persistence.storage import Storage, storage_from_url
+from intake.persistence.storage import Storage
+from intake.persistence.storage_url import storage_from_url
 from intake.pipeline.read import Pipeline, PipelineOptions
 
 PipelineFactory = Callable[[], Pipeline]
@@ -48,3 +51,16 @@ def make_queue(settings: Settings, context: JobContext) -> JobQueue:
     if settings.queue == "celery":
         return CeleryQueue(context, settings.redis_url, sweep_seconds=settings.sweep_seconds)
     return LocalRunner(context, workers=settings.local_workers)
+
+
+def make_sweeper(settings: Settings, db: Database, storage: Storage) -> OrphanSweeper:
+    """A single service process on the local queue is the store's only writer: at start it
+    sweeps everything without a row. With several processes (or Celery workers) another writer
+    may be half-way through a file, so only what is older than the grace period goes."""
+    return OrphanSweeper(
+        db,
+        storage,
+        settings.orphan_grace_seconds,
+        settings.orphan_sweep_seconds,
+        alone=settings.queue == "local" and settings.service_processes == 1,
+    )

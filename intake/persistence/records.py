@@ -1,4 +1,5 @@
-"""Database tables of the service: users, filings, documents, jobs, pages, flags, corrections, audit."""
+"""Database tables of the service: users, filings, documents, jobs, imports, pages, flags,
+corrections, audit."""
 
 from __future__ import annotations
 
@@ -168,6 +169,42 @@ class JobRecord(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     __table_args__ = (Index("ix_jobs_state_lease", "state", "lease_until"),)
+
+
+class ImportRecord(Base):
+    """A 征集信息表 import: the table as uploaded, read by a worker with a claim and a lease as a
+    document job is; `result` holds what it created, updated, left alone and refused."""
+
+    __tablename__ = "imports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bureau: Mapped[str | None] = mapped_column(String(6), nullable=True, index=True)
+    """The importing clerk's bureau (None: a reviewer or admin, every bureau)."""
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    user_name: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(16))
+    """The importer's role and bureau: the rows are written with their scope."""
+    source: Mapped[str] = mapped_column(String(255))
+    """The file name as uploaded."""
+    campaign: Mapped[str] = mapped_column(String(64))
+    storage_key: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger)
+    sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="queued")
+    """queued, running, done, failed."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    """{created, updated, unchanged, errors, warnings}; for a refused table its row errors."""
+    claim_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_imports_state_lease", "state", "lease_until"),)
 
 
 class PageRecord(Base):

@@ -10,10 +10,10 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Protocol
-from urllib.parse import parse_qs, unquote, urlsplit
 
 import certifi
 import urllib3
@@ -65,6 +65,12 @@ class Storage(Protocol):
     def size(self, key: str) -> int: ...
 
     def local_copy(self, key: str) -> contextlib.AbstractContextManager[Path]: ...
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, datetime]]: ...
+
+    def modified(self, key: str) -> datetime: ...
+
+    def remove_partial_writes(self, started_before: datetime) -> list[str]: ...
 
 
 def validate_key(key: str) -> str:
@@ -129,7 +135,10 @@ class LocalStorage:
             target.parent.mkdir(parents=True, exist_ok=True)
             # "~" never occurs in a valid key, so no key can name a half-written temp file.
             handle = tempfile.NamedTemporaryFile(
-                dir=target.parent, prefix=f".{target.name}.~", suffix=".part", delete=False
+                dir=target.parent,
+                prefix=f".{target.name}{_TEMP_MARK}",
+                suffix=".part",
+                delete=False,
             )
         except OSError as exc:
             raise StorageError(f"无法写入存储 / cannot write {key}: {exc}") from exc
@@ -186,6 +195,46 @@ class LocalStorage:
         if not path.is_file():
             raise ObjectNotFound(f"存储中没有该文件 / no stored object {key}")
         yield path
+
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every stored object under `prefix` (a folder, `originals/`) with its write time;
+        half-written temp files are not objects."""
+        folder = self.root.joinpath(*validate_key(prefix.rstrip("/")).split("/"))
+        for path in folder.rglob("*") if folder.is_dir() else ():
+            if path.name.startswith(".") and _TEMP_MARK in path.name:
+                continue
+            try:
+                modified = path.stat().st_mtime
+            except FileNotFoundError:  # deleted meanwhile
+                continue
+            if path.is_file():
+                key = path.relative_to(self.root).as_posix()
+                yield key, datetime.fromtimestamp(modified, UTC)
+
+    def modified(self, key: str) -> datetime:
+        try:
+            return datetime.fromtimestamp(self._path(key).stat().st_mtime, UTC)
+        except FileNotFoundError as exc:
+            raise ObjectNotFound(f"存储中没有该文件 / no stored object {key}") from exc
+
+    def remove_partial_writes(self, started_before: datetime) -> list[str]:
+        """Remove temp files of writes that stopped (a killed process's `.part`), last written
+        before `started_before`; a write in flight keeps touching its file. Their names."""
+        removed = []
+        for path in self.root.rglob(f".*{_TEMP_MARK}*.part"):
+            try:
+                if datetime.fromtimestamp(path.stat().st_mtime, UTC) < started_before:
+                    path.unlink()
+                    removed.append(path.relative_to(self.root).as_posix())
+            except FileNotFoundError:  # finished or removed meanwhile
+                continue
+            except OSError as exc:
+                raise StorageError(f"无法删除 / cannot delete {path}: {exc}") from exc
+        return removed
+
+
+_TEMP_MARK = ".~"
+"""What the name of a temp file of an unfinished write holds (`.<name>.~<random>.part`)."""
 
 
 @contextlib.contextmanager
@@ -343,6 +392,56 @@ class S3Storage:
             raise self._failure("读取", key, exc) from exc
         return int(stat.size or 0)
 
+    def list_objects(self, prefix: str) -> Iterator[tuple[str, datetime]]:
+        """Every object under `prefix` with its last-modified time."""
+        validate_key(prefix.rstrip("/"))
+        try:
+            for obj in self.client.list_objects(
+                bucket_name=self.bucket, prefix=prefix, recursive=True
+            ):
+                if obj.object_name and not obj.is_dir and obj.last_modified is not None:
+                    yield obj.object_name, obj.last_modified
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            raise self._failure("列出", prefix, exc) from exc
+
+    def modified(self, key: str) -> datetime:
+        validate_key(key)
+        try:
+            stat = self.client.stat_object(bucket_name=self.bucket, object_name=key)
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            raise self._failure("读取", key, exc) from exc
+        if stat.last_modified is None:
+            raise StorageError(f"对象存储未给出修改时间 / no last-modified for {key}")
+        return stat.last_modified
+
+    def remove_partial_writes(self, started_before: datetime) -> list[str]:
+        """Abort multipart uploads begun before `started_before` and never completed (their
+        writer was killed): the bucket's equivalent of a stale `.part`. Their keys.
+
+        minio 7 has no public call for this; its ListMultipartUploads and
+        AbortMultipartUpload requests are used directly."""
+        removed: list[str] = []
+        marker: str | None = None
+        try:
+            while True:
+                listing = self.client._list_multipart_uploads(  # noqa: SLF001
+                    bucket_name=self.bucket, key_marker=marker
+                )
+                for upload in listing.uploads:
+                    started = upload.initiated_time
+                    if started is not None and started < started_before and upload.upload_id:
+                        self.client._abort_multipart_upload(  # noqa: SLF001
+                            self.bucket, upload.object_name, upload.upload_id
+                        )
+                        removed.append(upload.object_name)
+                if not listing.is_truncated or not listing.next_key_marker:
+                    return removed
+                if listing.next_key_marker == marker:
+                    return removed
+                marker = listing.next_key_marker
+        except (MinioException, urllib3.exceptions.HTTPError) as exc:
+            raise self._failure("清理", "(multipart uploads)", exc) from exc
+
     @contextlib.contextmanager
     def local_copy(self, key: str) -> Iterator[Path]:
         validate_key(key)
@@ -357,93 +456,3 @@ class S3Storage:
             yield path
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-
-
-_TRUE = frozenset({"1", "true", "yes", "on"})
-_FALSE = frozenset({"0", "false", "no", "off"})
-
-
-@dataclass(frozen=True)
-class S3Location:
-    """An S3/MinIO bucket and how to reach it, as parsed from an `s3://` INTAKE_STORAGE value."""
-
-    endpoint: str
-    bucket: str
-    access_key: str
-    secret_key: str = field(repr=False)
-    secure: bool = False
-    region: str | None = None
-
-
-def storage_from_url(url: str) -> Storage:
-    """Build the store named by INTAKE_STORAGE: a folder, `file:///…`, or `s3://K:S@host/bucket`."""
-    location = parse_storage_url(url)
-    if isinstance(location, Path):
-        return LocalStorage(location)
-    return S3Storage(
-        endpoint=location.endpoint,
-        bucket=location.bucket,
-        access_key=location.access_key,
-        secret_key=location.secret_key,
-        secure=location.secure,
-        region=location.region,
-    )
-
-
-def parse_storage_url(url: str) -> Path | S3Location:
-    """Parse an INTAKE_STORAGE value without touching disk or network; raise StorageError."""
-    value = (url or "").strip()
-    if not value:
-        raise StorageError("INTAKE_STORAGE 为空 / INTAKE_STORAGE is empty")
-    if "://" not in value:
-        return Path(value).expanduser()
-    parts = urlsplit(value)
-    scheme = parts.scheme.lower()
-    if scheme == "file":
-        if parts.netloc not in ("", "localhost") or not parts.path:
-            raise StorageError(f"file 地址无效 / bad file URL in INTAKE_STORAGE: {value}")
-        return Path(unquote(parts.path))
-    if scheme == "s3":
-        return _parse_s3_url(value)
-    shown = f"{parts.scheme}://…" if parts.password else value
-    raise StorageError(
-        f"不支持的存储地址 / unsupported INTAKE_STORAGE {shown!r}: use a folder, file:/// or s3://"
-    )
-
-
-def _parse_s3_url(value: str) -> S3Location:
-    parts = urlsplit(value)
-    shown = value.replace(f":{parts.password}@", ":***@") if parts.password else value
-    try:
-        host, port = parts.hostname, parts.port
-    except ValueError as exc:
-        raise StorageError(f"s3 地址端口无效 / bad port in INTAKE_STORAGE {shown}") from exc
-    if not host or not parts.username or not parts.password:
-        raise StorageError(
-            f"s3 地址需要主机与访问密钥 / INTAKE_STORAGE {shown} needs s3://ACCESS:SECRET@host/bucket"
-        )
-    bucket = parts.path.strip("/")
-    if not bucket or "/" in bucket:
-        raise StorageError(
-            f"s3 地址需要且只能有一个存储桶 / INTAKE_STORAGE {shown} needs one bucket"
-        )
-    query = parse_qs(parts.query, keep_blank_values=True)
-    unknown = sorted(set(query) - {"secure", "region"})
-    if unknown:
-        raise StorageError(
-            f"s3 地址参数未知 / unknown INTAKE_STORAGE parameters {unknown} in {shown}"
-        )
-    secure_text = query.get("secure", ["false"])[-1].lower()
-    if secure_text not in _TRUE | _FALSE:
-        raise StorageError(f"secure 只能是 true/false / bad secure={secure_text!r} in {shown}")
-    endpoint = f"[{host}]" if ":" in host else host
-    if port is not None:
-        endpoint = f"{endpoint}:{port}"
-    return S3Location(
-        endpoint=endpoint,
-        bucket=bucket,
-        access_key=unquote(parts.username),
-        secret_key=unquote(parts.password),
-        secure=secure_text in _TRUE,
-        region=query.get("region", [""])[-1] or None,
-    )

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
-from PIL import Image, ImageOps, ImageSequence, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from core.errors import (
     CorruptFile,
@@ -27,11 +29,17 @@ A4_LONG_INCHES = 11.69
 Image.MAX_IMAGE_PIXELS = None
 
 
+MAX_PIXELS = 50_000_000
+"""Pixels of one page image: an A4 page at 600 DPI (35 million) or a 50-megapixel photo fit; a
+larger one (the 9990×9990 PNG of 307 KB) is refused at upload from its header and never decoded.
+Decoding one costs about 4 bytes a pixel, so a page at the bound takes about 300 MB."""
+
+
 @dataclass(frozen=True)
 class InputLimits:
     max_pages: int = 300
-    max_pixels: int = 100_000_000
-    """A page bigger than this (e.g. 10000×10000) is refused as a decompression bomb."""
+    max_pixels: int = MAX_PIXELS
+    """A page bigger than this is refused as a decompression bomb (also at upload)."""
     max_bytes: int = 200 * 1024 * 1024
 
 
@@ -45,6 +53,33 @@ def sniff_type(head: bytes) -> str | None:
         return "png"
     if head[:4] in (b"II*\x00", b"MM\x00*"):
         return "tiff"
+    return None
+
+
+def frame_sizes(image: BinaryIO | Path, max_frames: int) -> list[tuple[int, int]]:
+    """Width and height of each frame (up to `max_frames` + 1) from the image's headers alone:
+    nothing is decoded, so a pixel bomb of a few hundred KB costs nothing to measure.
+    Raises what Pillow raises for bytes that are no image (or cut short)."""
+    sizes = []
+    with Image.open(image) as img:
+        for index in range(max_frames + 1):
+            try:
+                img.seek(index)
+            except EOFError:
+                break
+            sizes.append(img.size)
+    return sizes
+
+
+def pixel_problem(sizes: list[tuple[int, int]], max_pixels: int = MAX_PIXELS) -> str | None:
+    """Why frames of these sizes may not be stored (in Chinese), or None."""
+    for index, (width, height) in enumerate(sizes):
+        if width * height > max_pixels:
+            page = f"第 {index + 1} 页" if len(sizes) > 1 else ""
+            return (
+                f"{page}图像为 {width}×{height} 像素（约 {width * height / 1e4:,.0f} 万像素），"
+                f"超过每页 {max_pixels / 1e4:,.0f} 万像素的上限"
+            )
     return None
 
 
@@ -177,28 +212,76 @@ class ImageDocument(SourceDocument):
         return self._n
 
     def page(self, index: int, dpi: float | None = None) -> PageImage:
+        """The frame decoded once, on an image opened for this page alone (its pixels are freed
+        before anything is copied), and shrunk to `dpi` strip by strip: a PNG or TIFF frame
+        costs about 4 bytes a pixel while decoded, a JPEG is decoded at the reduced size."""
         try:
-            frame = next(f for i, f in enumerate(ImageSequence.Iterator(self._img)) if i == index)
-            guard_pixels(*frame.size, self.limits.max_pixels)
-            frame = ImageOps.exif_transpose(frame.copy())
-            native_dpi = _image_dpi(frame)
-            rgb = frame.convert("RGB")
-        except (OSError, SyntaxError, ValueError) as exc:
+            with Image.open(self.path) as frame:
+                frame.seek(index)
+                small, native_dpi, orientation = self._decode(frame, dpi)
+            if orientation:
+                exif = Image.Exif()
+                exif[_EXIF_ORIENTATION] = orientation
+                small.info["exif"] = exif.tobytes()
+                small = ImageOps.exif_transpose(small)
+            rgb = small if small.mode == "RGB" else small.convert("RGB")
+        except (OSError, SyntaxError, ValueError, EOFError) as exc:
             raise CorruptFile(f"图片第 {index + 1} 页数据损坏，无法解码（{exc}）") from None
-        if dpi and dpi < native_dpi * 0.95:
-            factor = dpi / native_dpi
-            rgb = rgb.resize(
-                (max(1, round(rgb.width * factor)), max(1, round(rgb.height * factor))),
-                Image.Resampling.BILINEAR,
-            )
-            native_dpi = dpi
+        del small
         image = np.asarray(rgb)[:, :, ::-1].copy()
         return PageImage(
             index=index, image=image, dpi=native_dpi, width=image.shape[1], height=image.shape[0]
         )
 
+    def _decode(
+        self, frame: Image.Image, dpi: float | None
+    ) -> tuple[Image.Image, float, int | None]:
+        """(the frame at `dpi` and at most MAX_SIDE long, its DPI, its EXIF orientation)."""
+        guard_pixels(*frame.size, self.limits.max_pixels)
+        native_dpi = _image_dpi(frame)
+        factor = dpi / native_dpi if dpi and dpi < native_dpi * 0.95 else 1.0
+        factor = min(factor, MAX_SIDE / max(frame.size))
+        size = (max(1, round(frame.width * factor)), max(1, round(frame.height * factor)))
+        if factor < 1.0 and frame.format == "JPEG":
+            frame.draft("RGB", size)  # decoded at 1/2, 1/4 or 1/8 scale directly
+        orientation = frame.getexif().get(_EXIF_ORIENTATION)
+        frame.load()
+        mode = "L" if frame.mode in _GREY else frame.mode if frame.mode in _RESIZABLE else "RGB"
+        return _shrink(frame, size, mode), native_dpi * factor, orientation
+
     def close(self) -> None:
         self._img.close()
+
+
+MAX_SIDE = 4000
+"""No page image is handed on longer than this (clean-up's own bound), whatever DPI it claims."""
+_RESIZABLE = frozenset({"L", "RGB", "RGBA", "RGBX", "CMYK", "LA"})
+"""Modes resized as they are and converted after; bilevel and 16-bit frames become grey
+first, palette and other modes RGB."""
+_GREY = frozenset({"1", "I;16", "I;16B", "I;16L", "I", "F"})
+_EXIF_ORIENTATION = 0x0112
+_STRIP_ROWS = 256
+
+
+def _shrink(image: Image.Image, size: tuple[int, int], mode: str) -> Image.Image:
+    """`image` in `mode` at `size`, made strip by strip: no second full-size copy is made."""
+    if image.size == size and image.mode == mode:
+        return image.copy()
+    out = Image.new(mode, size)
+    scale = image.height / size[1]
+    margin = math.ceil(scale) + 2  # what the bilinear filter reads beyond a strip
+    for top in range(0, size[1], _STRIP_ROWS):
+        bottom = min(size[1], top + _STRIP_ROWS)
+        y0, y1 = top * scale, bottom * scale
+        first, last = max(0, math.floor(y0) - margin), min(image.height, math.ceil(y1) + margin)
+        piece = image.crop((0, first, image.width, last))
+        if piece.mode != mode:
+            piece = piece.convert(mode)
+        if piece.size != (size[0], bottom - top) or y0 != first:
+            box = (0.0, y0 - first, float(image.width), y1 - first)
+            piece = piece.resize((size[0], bottom - top), Image.Resampling.BILINEAR, box=box)
+        out.paste(piece, (0, top))
+    return out
 
 
 def _image_dpi(img: Image.Image) -> float:

@@ -318,7 +318,14 @@ def _flag_table(flags: list[FlagMark], styles: _Styles) -> Table:
                 _p(_decision(flag), styles.cell),
             ]
         )
-    table = Table(rows, colWidths=[10 * mm, 46 * mm, 68 * mm, 26 * mm, 30 * mm], repeatRows=1)
+    # A row taller than a page (a duplicate_application naming hundreds of filings) goes on
+    # over the next page instead of failing the whole PDF.
+    table = Table(
+        rows,
+        colWidths=[10 * mm, 46 * mm, 68 * mm, 26 * mm, 30 * mm],
+        repeatRows=1,
+        splitInRow=1,
+    )
     table.setStyle(
         TableStyle(
             [
@@ -368,7 +375,12 @@ def _correction_table(
                 _p(review, styles.cell),
             ]
         )
-    table = Table(rows, colWidths=[44 * mm, 24 * mm, 40 * mm, 48 * mm, 24 * mm], repeatRows=1)
+    table = Table(
+        rows,
+        colWidths=[44 * mm, 24 * mm, 40 * mm, 48 * mm, 24 * mm],
+        repeatRows=1,
+        splitInRow=1,
+    )
     table.setStyle(
         TableStyle(
             [

@@ -30,7 +30,7 @@ from intake.persistence.records import (
 )
 from intake.pipeline.check import campaign_for, campaign_of
 from intake.service import audit
-from intake.service.importer import ImportInvalid, RowError, import_table
+from intake.service.importer import ImportInvalid, ImportResult, RowError
 from intake.service.recheck import (
     applicant_keys,
     recheck_applicants,
@@ -443,22 +443,22 @@ class ImportRejected(ImportInvalid):
         self.errors = errors
 
 
-def import_filings(
+def store_imported(
     session: Session,
     scope: Scope,
-    data: bytes,
+    table: ImportResult,
     filename: str,
     campaign: str,
     campaign_dirs: list[Path],
 ) -> ImportSummary:
-    """Rows of a 征集信息表 export as filings: valid rows kept, bad rows reported by number.
+    """The rows of a read 征集信息表 (`import_table`) as filings: valid rows kept, bad rows
+    reported by number.
 
     Importing the same rows again changes nothing. A table in which no row is valid is
-    refused whole (ImportRejected, 422) so that a wrong file cannot half-import.
+    refused whole (ImportRejected) so that a wrong file cannot half-import.
     """
     campaign = (campaign or "").strip()
     campaign_for(campaign, campaign_dirs)
-    table = import_table(data, filename, campaign)
     summary = ImportSummary(errors=list(table.errors), warnings=list(table.warnings))
     accepted: list[tuple[int, Filing]] = []
     for row, filing in table.filings:

@@ -1,4 +1,5 @@
-"""Receiving scans: names checked, bytes streamed to storage and hashed, type sniffed, jobs queued.
+"""Receiving scans: names checked, bytes streamed to storage and hashed, type sniffed, an image's
+pixel size read from its headers (never decoded here), jobs queued.
 
 A failed job is run again as a new job of the same document (the failed one keeps its reason):
 on request (`retry_job`), or when the same file is uploaded again (`requeued` in the outcome).
@@ -7,6 +8,7 @@ on request (`retry_job`), or when the same file is uploaded again (`requeued` in
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 import unicodedata
 import uuid
@@ -18,12 +20,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, FileNameInvalid, InvalidInput, UploadTypeInvalid
+from core.errors import (
+    Conflict,
+    FileNameInvalid,
+    ImageTooLarge,
+    InvalidInput,
+    StorageError,
+    UploadTypeInvalid,
+)
 from core.states import JobState
 from intake.persistence.records import DocumentRecord, FilingRecord, JobRecord, utcnow
 from intake.persistence.storage import Storage, StoredObject
 from intake.persistence.stored import latest_jobs
-from intake.pipeline.sources import sniff_type
+from intake.pipeline.sources import InputLimits, frame_sizes, pixel_problem, sniff_type
 from intake.service import audit
 from intake.service.filings import get_filing, not_found
 from intake.service.recheck import lock_filing, refresh_status
@@ -39,6 +48,8 @@ SUFFIX_TYPES = {
 }
 MAX_NAME_LENGTH = 255
 SNIFF_BYTES = 2048
+HEADER_BYTES = 1024 * 1024
+"""A PNG's or JPEG's size is looked for in its first MiB (nothing is decoded)."""
 _UNSAFE_KEY_CHARS = re.compile(r"[^A-Za-z0-9._-]")
 
 
@@ -95,6 +106,39 @@ def _sniff(storage: Storage, key: str) -> str | None:
         return sniff_type(stored.read(SNIFF_BYTES))
 
 
+def _frame_sizes(
+    storage: Storage, key: str, kind: str, max_frames: int
+) -> list[tuple[int, int]] | None:
+    """The image's frame sizes from its headers, or None when they cannot be read (the worker
+    then says why the file cannot be read, as for any damaged image).
+
+    A PNG or JPEG states its size at the start: its first MiB is enough. A TIFF's directories
+    may stand anywhere (often after the pixels), so it is read from a local copy (for the local
+    store the file itself)."""
+    if kind != "tiff":
+        with storage.open(key) as stored:
+            head = stored.read(HEADER_BYTES)
+        try:
+            return frame_sizes(io.BytesIO(head), max_frames)
+        except Exception:  # noqa: BLE001 - the headers reach past the first MiB, or are damaged
+            pass
+    try:
+        with storage.local_copy(key) as path:
+            return frame_sizes(path, max_frames)
+    except StorageError:
+        raise
+    except Exception:  # noqa: BLE001 - damaged: refused by the worker with its reason
+        return None
+
+
+def _check_pixels(storage: Storage, key: str, name: str, kind: str) -> None:
+    limits = InputLimits()
+    sizes = _frame_sizes(storage, key, kind, limits.max_pages)
+    problem = pixel_problem(sizes or [], limits.max_pixels)
+    if problem:
+        raise ImageTooLarge(f"「{name}」{problem}，未保存；请以 300 DPI 扫描或缩小照片后重新上传")
+
+
 def receive_files(
     session: Session,
     storage: Storage,
@@ -131,6 +175,8 @@ def receive_files(
                 raise UploadTypeInvalid(
                     f"「{name}」的内容{what}，与扩展名 {suffix} 不符；文件未保存"
                 )
+            if kind != "pdf":
+                _check_pixels(storage, key, name, kind)
         outcomes = _record(session, scope, filing_id, checked, stored, expected)
         session.commit()
         keep = {o.document.storage_key for o in outcomes if not o.duplicate}
