@@ -173,6 +173,11 @@ def test_lists_answer_the_same_bytes_as_the_models(tmp_path: Path) -> None:
                 answer = client.get("/api/flags", params=params, headers=users.headers(who))
                 assert answer.status_code == 200, answer.text
                 assert answer.content == _flags_by_models(db, scope, query), params
+            # An empty bureau filter matches nothing (no bureau has the empty code).
+            for path in ("/api/filings", "/api/flags"):
+                for who in ("reviewer", "clerk_sz"):
+                    empty = client.get(path, params={"bureau": ""}, headers=users.headers(who))
+                    assert empty.status_code == 200 and empty.json() == {"data": [], "count": 0}
             # The reviewers' message for duplicate_application, the clerks' own to a clerk.
             reviewer_flags = client.get(
                 "/api/flags",

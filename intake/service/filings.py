@@ -177,6 +177,8 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
         "flag_code": query.flag_code,
     }
     present = {key: value for key, value in values.items() if value}
+    if bureau is not None:
+        present["bureau"] = bureau  # even empty: `bureau=` matches no filing, as before
     if query.flag_code:
         present["flag_statuses"] = list(query.flag_statuses)
     count, page, ids = _list_statements(

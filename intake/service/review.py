@@ -152,6 +152,8 @@ def list_flags(session: Session, scope: Scope, query: FlagQuery) -> tuple[list[R
         "filing_id": query.filing_id,
     }
     present = {name: value for name, value in values.items() if value}
+    if values["bureau"] is not None:
+        present["bureau"] = values["bureau"]  # even empty: `bureau=` matches no flag
     count, page = _list_statements(
         "bureau" in present,
         "status" in present,
