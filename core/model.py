@@ -93,11 +93,6 @@ class SealReading:
     star: bool = False
     """A five-pointed star in the middle."""
 
-    @property
-    def organization(self) -> str:
-        """The organisation the seal names: its ring text."""
-        return self.text
-
 
 class PagePart(StrEnum):
     """Pages of a bound 征集报告 that are none of the four documents but are checked."""

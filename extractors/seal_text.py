@@ -20,16 +20,10 @@ import numpy as np
 
 from core.model import Box, SealReading
 from extractors import seals
-from extractors.imaging import shrink, to_bgr
+from extractors.imaging import to_bgr
 from extractors.normalize import strip_spaces
 from extractors.ocr import LineChars, OcrEngine
 
-MAX_SEALS = 4
-"""Seals read per page, most seal-like first (a licence copy carries at most two or three)."""
-LOOSE_REDNESS = 22
-"""Red minus the larger of green and blue, on a 0–255 scale: faint seal ink still reaches it."""
-INK_RED_SHARE = 0.45
-"""Seal ink keeps at least this share of the paper's red channel; black print does not."""
 STRIP_HEIGHT = 64
 """Pixels of the unwrapped text band: PP-OCR reads lines of about this height best."""
 TEXT_BAND = (0.50, 0.93)
@@ -43,7 +37,6 @@ EMBLEM_FILL = 0.42
 
 _HAN = re.compile(r"[\u3400-\u9fff]")
 _DIGIT = re.compile(r"[0-9]")
-_SPECIAL_WORDS = re.compile(r"(?:[\u3400-\u9fff]{0,8})专用章")
 
 
 @dataclass(frozen=True)
@@ -73,72 +66,6 @@ class Ring:
 
 
 # ------------------------------------------------------------------------------ ink and rings
-
-
-def redness(bgr: np.ndarray) -> np.ndarray:
-    """Red minus the larger of green and blue, counted from the paper's own (the median).
-
-    Green paper (a 2006 certificate) has a negative redness that seal ink rises from; a warm
-    photo's paper a positive one that is not ink. Black print, which rises above green paper
-    too, is told apart by its dark red channel.
-    """
-    blue, green, red = cv2.split(bgr.astype(np.float32))
-    raw = red - np.maximum(green, blue)
-    lifted = np.clip(raw - float(np.median(raw)), 0, 255)
-    lifted[red < INK_RED_SHARE * float(np.median(red))] = 0
-    return lifted
-
-
-def seal_ink(bgr: np.ndarray) -> np.ndarray:
-    """0..255 map of red ink (255 = ink) of a crop: sharp strokes, black print left out."""
-    blue, green, _ = cv2.split(bgr.astype(np.float32))
-    redness_map = redness(bgr)
-    top = max(LOOSE_REDNESS, float(np.percentile(redness_map, 95)))
-    gate = np.clip(redness_map / top * 1.5, 0.0, 1.0)
-    gate = cv2.GaussianBlur(gate, (0, 0), max(1.0, bgr.shape[1] / 250))
-    luminance = (green + blue) / 2
-    paper = float(np.percentile(luminance, 90))
-    dark = float(np.percentile(luminance, 2))
-    detail = np.clip((paper - luminance) / max(1.0, paper - dark), 0.0, 1.0)
-    return (detail * np.clip(gate * 1.5, 0.0, 1.0) * 255).astype(np.uint8)
-
-
-def _boxes_overlap(a: seals.SealBox, b: seals.SealBox) -> bool:
-    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
-    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
-    return ix * iy > 0.5 * max(1, smaller)
-
-
-def seal_candidates(image: np.ndarray) -> list[seals.SealBox]:
-    """Boxes of round or oval red seals: the strict seal test's first, then fainter rings."""
-    found = list(seals.find_red_seals(image))
-    bgr = to_bgr(image)
-    if bgr is None:
-        return found
-    small, scale = shrink(bgr, seals.SEAL_WORK_SIDE)
-    mask = cv2.compare(redness(small), LOOSE_REDNESS, cv2.CMP_GE)
-    width = mask.shape[1]
-    size = max(3, round(0.02 * width)) | 1
-    closed = cv2.morphologyEx(
-        mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
-    )
-    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
-    low, high = seals.SEAL_DIAMETER_RANGE
-    loose: list[tuple[float, seals.SealBox]] = []
-    for contour in contours:
-        x, y, w, h = cv2.boundingRect(contour)
-        if not (low * width <= max(w, h) <= high * width and min(w, h) >= 0.55 * max(w, h)):
-            continue
-        hull_area = cv2.contourArea(cv2.convexHull(contour))
-        if hull_area < 0.6 * math.pi / 4 * w * h:
-            continue
-        box = seals._full_size_box((x, y, w, h), scale, image.shape)
-        loose.append((float(cv2.countNonZero(mask[y : y + h, x : x + w])), box))
-    for _, box in sorted(loose, key=lambda item: -item[0]):
-        if not any(_boxes_overlap(box, other) for other in found):
-            found.append(box)
-    return found[:MAX_SEALS]
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
@@ -485,15 +412,10 @@ def _straight_words(inside: np.ndarray, engine: OcrEngine) -> str:
         band = below[max(0, y0 - pad) : y1 + pad, max(0, columns[0] - pad) : columns[-1] + pad]
         band = cv2.copyMakeBorder(band, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
         reading = recognize(engine, band)
-        text = "".join(
-            c for c, _, p in reading.chars if _HAN.match(c) and p >= MIN_TEXT_CONFIDENCE
-        )
+        text = "".join(c for c, _, p in reading.chars if _HAN.match(c) and p >= MIN_TEXT_CONFIDENCE)
         if len(text) >= 2:
             words.append(text)
     return "".join(words)
-
-
-_PAIRED = re.compile(r"（[^（）]*）")
 
 
 def read_seal(image: np.ndarray, box: seals.SealBox, engine: OcrEngine) -> SealReading | None:
@@ -507,7 +429,7 @@ def read_seal(image: np.ndarray, box: seals.SealBox, engine: OcrEngine) -> SealR
     crop = bgr[cy0 : min(bgr.shape[0], y1 + margin), cx0 : min(bgr.shape[1], x1 + margin)]
     if min(crop.shape[:2]) < 24:
         return None
-    ink = seal_ink(crop)
+    ink = seals.seal_ink(crop)
     ring = fit_ring(ink, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0))
     if ring is None or _disc_fill(ink, ring) > EMBLEM_FILL:
         return None
@@ -545,17 +467,8 @@ def _clip_box(box: Box, shape) -> Box:
 def read_seals(image: np.ndarray, engine: OcrEngine) -> list[SealReading]:
     """Every seal on the page whose lettering could be read, most seal-like first."""
     readings = []
-    for box in seal_candidates(image):
+    for box in seals.seal_candidates(image):
         reading = read_seal(image, box, engine)
         if reading is not None:
             readings.append(reading)
     return readings
-
-
-def special_words(reading: SealReading) -> str:
-    """The 专用章 words of a seal (…专用章 inside or on the ring), or empty."""
-    for text in (reading.centre_text, reading.text):
-        found = _SPECIAL_WORDS.search(text)
-        if found:
-            return found.group(0)
-    return ""

@@ -33,7 +33,7 @@ from intake.persistence.database import Database
 from intake.persistence.records import DocumentRecord, JobRecord, PageRecord, utcnow
 from intake.persistence.storage import Storage
 from intake.pipeline.read import Pipeline
-from intake.pipeline.report import field_json
+from intake.pipeline.report import field_json, seal_json
 from intake.service.recheck import recheck_filing
 
 log = logging.getLogger(__name__)
@@ -312,6 +312,8 @@ def _store_page(
                 image_key=image_key,
                 fields={name: field_json(fv) for name, fv in page.fields.items()},
                 error=page.error,
+                seals=[seal_json(s) for s in page.seals] or None,
+                part=page.part.value if page.part else None,
             )
         )
         now = utcnow()

@@ -181,6 +181,10 @@ class PageRecord(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     """Field name → {value, raw, confidence, box} as read by OCR (never overwritten)."""
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    seals: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    """The seals read on the page, as the report's JSON (intake.pipeline.report.seal_json)."""
+    part: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """For an `other` page, the part of a bound report it is (report_cover, filing_form)."""
 
     __table_args__ = (UniqueConstraint("document_id", "index", name="uq_page_index"),)
 
