@@ -21,7 +21,7 @@ import numpy as np
 from core.model import Box, SealReading
 from extractors import seals
 from extractors.imaging import to_bgr
-from extractors.normalize import strip_spaces
+from extractors.normalize import strip_spaces, to_halfwidth
 from extractors.ocr import LineChars, OcrEngine
 
 STRIP_HEIGHT = 64
@@ -251,13 +251,26 @@ EDGE_CONFIDENCE = 0.9
 """A doubtful character at either end of the run is a stray mark, not part of the name."""
 
 
-def _trimmed(chars: list[ArcChar]) -> list[ArcChar]:
-    """The run without doubtful characters at its ends (print beside or under the seal)."""
-    while chars and chars[0].confidence < EDGE_CONFIDENCE:
-        chars = chars[1:]
-    while chars and chars[-1].confidence < EDGE_CONFIDENCE:
-        chars = chars[:-1]
-    return chars
+def _trimmed(run: list[ArcChar], readings: list[list[ArcChar]]) -> list[ArcChar]:
+    """`run` without stray characters at its ends: ones that no reading read surely there.
+
+    Print beside or under the seal (a date, the inside's words seen from the band's edge) is
+    read at the run's ends, and less surely; a true first or last character is read surely by
+    one of the readings at least.
+    """
+
+    def surest(char: ArcChar, ends: list[list[ArcChar]]) -> float:
+        return max(
+            [char.confidence] + [c.confidence for end in ends for c in end if c.char == char.char]
+        )
+
+    heads = [reading[:2] for reading in readings]
+    tails = [reading[-2:] for reading in readings]
+    while run and surest(run[0], heads) < EDGE_CONFIDENCE:
+        run = run[1:]
+    while run and surest(run[-1], tails) < EDGE_CONFIDENCE:
+        run = run[:-1]
+    return run
 
 
 def read_ring(ink: np.ndarray, ring: Ring, engine: OcrEngine) -> tuple[list[ArcChar], float]:
@@ -265,8 +278,8 @@ def read_ring(ink: np.ndarray, ring: Ring, engine: OcrEngine) -> tuple[list[ArcC
 
     The first strip starts at the bottom, where a seal set upright has its gap; the characters
     read show where the gap really is, and the ring is unwrapped again from its middle (in two
-    bands), so that no character is cut in two at a strip's ends. The reading kept is the one
-    whose run of characters is the surest (the sum of their confidences).
+    bands), so that no character is cut in two at a strip's ends. Of the three readings, without
+    stray ends (`_trimmed`), the surest is kept (the sum of its characters' confidences).
     """
     start = math.pi / 2
     strip = unwrap(ink, ring, start, clockwise=True)
@@ -274,13 +287,16 @@ def read_ring(ink: np.ndarray, ring: Ring, engine: OcrEngine) -> tuple[list[ArcC
     if not first:
         return [], start
     gap, _ = _largest_gap([c.angle for c in first])
-    readings = [(_trimmed(_main_run(_in_order_from(first, gap))), gap)]
+    readings = [_main_run(_in_order_from(first, gap))]
     for band in RING_BANDS:
         strip = unwrap(ink, ring, gap, clockwise=True, band=band)
         chars = _arc_chars(recognize(engine, strip), gap, True, strip)
         if chars:
-            readings.append((_trimmed(_main_run(_in_order_from(chars, gap))), gap))
-    best, _ = max(readings, key=lambda r: sum(c.confidence for c in r[0]))
+            readings.append(_main_run(_in_order_from(chars, gap)))
+    best = max(
+        (_trimmed(run, readings) for run in readings),
+        key=lambda run: sum(c.confidence for c in run),
+    )
     if len(best) >= 2:
         gap, _ = _largest_gap([c.angle for c in best])
     return best, gap
@@ -300,7 +316,12 @@ def _lower_code(ink: np.ndarray, ring: Ring, gap: float, engine: OcrEngine) -> s
     if line is None:
         return ""
     reading = recognize(engine, line)
-    digits = "".join(c for c, _, p in reading.chars if c.isdigit() and p >= MIN_TEXT_CONFIDENCE)
+    digits = "".join(
+        c
+        for c, _, p in reading.chars
+        if _DIGIT.fullmatch(to_halfwidth(c)) and p >= MIN_TEXT_CONFIDENCE
+    )
+    digits = to_halfwidth(digits)
     return digits if len(digits) >= 4 else ""
 
 
@@ -391,7 +412,7 @@ def _straight_words(inside: np.ndarray, engine: OcrEngine) -> str:
     side = inside.shape[0]
     star = _star_box(inside)
     top = star[1] + star[3] if star else int(0.55 * side)
-    below = inside[top : int(0.9 * side), int(0.1 * side) : int(0.9 * side)]
+    below = inside[top : int(0.9 * side), int(0.04 * side) : int(0.96 * side)]
     inked = below < 128
     if below.size == 0 or np.count_nonzero(inked) < STRAIGHT_INK * below.size:
         return ""
@@ -439,20 +460,28 @@ def read_seal(image: np.ndarray, box: seals.SealBox, engine: OcrEngine) -> SealR
     text = "".join(c.char for c in chars)
     confidence = sum(c.confidence for c in chars) / len(chars)
     inside = _upright_inside(_without_ring_text(ink, ring, chars), ring, gap - math.pi / 2)
-    outline = (
-        float(cx0 + ring.cx - ring.a / 0.9),
-        float(cy0 + ring.cy - ring.b / 0.9),
-        float(cx0 + ring.cx + ring.a / 0.9),
-        float(cy0 + ring.cy + ring.b / 0.9),
-    )
     return SealReading(
-        box=_clip_box(outline, image.shape),
+        box=_clip_box(_outline(ring, cx0, cy0), image.shape),
         text=text,
         confidence=round(confidence, 4),
         centre_text=_straight_words(inside, engine),
         code=_lower_code(ink, ring, gap, engine),
         star=_star_box(inside) is not None,
     )
+
+
+OUTLINE = 1.06
+"""The seal's outer edge, as a multiple of its ring's centre line (the ring's stroke and a margin)."""
+
+
+def _outline(ring: Ring, dx: float, dy: float) -> Box:
+    """The box around the seal's ellipse, in the page's pixels (the crop lay at dx, dy)."""
+    turn = math.radians(ring.angle)
+    a, b = OUTLINE * ring.a, OUTLINE * ring.b
+    half_x = math.hypot(a * math.cos(turn), b * math.sin(turn))
+    half_y = math.hypot(a * math.sin(turn), b * math.cos(turn))
+    cx, cy = dx + ring.cx, dy + ring.cy
+    return (cx - half_x, cy - half_y, cx + half_x, cy + half_y)
 
 
 def _clip_box(box: Box, shape) -> Box:

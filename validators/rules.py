@@ -407,7 +407,7 @@ def _rule_missing_documents(rule_input: RuleInput, flags: list[Flag]) -> None:
             flags.append(make_flag("missing_document", kind=kind, note=note))
 
 
-@campaign_rule("usage_report_must_be_stamped", "usage_report_not_stamped")
+@campaign_rule("usage_report_must_be_stamped", "usage_report_not_stamped", "usage_report_signed")
 def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
     """Each document with usage-report pages needs a confidently read seal on one of them.
 
@@ -425,6 +425,14 @@ def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
             if "has_seal" in p.fields
         ]
         if any(ev.field.value is True and ev.field.confidence >= min_confidence for ev in readings):
+            continue
+        signed = (
+            _signature(document, pages)
+            if rule_input.campaign.usage_report_signature_accepted
+            else None
+        )
+        if signed is not None:
+            flags.append(make_flag("usage_report_signed", field="has_seal", evidence=signed))
             continue
         doubtful = [
             ev
@@ -453,6 +461,15 @@ def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
                 "usage_report_not_stamped", field="has_seal", document=False, evidence=readings[0]
             )
         )
+
+
+def _signature(document: DocumentResult, pages: list) -> Evidence | None:
+    """A user's signature found on one of the usage report's pages (CITIF: it stands for the seal)."""
+    for page in pages:
+        signed = page.fields.get("has_signature")
+        if signed is not None and signed.value is True:
+            return Evidence(field=signed, kind=page.kind, source=document.source, page=page.index)
+    return None
 
 
 @campaign_rule("deadline", "late_submission")

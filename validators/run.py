@@ -6,13 +6,13 @@ from dataclasses import replace
 
 from core.filing import Filing
 from core.model import DocumentResult, Flag, PageKind
+from validators import seal_rules  # noqa: F401 — importing it registers the seal rules
 from validators.campaign import Campaign
 from validators.crosscheck import check_against_filing
 from validators.evidence import collect_evidence
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
 from validators.licence import check_licence
 from validators.rules import check_campaign_rules
-from validators import seal_rules  # noqa: F401 — importing it registers the seal rules
 
 
 def order_flags(flags: list[Flag], documents: list[DocumentResult]) -> list[Flag]:

@@ -24,6 +24,7 @@ from extractors.classify import classify_lines, classify_part
 from extractors.fields import extract_fields
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
 from extractors.orientation import upright_lines
+from extractors.signature import find_signature
 from extractors.triage import Triager
 from intake.pipeline.sources import InputLimits, open_source, sha256_of
 
@@ -174,9 +175,7 @@ class Pipeline:
         triage = self.triager.triage(flat)
         verdict = classify_lines(triage.lines, triage.height, candidate=True)
         part = (
-            classify_part(triage.lines, triage.height)
-            if verdict.kind == PageKind.OTHER
-            else None
+            classify_part(triage.lines, triage.height) if verdict.kind == PageKind.OTHER else None
         )
         return verdict.kind, triage.rotation, flat if flattened else image, part
 
@@ -237,6 +236,9 @@ class Pipeline:
             result.fields = qr.confirm_printed(fields)
         if verdict.kind == PageKind.USAGE_REPORT:
             result.fields["has_seal"] = _seal_field(image)
+            signed = find_signature(image, lines)
+            if signed is not None:
+                result.fields["has_signature"] = signed
         if self.options.read_seals and (verdict.kind != PageKind.OTHER or result.part):
             result.seals = seal_text.read_seals(image, self.engine)
         return result
