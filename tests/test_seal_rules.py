@@ -124,7 +124,9 @@ def test_a_second_seal_of_the_user_beside_another_passes(citif):
 
 
 def test_citif_accepts_a_signature_instead_of_the_seal_and_says_so(citif, jiangsu):
-    signature = FieldValue("has_signature", True, "使用人签字：", 1.0, (900.0, 2700.0, 1300.0, 2800.0))
+    signature = FieldValue(
+        "has_signature", True, "使用人签字：", 1.0, (900.0, 2700.0, 1300.0, 2800.0)
+    )
     docs = documents((CERT, USAGE), change={(USAGE, "has_seal"): False})
     assert "usage_report_not_stamped" in codes(check_filing(citif_filing(), docs, citif))
     docs[1].pages[0].fields["has_signature"] = signature
@@ -166,7 +168,11 @@ def test_bound_report_cover_without_a_seal_is_flagged_on_its_page(jiangsu):
     flag = only(check_filing(filing(), docs, jiangsu), "report_not_stamped_by_applicant")
     assert flag.severity is Severity.WARNING
     assert (flag.source, flag.page, flag.box) == ("license.pdf", 0, None)
-    assert "征集报告封面" in flag.message and "未发现印章" in flag.message and APPLICANT in flag.message
+    assert (
+        "征集报告封面" in flag.message
+        and "未发现印章" in flag.message
+        and APPLICANT in flag.message
+    )
 
 
 def test_bound_report_stamped_by_another_organisation_is_flagged_on_that_seal(jiangsu):
@@ -238,7 +244,11 @@ def test_report_seal_of_an_unlisted_institution_is_judged_on_the_seal(jiangsu):
     docs = with_seals(documents(change={(REPORT, "testing_institution"): DROP}), REPORT,
                       seal("某某信息技术检测有限公司"))  # fmt: skip
     flag = only(check_filing(filing(), docs, jiangsu), "test_institution_not_qualified")
-    assert flag.box == SEAL_BOX and "印章" in flag.message and "某某信息技术检测有限公司" in flag.message
+    assert (
+        flag.box == SEAL_BOX
+        and "印章" in flag.message
+        and "某某信息技术检测有限公司" in flag.message
+    )
 
 
 def test_report_seal_does_not_overrule_a_printed_line_read_surely(jiangsu):
