@@ -19,6 +19,8 @@ MAX_SEALS = 4
 """Seals read per page, most seal-like first (a licence copy carries at most two or three)."""
 LOOSE_REDNESS = 22
 """Red minus the larger of green and blue, on a 0–255 scale: faint seal ink still reaches it."""
+RED_HUES = (12, 160)
+"""OpenCV hues (0–180) from the first to the second are not red: seal ink lies outside them."""
 INK_RED_SHARE = 0.45
 """Seal ink keeps at least this share of the paper's red channel; black print does not."""
 
@@ -213,6 +215,10 @@ def seal_candidates(image: np.ndarray) -> list[SealBox]:
         return found
     small, scale = shrink(bgr, SEAL_WORK_SIDE)
     mask = cv2.compare(redness(small), LOOSE_REDNESS, cv2.CMP_GE)
+    hue = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 0]
+    mask[(hue > RED_HUES[0]) & (hue < RED_HUES[1])] = (
+        0  # gold titles, orange, brown are no seal ink
+    )
     width = mask.shape[1]
     size = max(3, round(0.02 * width)) | 1
     closed = cv2.morphologyEx(

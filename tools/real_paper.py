@@ -83,6 +83,7 @@ FALSE_ALARM_CODES = frozenset(
         "unreadable_field",
         "license_qr_mismatch",
         "first_published_date_mismatch",
+        "licence_seal_region_mismatch",
     }
 )
 """Flags that, on a filing agreeing with the paper, can only be the reader's mistake."""

@@ -7,16 +7,14 @@ be read never raises a flag by itself, and a name read with OCR noise counts as 
 
 from __future__ import annotations
 
-from core.model import DocumentResult, Evidence, FieldValue, PageKind, PagePart
+from core.model import DocumentResult, Evidence, FieldValue, PageKind
 from extractors.normalize import credit_code_region, is_valid_credit_code, normalize_credit_code
 from extractors.places import divisions, provinces_named
 from validators.evidence import ReadStatus
-from validators.flags import make_flag
+from validators.flags import load_flag_catalogue, make_flag
 from validators.rule_registry import campaign_rule
 from validators.rules import RuleInput
 from validators.seal_evidence import NameMatch, SealSighting, is_authority, seal_names, seals_on
-
-PART_LABELS = {PagePart.REPORT_COVER: "征集报告封面", PagePart.FILING_FORM: "征集信息表"}
 
 
 def _user_organization(document: DocumentResult, min_confidence: float) -> str | None:
@@ -117,7 +115,7 @@ def _rule_report_stamped(rule_input: RuleInput, flags: list) -> None:
                     filing=applicant,
                     document=legible[0].organisation if legible else None,
                     evidence=evidence,
-                    part=PART_LABELS[page.part],
+                    part=load_flag_catalogue().part_label(page.part),
                     found=found,
                 )
             )
