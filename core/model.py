@@ -94,6 +94,33 @@ class PageFingerprint:
         return cls(text or None, image)
 
 
+@dataclass(frozen=True)
+class SealReading:
+    """The lettering of one round or oval red seal, read from its unwrapped ring."""
+
+    box: Box
+    """The seal's outline on the upright page."""
+    text: str
+    """The ring's text, read clockwise along the top arc (the organisation's name), as read."""
+    confidence: float
+    """OCR confidence of the ring text (0 when nothing was read)."""
+    centre_text: str = ""
+    """Words printed straight across the inside, e.g. 检验检测专用章, 合同专用章."""
+    code: str = ""
+    """Digits along the lower arc (the seal's registration code), where present."""
+    star: bool = False
+    """A five-pointed star in the middle."""
+
+
+class PagePart(StrEnum):
+    """Pages of a bound 征集报告 that are none of the four documents but are checked."""
+
+    REPORT_COVER = "report_cover"
+    """The cover of the bound report (征集报告 / 申报材料), stamped by the applicant."""
+    FILING_FORM = "filing_form"
+    """The printed 征集信息表 (登记表), stamped by the applicant."""
+
+
 @dataclass
 class PageResult:
     index: int
@@ -107,6 +134,10 @@ class PageResult:
     """Why this page could not be read, when the rest of its file could."""
     fingerprint: PageFingerprint | None = None
     """Set on pages of the four documents, to find one sheet filed by two applicants."""
+    seals: list[SealReading] = field(default_factory=list)
+    """The red seals found on the page and what their lettering says."""
+    part: PagePart | None = None
+    """For an `other` page: the part of a bound report it is (its cover, the 征集信息表)."""
 
 
 @dataclass

@@ -11,7 +11,7 @@ from importlib import resources
 import yaml
 
 from core.errors import IntakeError
-from core.model import PageKind, TextLine
+from core.model import PageKind, PagePart, TextLine
 from extractors.normalize import strip_spaces, to_halfwidth
 
 TITLE_SCORE = 3.0
@@ -37,6 +37,7 @@ class ClassifierRules:
     kinds: tuple[KindRules, ...]
     veto: tuple[re.Pattern[str], ...]
     min_score: float
+    parts: tuple[tuple[PagePart, tuple[re.Pattern[str], ...]], ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +58,10 @@ def load_rules() -> ClassifierRules:
             kinds=kinds,
             veto=tuple(re.compile(v) for v in raw.get("veto", [])),
             min_score=float(raw["min_score"]),
+            parts=tuple(
+                (PagePart(name), tuple(re.compile(t) for t in titles))
+                for name, titles in (raw.get("parts") or {}).items()
+            ),
         )
     except (KeyError, TypeError, ValueError, re.error) as exc:
         raise IntakeError(f"page_kinds.yaml 配置有误：{exc!r}") from exc
@@ -105,3 +110,12 @@ def classify_lines(
     if scores[best] < threshold:
         return Classification(PageKind.OTHER, scores[best], scores)
     return Classification(best, scores[best], scores)
+
+
+def classify_part(lines: list[TextLine], page_height: float) -> PagePart | None:
+    """The part of a bound report an `other` page is (its cover, the 征集信息表), from its titles."""
+    titles = [clean_text(ln.text) for ln in title_lines(lines, page_height)]
+    for part, patterns in load_rules().parts:
+        if any(pattern.search(t) for pattern in patterns for t in titles):
+            return part
+    return None

@@ -16,6 +16,16 @@ from core.errors import OcrEngineUnavailable
 from core.model import TextLine
 
 
+@dataclass(frozen=True)
+class LineChars:
+    """One line image recognised without looking for lines: its characters and where they stand."""
+
+    text: str
+    confidence: float
+    chars: tuple[tuple[str, float, float], ...] = ()
+    """(character, centre as a fraction of the image's width, confidence), left to right."""
+
+
 class OcrEngine(Protocol):
     """Reads an upright page image (BGR or grey) into lines with boxes in that image's pixels."""
 
@@ -83,6 +93,25 @@ class RapidOcrEngine:
             if text:
                 lines.append(TextLine(text=text, box=quad_to_box(quad), confidence=float(score)))
         return lines
+
+    def recognize_line(self, image: np.ndarray) -> LineChars:
+        """Recognise `image` as one line of text (no detection, no line classifier).
+
+        For strips that are known to be one line, such as a seal's unwrapped ring: the detector
+        would enlarge a thin strip to 736 pixels high before finding the line again.
+        """
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        with self._lock:
+            results, _ = self._ocr.text_rec([image], return_word_box=True)
+        text, score, *info = results[0]
+        chars: list[tuple[str, float, float]] = []
+        if info and info[0] and text:
+            total, words, columns, _states, confidences = info[0]
+            flat = [(c, col) for word, cols in zip(words, columns) for c, col in zip(word, cols)]
+            if len(flat) == len(confidences) and total:
+                chars = [(c, col / total, float(p)) for (c, col), p in zip(flat, confidences)]
+        return LineChars(text.strip(), float(score or 0.0), tuple(chars))
 
     def read_raw(self, image: np.ndarray) -> list[RawLine]:
         """Read a page in any orientation in one pass, keeping each line's quad and flip.

@@ -123,3 +123,28 @@ def _name_starts(text: str, region: str) -> list[int]:
             if text.startswith(full):
                 starts.append(len(full))
     return sorted(set(starts))
+
+
+@lru_cache(maxsize=1)
+def _codes_by_name() -> dict[str, frozenset[str]]:
+    """Every division's full and short name → the codes of the divisions so named."""
+    out: dict[str, set[str]] = {}
+    for code, name in divisions().items():
+        for key in {name, _short(name)}:
+            if len(key) >= 2:
+                out.setdefault(key, set()).add(code)
+    return {k: frozenset(v) for k, v in out.items()}
+
+
+def provinces_named(text: str) -> frozenset[str]:
+    """The provinces (two-digit codes) the place name at the start of `text` may lie in.
+
+    "北京市西城区市场监督管理局" → {"11"}; "朝阳区…" → {"11", "22"} (两个朝阳区); a text that
+    begins with no known place → empty. The longest name that begins the text decides.
+    """
+    names = _codes_by_name()
+    for length in range(min(len(text), 10), 1, -1):
+        codes = names.get(text[:length])
+        if codes:
+            return frozenset(code[:2] for code in codes)
+    return frozenset()

@@ -1,4 +1,4 @@
-"""Red seal ink on a page: its mask, the seals' boxes, and the page with the ink lifted off."""
+"""Red seal ink on a page: its mask, the seals' boxes and ink, and the page with the ink lifted off."""
 
 from __future__ import annotations
 
@@ -15,6 +15,14 @@ SealBox = tuple[int, int, int, int]
 SEAL_WORK_SIDE = 1000
 SEAL_DIAMETER_RANGE = (0.06, 0.40)  # of page width
 WHITE = 255
+MAX_SEALS = 4
+"""Seals read per page, most seal-like first (a licence copy carries at most two or three)."""
+LOOSE_REDNESS = 22
+"""Red minus the larger of green and blue, on a 0–255 scale: faint seal ink still reaches it."""
+RED_HUES = (12, 160)
+"""OpenCV hues (0–180) from the first to the second are not red: seal ink lies outside them."""
+INK_RED_SHARE = 0.45
+"""Seal ink keeps at least this share of the paper's red channel; black print does not."""
 
 
 def red_mask(image: np.ndarray) -> np.ndarray:
@@ -159,3 +167,76 @@ def suppress_red(image: np.ndarray) -> np.ndarray:
     region = cv2.dilate(mask, np.ones((3, 3), np.uint8)) > 0
     np.copyto(grey, lifted, where=region)
     return grey
+
+
+# ------------------------------------------------------------------ seals to be read
+
+
+def redness(bgr: np.ndarray) -> np.ndarray:
+    """Red minus the larger of green and blue, counted from the paper's own (the median).
+
+    Green paper (a 2006 certificate) has a negative redness that seal ink rises from; a warm
+    photo's paper a positive one that is not ink. Black print, which rises above green paper
+    too, is told apart by its dark red channel.
+    """
+    blue, green, red = cv2.split(bgr.astype(np.float32))
+    raw = red - np.maximum(green, blue)
+    lifted = np.clip(raw - float(np.median(raw)), 0, 255)
+    lifted[red < INK_RED_SHARE * float(np.median(red))] = 0
+    return lifted
+
+
+def seal_ink(bgr: np.ndarray) -> np.ndarray:
+    """0..255 map of red ink (255 = ink) of a crop: sharp strokes, black print left out."""
+    blue, green, _ = cv2.split(bgr.astype(np.float32))
+    redness_map = redness(bgr)
+    top = max(LOOSE_REDNESS, float(np.percentile(redness_map, 95)))
+    gate = np.clip(redness_map / top * 1.5, 0.0, 1.0)
+    gate = cv2.GaussianBlur(gate, (0, 0), max(1.0, bgr.shape[1] / 250))
+    luminance = (green + blue) / 2
+    paper = float(np.percentile(luminance, 90))
+    dark = float(np.percentile(luminance, 2))
+    detail = np.clip((paper - luminance) / max(1.0, paper - dark), 0.0, 1.0)
+    return (detail * np.clip(gate * 1.5, 0.0, 1.0) * 255).astype(np.uint8)
+
+
+def _boxes_overlap(a: SealBox, b: SealBox) -> bool:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    smaller = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy > 0.5 * max(1, smaller)
+
+
+def seal_candidates(image: np.ndarray) -> list[SealBox]:
+    """Boxes of round or oval red seals: the strict seal test's first, then fainter rings."""
+    found = list(find_red_seals(image))
+    bgr = to_bgr(image)
+    if bgr is None:
+        return found
+    small, scale = shrink(bgr, SEAL_WORK_SIDE)
+    mask = cv2.compare(redness(small), LOOSE_REDNESS, cv2.CMP_GE)
+    hue = cv2.cvtColor(small, cv2.COLOR_BGR2HSV)[:, :, 0]
+    mask[(hue > RED_HUES[0]) & (hue < RED_HUES[1])] = (
+        0  # gold titles, orange, brown are no seal ink
+    )
+    width = mask.shape[1]
+    size = max(3, round(0.02 * width)) | 1
+    closed = cv2.morphologyEx(
+        mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    )
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    low, high = SEAL_DIAMETER_RANGE
+    loose: list[tuple[float, SealBox]] = []
+    for contour in contours:
+        x, y, w, h = cv2.boundingRect(contour)
+        if not (low * width <= max(w, h) <= high * width and min(w, h) >= 0.55 * max(w, h)):
+            continue
+        hull_area = cv2.contourArea(cv2.convexHull(contour))
+        if hull_area < 0.6 * math.pi / 4 * w * h:
+            continue
+        box = _full_size_box((x, y, w, h), scale, image.shape)
+        loose.append((float(cv2.countNonZero(mask[y : y + h, x : x + w])), box))
+    for _, box in sorted(loose, key=lambda item: -item[0]):
+        if not any(_boxes_overlap(box, other) for other in found):
+            found.append(box)
+    return found[:MAX_SEALS]

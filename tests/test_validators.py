@@ -637,6 +637,10 @@ def test_catalogue_covers_every_code_of_the_contract():
         "document_unreadable",
         "license_qr_mismatch",
         "outdated_license",
+        "usage_report_seal_mismatch",
+        "usage_report_signed",
+        "report_not_stamped_by_applicant",
+        "licence_seal_region_mismatch",
     )
     assert catalogue.codes[: len(CONTRACT_FLAG_CODES)] == CONTRACT_FLAG_CODES
 
@@ -644,7 +648,7 @@ def test_catalogue_covers_every_code_of_the_contract():
 def test_every_registered_rule_has_a_campaign_key_and_catalogued_flags(jiangsu):
     catalogue = load_flag_catalogue()
     rules = registered_rules()
-    assert len(rules) == 17
+    assert len(rules) == 20
     for spec in rules:
         jiangsu.setting(spec.key)  # a KeyError for a key the campaign cannot hold
         assert spec.codes and all(code in catalogue.flags for code in spec.codes), spec

@@ -4,6 +4,7 @@ Prints, per field, exact accuracy of the full pipeline beside raw RapidOCR's ver
 the same images (the share of legible values that its plain text holds character for character),
 the share of documents with no false alarm on a filing that agrees with the paper, the QR decode
 rate, and seconds per page (pipeline against raw RapidOCR, each timed over the same images).
+With `--seals`, the seals instead (tools/real_seals.py).
 """
 
 from __future__ import annotations
@@ -127,6 +128,10 @@ def _pct(right: int, total: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv and "--seals" in argv:
+        from tools.real_seals import main as seals_main
+
+        return seals_main([a for a in argv if a != "--seals"])
     parser = argparse.ArgumentParser(
         prog="intake bench --real", description=__doc__.splitlines()[0]
     )

@@ -84,6 +84,7 @@ FALSE_ALARM_CODES = frozenset(
         "license_qr_mismatch",
         "first_published_date_mismatch",
         "certificate_numbers_inconsistent",
+        "licence_seal_region_mismatch",
     }
 )
 """Flags that, on a filing agreeing with the paper, can only be the reader's mistake."""

@@ -113,6 +113,8 @@ class Campaign(BaseModel):
     """rd_investment_below_minimum: the filing's R&D investment in 万元."""
     usage_report_must_be_stamped: bool = False
     """usage_report_not_stamped: every usage report must carry a seal."""
+    usage_report_signature_accepted: bool = False
+    """usage_report_signed: the user's signature stands in for the seal (reported as info)."""
     max_products_per_applicant: int | None = Field(default=None, ge=1)
     """duplicate_application: filings per applicant in this campaign."""
     reused_scan: SamePaperRule | None = None

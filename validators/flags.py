@@ -12,7 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from core.errors import CampaignInvalid
-from core.model import Evidence, Flag, PageKind, Severity
+from core.model import Evidence, Flag, PageKind, PagePart, Severity
 from core.yamlfile import invalid_file, read_yaml
 
 CATALOGUE_PATH = Path(__file__).with_name("flags.yaml")
@@ -98,6 +98,8 @@ class FlagCatalogue(BaseModel):
     kinds: dict[PageKind, KindVocabulary]
     filing_fields: dict[str, str]
     flags: dict[str, FlagSpec]
+    parts: dict[PagePart, str] = Field(default_factory=dict)
+    """The Chinese names of the parts of a bound report (its cover, the 征集信息表)."""
 
     @model_validator(mode="after")
     def _covers_contract(self) -> FlagCatalogue:
@@ -154,6 +156,11 @@ class FlagCatalogue(BaseModel):
             return ""
         vocabulary = self.kinds.get(PageKind(kind))
         return vocabulary.label if vocabulary else str(kind)
+
+    def part_label(self, part: PagePart | str | None) -> str:
+        if part is None:
+            return ""
+        return self.parts.get(PagePart(part), str(part))
 
     def field_label(self, kind: PageKind | str | None, field: str | None) -> str:
         """The Chinese name of `field`, looked up in `kind` first, then anywhere."""

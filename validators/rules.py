@@ -28,6 +28,7 @@ from validators.evidence import Reading, ReadStatus, is_empty, read_field, unrea
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
 from validators.licence import old_licence
 from validators.rule_registry import RuleSpec, campaign_rule, registered_rules
+from validators.seal_evidence import seals_on
 
 
 @dataclass(frozen=True)
@@ -225,15 +226,62 @@ def _rule_standard(rule_input: RuleInput, flags: list[Flag]) -> None:
         )
 
 
+def _institution_by_seal(
+    rule_input: RuleInput, institutions: tuple[Institution, ...]
+) -> JudgedValue | None:
+    """The test report's seal standing in for a printed institution line that was not read.
+
+    The 检验检测专用章 often covers the printed line; a seal read surely names the institution.
+    A qualified one comes first; None when no seal on a report page was read surely.
+    """
+    legible = [
+        s
+        for s in seals_on(rule_input.documents, PageKind.TEST_REPORT)
+        if s.legible(rule_input.campaign.min_confidence)
+    ]
+    legible.sort(key=lambda s: not is_qualified(s.organisation, institutions))
+    for sighting in legible:
+        return JudgedValue(
+            sighting.organisation, sighting.evidence("testing_institution"), "检测报告所盖印章"
+        )
+    return None
+
+
 @campaign_rule("qualified_institutions", "test_institution_not_qualified")
 def _rule_institution(rule_input: RuleInput, flags: list[Flag]) -> None:
     filing_value = rule_input.filing.product.testing_institution
+    institutions = rule_input.campaign.qualified_institutions or ()
+    printed = rule_input.read(PageKind.TEST_REPORT, "testing_institution")
+    if printed.status is ReadStatus.UNREADABLE or (
+        printed.status is ReadStatus.READ
+        and not is_qualified(str(printed.value), institutions)
+        and nearly_qualified(str(printed.value), institutions) is not None
+    ):
+        by_seal = _institution_by_seal(rule_input, institutions)
+        if by_seal is not None and is_qualified(str(by_seal.value), institutions):
+            return
+        if (
+            by_seal is not None
+            and printed.status is ReadStatus.UNREADABLE
+            and nearly_qualified(str(by_seal.value), institutions) is None
+        ):
+            flags.append(
+                make_flag(
+                    "test_institution_not_qualified",
+                    field="testing_institution",
+                    filing=filing_value,
+                    document=by_seal.value,
+                    evidence=by_seal.evidence,
+                    where=by_seal.where,
+                    value=by_seal.value,
+                )
+            )
+            return
     judged = _judged_value(
         rule_input, PageKind.TEST_REPORT, "testing_institution", filing_value, flags
     )
     if judged is None:
         return
-    institutions = rule_input.campaign.qualified_institutions or ()
     if is_qualified(str(judged.value), institutions):
         return
     near = nearly_qualified(str(judged.value), institutions)
@@ -359,7 +407,7 @@ def _rule_missing_documents(rule_input: RuleInput, flags: list[Flag]) -> None:
             flags.append(make_flag("missing_document", kind=kind, note=note))
 
 
-@campaign_rule("usage_report_must_be_stamped", "usage_report_not_stamped")
+@campaign_rule("usage_report_must_be_stamped", "usage_report_not_stamped", "usage_report_signed")
 def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
     """Each document with usage-report pages needs a confidently read seal on one of them.
 
@@ -377,6 +425,14 @@ def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
             if "has_seal" in p.fields
         ]
         if any(ev.field.value is True and ev.field.confidence >= min_confidence for ev in readings):
+            continue
+        signed = (
+            _signature(document, pages)
+            if rule_input.campaign.usage_report_signature_accepted
+            else None
+        )
+        if signed is not None:
+            flags.append(make_flag("usage_report_signed", field="has_seal", evidence=signed))
             continue
         doubtful = [
             ev
@@ -405,6 +461,15 @@ def _rule_usage_stamped(rule_input: RuleInput, flags: list[Flag]) -> None:
                 "usage_report_not_stamped", field="has_seal", document=False, evidence=readings[0]
             )
         )
+
+
+def _signature(document: DocumentResult, pages: list) -> Evidence | None:
+    """A user's signature found on one of the usage report's pages (CITIF: it stands for the seal)."""
+    for page in pages:
+        signed = page.fields.get("has_signature")
+        if signed is not None and signed.value is True:
+            return Evidence(field=signed, kind=page.kind, source=document.source, page=page.index)
+    return None
 
 
 @campaign_rule("deadline", "late_submission")

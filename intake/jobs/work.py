@@ -33,7 +33,7 @@ from intake.persistence.database import Database
 from intake.persistence.records import DocumentRecord, JobRecord, PageRecord, utcnow
 from intake.persistence.storage import Storage
 from intake.pipeline.read import Pipeline
-from intake.pipeline.report import field_json
+from intake.pipeline.report import field_json, seal_json
 from intake.service.recheck import recheck_filing
 from intake.service.reused import add_bands, recheck_reused_scans
 
@@ -318,6 +318,8 @@ def _store_page(
             fields={name: field_json(fv) for name, fv in page.fields.items()},
             error=page.error,
             fingerprint=page.fingerprint.to_text() if page.fingerprint else None,
+            seals=[seal_json(s) for s in page.seals] or None,
+            part=page.part.value if page.part else None,
         )
         session.add(stored)
         session.flush()

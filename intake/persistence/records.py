@@ -223,6 +223,10 @@ class PageRecord(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     fingerprint: Mapped[str | None] = mapped_column(Text, nullable=True)
     """PageFingerprint.to_text() of a page of the four documents (reused_scan)."""
+    seals: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    """The seals read on the page, as the report's JSON (intake.pipeline.report.seal_json)."""
+    part: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    """For an `other` page, the part of a bound report it is (report_cover, filing_form)."""
 
     __table_args__ = (UniqueConstraint("document_id", "index", name="uq_page_index"),)
 

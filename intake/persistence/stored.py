@@ -30,7 +30,7 @@ from intake.persistence.records import (
     User,
     as_utc,
 )
-from intake.pipeline.report import CheckReport, ReportNotes
+from intake.pipeline.report import CheckReport, ReportNotes, part_of_json, seal_of_json
 
 COUNTING_CORRECTIONS = ("applied", "approved")
 """Correction states a check uses; a pending one waits for a second person, a rejected one
@@ -166,6 +166,8 @@ def _stored(
                 fingerprint=PageFingerprint.from_text(page.fingerprint)
                 if page.fingerprint
                 else None,
+                seals=[seal_of_json(s) for s in page.seals or []],
+                part=part_of_json(page.part),
             )
         )
     result = DocumentResult(

@@ -15,15 +15,17 @@ from core.model import (
     DocumentResult,
     PageImage,
     PageKind,
+    PagePart,
     PageResult,
     TextLine,
 )
-from extractors import certificate_numbers, cleanup, qr, seals
-from extractors.classify import classify_lines
+from extractors import certificate_numbers, cleanup, qr, seal_text, seals
+from extractors.classify import classify_lines, classify_part
 from extractors.fields import extract_fields
 from extractors.fingerprint import page_fingerprint
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
 from extractors.orientation import upright_lines
+from extractors.signature import find_signature
 from extractors.triage import Triager
 from intake.pipeline.sources import InputLimits, open_source, sha256_of
 
@@ -44,6 +46,8 @@ class PipelineOptions:
     limits: InputLimits = field(default_factory=InputLimits)
     ocr_threads: int | None = None
     """CPU threads per OCR model; None uses every core (one process per core: set 1)."""
+    read_seals: bool = True
+    """Read the lettering of red seals on the key pages and the parts of a bound report."""
 
 
 class Pipeline:
@@ -110,8 +114,8 @@ class Pipeline:
         if doc.kind == "pdf" and not read_all:
             quick = doc.page(index, dpi=TRIAGE_DPI)
             if quick.text_lines is None:
-                kind_hint, rotation, flat = self._triage(quick.image)
-                if kind_hint == PageKind.OTHER:
+                kind_hint, rotation, flat, part = self._triage(quick.image)
+                if kind_hint == PageKind.OTHER and part is None:
                     return self._unread(index, rotation, flat)
         page = doc.page(index, dpi=self.options.dpi)
         if page.text_lines is not None:
@@ -122,14 +126,14 @@ class Pipeline:
             flat, flattened = cleanup.flatten_sheet(page.image)
             rotation = None
         else:  # a long multi-page TIFF: the first pass decides here, on the full page
-            kind_hint, rotation, flat = self._triage(page.image)
-            if kind_hint == PageKind.OTHER:
+            kind_hint, rotation, flat, part = self._triage(page.image)
+            if kind_hint == PageKind.OTHER and part is None:
                 return self._unread(index, rotation, flat)
             flattened = flat is not page.image
         if hasattr(self.engine, "read_raw"):  # RapidOCR 1.4 and 3: one pass tells the turn
             return self._read_in_one_pass(page, flat, flattened)
         if rotation is None:
-            _, rotation, _ = self._triage(flat)
+            _, rotation, _, _ = self._triage(flat)
         return self._read_scan_page(page, flat, rotation, flattened)
 
     def _read_in_one_pass(
@@ -165,12 +169,16 @@ class Pipeline:
         )
         return page, upright
 
-    def _triage(self, image: np.ndarray) -> tuple[PageKind, int, np.ndarray]:
-        """The first pass: page kind hint, quarter turn, and the sheet flattened if photographed."""
+    def _triage(self, image: np.ndarray) -> tuple[PageKind, int, np.ndarray, PagePart | None]:
+        """The first pass: page kind hint, quarter turn, the sheet flattened if photographed, and
+        for an `other` page the part of a bound report it is (its cover, the 征集信息表)."""
         flat, flattened = cleanup.flatten_sheet(image)
         triage = self.triager.triage(flat)
         verdict = classify_lines(triage.lines, triage.height, candidate=True)
-        return verdict.kind, triage.rotation, flat if flattened else image
+        part = (
+            classify_part(triage.lines, triage.height) if verdict.kind == PageKind.OTHER else None
+        )
+        return verdict.kind, triage.rotation, flat if flattened else image, part
 
     def _read_text_page(self, page: PageImage) -> PageResult:
         return self._page_result(page.index, 0, page.image, page.text_lines or [])
@@ -220,6 +228,8 @@ class Pipeline:
             height=height,
             lines=lines,
         )
+        if verdict.kind == PageKind.OTHER:
+            result.part = classify_part(lines, height)
         result.fields = extract_fields(verdict.kind, lines)
         if verdict.kind == PageKind.BUSINESS_LICENSE:
             # The QR code is a second reading of the printed codes: it confirms, never invents.
@@ -230,6 +240,11 @@ class Pipeline:
             result.fields = certificate_numbers.confirm_numbers(result.fields)
         if verdict.kind == PageKind.USAGE_REPORT:
             result.fields["has_seal"] = _seal_field(image)
+            signed = find_signature(image, lines)
+            if signed is not None:
+                result.fields["has_signature"] = signed
+        if self.options.read_seals and (verdict.kind != PageKind.OTHER or result.part):
+            result.seals = seal_text.read_seals(image, self.engine)
         if verdict.kind != PageKind.OTHER:
             result.fingerprint = page_fingerprint(image, lines)
         return result

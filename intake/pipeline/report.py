@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.filing import Filing
-from core.model import DocumentResult, FieldValue, Flag, PageKind
+from core.model import DocumentResult, FieldValue, Flag, PageKind, PagePart, SealReading
 from validators.flags import load_flag_catalogue
 
 
@@ -84,6 +84,35 @@ def field_json(fv: FieldValue) -> dict[str, Any]:
     return _field(fv)
 
 
+def seal_json(seal: SealReading) -> dict[str, Any]:
+    """A seal as the report's JSON (how pages store it): its lettering, confidence and box."""
+    return {
+        "text": seal.text,
+        "confidence": round(seal.confidence, 4),
+        "box": _box(seal.box),
+        "centre_text": seal.centre_text,
+        "code": seal.code,
+        "star": seal.star,
+    }
+
+
+def seal_of_json(data: dict[str, Any]) -> SealReading:
+    """A seal from its JSON (`seal_json`), as stored with its page."""
+    box = data.get("box") or (0.0, 0.0, 0.0, 0.0)
+    return SealReading(
+        box=tuple(float(v) for v in box),
+        text=str(data.get("text") or ""),
+        confidence=float(data.get("confidence") or 0.0),
+        centre_text=str(data.get("centre_text") or ""),
+        code=str(data.get("code") or ""),
+        star=bool(data.get("star")),
+    )
+
+
+def part_of_json(value: str | None) -> PagePart | None:
+    return PagePart(value) if value in {p.value for p in PagePart} else None
+
+
 def _nth(items: list[dict[str, Any]], index: int) -> dict[str, Any]:
     return items[index] if index < len(items) else {}
 
@@ -128,6 +157,8 @@ def _document(
                     for name, fv in p.fields.items()
                 },
                 **({"error": p.error} if p.error else {}),
+                **({"part": p.part.value} if p.part else {}),
+                **({"seals": [seal_json(s) for s in p.seals]} if p.seals else {}),
             }
             for p in doc.pages
         ],

@@ -167,6 +167,21 @@ class FieldMark:
         return self.corrected_by is not None
 
 
+@dataclass(frozen=True)
+class SealMark:
+    """A seal read on the page: its box and what its lettering was read as."""
+
+    text: str
+    box: Box
+    confidence: float
+    centre_text: str = ""
+
+    @property
+    def shown_text(self) -> str:
+        words = f"（{self.centre_text}）" if self.centre_text else ""
+        return f"{self.text}{words}" if self.text else "未能识别"
+
+
 @dataclass
 class PageMarks:
     document_id: int
@@ -178,19 +193,25 @@ class PageMarks:
     error: str | None
     fields: list[FieldMark] = field(default_factory=list)
     flags: list[FlagMark] = field(default_factory=list)
+    seals: list[SealMark] = field(default_factory=list)
+    part: str | None = None
+    """For an `other` page, the part of a bound report it is (report_cover, filing_form)."""
 
     @property
     def key(self) -> str:
         return page_key(self.document_id, self.index)
 
     @property
-    def kind_label(self) -> str:
-        return load_flag_catalogue().kind_label(self.kind)
+    def key_page(self) -> bool:
+        """A page the checks read: a document kind, or a bound report's cover or 征集信息表."""
+        return self.kind != PageKind.OTHER or self.part is not None
 
     @property
-    def key_page(self) -> bool:
-        """A page of a document kind the checks read (not `other`)."""
-        return self.kind != PageKind.OTHER
+    def kind_label(self) -> str:
+        catalogue = load_flag_catalogue()
+        if self.kind == PageKind.OTHER and self.part:
+            return catalogue.part_label(self.part)
+        return catalogue.kind_label(self.kind)
 
 
 @dataclass
@@ -379,6 +400,17 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
                 height=page.get("height") or 0,
                 error=page.get("error"),
                 flags=[f for f in flags if f.page_key == here],
+                seals=[
+                    SealMark(
+                        text=seal.get("text") or "",
+                        box=box,
+                        confidence=float(seal.get("confidence") or 0.0),
+                        centre_text=seal.get("centre_text") or "",
+                    )
+                    for seal in page.get("seals") or []
+                    if (box := _box(seal.get("box"))) is not None
+                ],
+                part=page.get("part"),
             )
             for name, read in page.get("fields", {}).items():
                 concerning = [

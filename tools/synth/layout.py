@@ -122,6 +122,8 @@ class Seal:
     ink: float = 0.85
     seed: int = 0
     color: tuple[int, int, int] = SEAL_RED
+    code: str = ""
+    """Digits along the lower arc (a seal's registration code), read from the inside."""
 
 
 @dataclass(frozen=True)

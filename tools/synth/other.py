@@ -7,6 +7,7 @@ table of contents) so that a page's kind cannot be told by one keyword.
 from __future__ import annotations
 
 import random
+import zlib
 from datetime import date
 
 from core.model import PageKind
@@ -21,6 +22,17 @@ FEATURES = ("多源数据采集与融合", "可视化看板与报表", "流程�
 
 def _blank_page(layout: str) -> PageLayout:
     return PageLayout(PageKind.OTHER, layout)
+
+
+def _applicant_seal(app: ApplicationFacts, purpose: str, cx: float, cy: float) -> Seal:
+    """The applicant's seal on a page of its bound report (notice 000 二（二）: 加盖单位公章).
+
+    Drawn from its own generator, seeded by the company and the page, so that adding it left
+    every other page of existing cases as it was.
+    """
+    rng = random.Random(zlib.crc32(f"{app.company}/{purpose}".encode()))
+    return Seal(cx + rng.uniform(-60, 60), cy + rng.uniform(-30, 30), 230, app.company,
+                tilt=rng.uniform(-10, 10), ink=rng.uniform(0.7, 0.95), seed=rng.randrange(10**9))  # fmt: skip
 
 
 def application_cover(
@@ -46,6 +58,7 @@ def application_cover(
         page.add(Rule(x - 10, end - 60, 2100, end - 60, 3))
         y = end + 60
     page.centered(3200, footer, fonts.label, 56)
+    page.add(_applicant_seal(app, "cover", 1650, 1760))
     return page
 
 
@@ -84,6 +97,7 @@ def info_table(app: ApplicationFacts, campaign: str, fonts: FontSet) -> PageLayo
     page.text(1500, y + 420, "（盖章）　　年　　月　　日", fonts.label, size)
     y += 480
     page.add(Frame(x0, top, x1, y, 5), Rule(divider, top + 110, divider, y, 3))
+    page.add(_applicant_seal(app, "info_table", 1700, 720))
     return page
 
 

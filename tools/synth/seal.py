@@ -40,6 +40,24 @@ def _arc_text(mask: Image.Image, text: str, centre: float, radius: float, char_s
         mask.paste(255, (round(x), round(y)), glyph)
 
 
+def _lower_arc_text(
+    mask: Image.Image, text: str, centre: float, radius: float, size: float
+) -> None:
+    """Lay `text` left to right along the lower arc, each character's top towards the centre."""
+    font = pil_font(FONTS["sans_bold"], round(size))
+    count = len(text)
+    span = min(80.0, 6.0 * count + 5.0)
+    cell = round(size * 1.6)
+    for i, char in enumerate(text):
+        theta = 90.0 + span / 2 - span * (i + 0.5) / count
+        glyph = Image.new("L", (cell, cell), 0)
+        ImageDraw.Draw(glyph).text((cell / 2, cell / 2), char, font=font, fill=255, anchor="mm")
+        glyph = glyph.rotate(-(theta - 90.0), resample=Image.Resampling.BICUBIC, expand=True)
+        x = centre + radius * math.cos(math.radians(theta)) - glyph.width / 2
+        y = centre + radius * math.sin(math.radians(theta)) - glyph.height / 2
+        mask.paste(255, (round(x), round(y)), glyph)
+
+
 def seal_mask(seal: Seal, scale: float) -> Image.Image:
     """The seal's ink coverage (L, 0..255) at `scale` pixels per layout pixel, ink unevenness included."""
     rng = random.Random(seal.seed)
@@ -55,6 +73,8 @@ def seal_mask(seal: Seal, scale: float) -> Image.Image:
     star_y = centre - (radius * 0.06 if seal.bottom else 0.0)
     draw.polygon(_star_points(centre, star_y, radius * 0.26), fill=255)
     _arc_text(mask, seal.name, centre, radius * 0.70, radius * 0.27)
+    if seal.code:
+        _lower_arc_text(mask, seal.code, centre, radius * 0.84, radius * 0.1)
     if seal.bottom:
         font = pil_font(FONTS["sans_bold"], max(4, round(radius * 0.15)))
         draw.text((centre, centre + radius * 0.45), seal.bottom, font=font, fill=255, anchor="mm")

@@ -1,0 +1,503 @@
+"""Reading a red seal: find its ring, unwrap the ring into a straight strip, and OCR the strip.
+
+A Chinese round or oval seal carries the organisation's name clockwise along its upper arc
+(each character's top pointing outwards), often a star in the middle, sometimes words straight
+across the inside (检验检测专用章, 合同专用章) and digits along the lower arc (the seal's code). The
+ring is unwrapped by a polar transform in both directions: clockwise with the outer edge on top
+(the name reads left to right, upright) and anticlockwise with the inner edge on top (the lower
+arc's digits read upright). Ink is the page's luminance where the colour is red: JPEG keeps
+colour at half resolution, so red decides where to look and luminance keeps the strokes sharp.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from core.model import Box, SealReading
+from extractors import seals
+from extractors.imaging import to_bgr
+from extractors.normalize import strip_spaces, to_halfwidth
+from extractors.ocr import LineChars, OcrEngine
+
+STRIP_HEIGHT = 64
+"""Pixels of the unwrapped text band: PP-OCR reads lines of about this height best."""
+TEXT_BAND = (0.50, 0.93)
+"""The ring text's band, as fractions of the ring's inner radius."""
+SEAL_MARGIN = 0.2
+"""The crop around a found seal, as a share of its size: found outlines may cut the ring."""
+MIN_TEXT_CONFIDENCE = 0.5
+"""Lines read from a strip below this confidence are noise (a watermark, the ring itself)."""
+EMBLEM_FILL = 0.42
+"""A disc inked over more than this share is the national emblem or a blot, not a seal."""
+
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_DIGIT = re.compile(r"[0-9]")
+
+
+@dataclass(frozen=True)
+class Ring:
+    """The ellipse of a seal's ring (its ink centre line) in pixels of the crop it was fitted on."""
+
+    cx: float
+    cy: float
+    a: float
+    """Half-axis along the ellipse's own x direction."""
+    b: float
+    angle: float
+    """Degrees the ellipse's x axis is turned clockwise from the image's x axis."""
+
+    def points(self, theta: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Image coordinates of the points at angle `theta` and radius `rho` (of the ring's).
+
+        `theta` is in radians, clockwise from the image's x axis (down is π/2), whatever the
+        ellipse's own turn: the parameter is measured in the ellipse's frame, then turned back.
+        """
+        turn = math.radians(self.angle)
+        ca, sa = math.cos(turn), math.sin(turn)
+        ex, ey = self.a * rho * np.cos(theta - turn), self.b * rho * np.sin(theta - turn)
+        return (self.cx + ex * ca - ey * sa).astype(np.float32), (
+            self.cy + ex * sa + ey * ca
+        ).astype(np.float32)
+
+
+# ------------------------------------------------------------------------------ ink and rings
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    """Intersection over union of two (x0, y0, x1, y1) boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
+
+
+def fit_ring(ink: np.ndarray, expected: tuple[float, float, float, float]) -> Ring | None:
+    """The ring of the seal found near `expected` (a box in the crop): its ink's outer outline.
+
+    The outline chosen is the one that best overlaps the box the seal was found in: found
+    boxes may cut a faint ring, and a crop may hold part of a neighbouring seal.
+    """
+    binary = cv2.compare(ink, 96, cv2.CMP_GE)
+    if cv2.countNonZero(binary) < 50:
+        return None
+    size = max(3, round(0.05 * (expected[2] - expected[0]))) | 1
+    closed = cv2.morphologyEx(
+        binary, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    )
+    contours, _ = cv2.findContours(closed, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+
+    def overlap(contour: np.ndarray) -> float:
+        x, y, w, h = cv2.boundingRect(contour)
+        return _overlap((x, y, x + w, y + h), expected)
+
+    contour = max(contours, key=overlap)
+    hull = cv2.convexHull(contour)
+    if len(hull) < 5:
+        return None
+    (cx, cy), (w, h), angle = cv2.fitEllipse(hull)
+    if min(w, h) < 0.5 * max(w, h) or min(w, h) < 20:
+        return None
+    ring = Ring(cx, cy, w / 2, h / 2, angle)
+    # The outline is the ring's outer edge; its ink centre line lies a stroke's half width in.
+    rho = np.linspace(0.70, 1.05, 36, dtype=np.float32)
+    theta = np.linspace(0, 2 * math.pi, 360, endpoint=False, dtype=np.float32)
+    tt, rr = np.meshgrid(theta, rho)
+    xs, ys = ring.points(tt, rr)
+    profile = cv2.remap(ink, xs, ys, cv2.INTER_LINEAR, borderValue=0).mean(axis=1)
+    peak = float(rho[int(np.argmax(profile))])
+    return Ring(cx, cy, ring.a * peak, ring.b * peak, angle)
+
+
+def _disc_fill(ink: np.ndarray, ring: Ring) -> float:
+    disc = np.zeros(ink.shape, np.uint8)
+    cv2.ellipse(
+        disc,
+        ((ring.cx, ring.cy), (1.6 * ring.a, 1.6 * ring.b), ring.angle),
+        255,
+        -1,
+    )
+    inside = ink[disc > 0]
+    return float(np.count_nonzero(inside >= 96)) / max(1, inside.size)
+
+
+# ------------------------------------------------------------------------------ unwrapping
+
+
+def unwrap(
+    ink: np.ndarray,
+    ring: Ring,
+    start: float,
+    clockwise: bool,
+    band=TEXT_BAND,
+    turn: float = 1.0,
+) -> np.ndarray:
+    """`turn` of a full turn of the ring's band from `start`, straight, dark text on white.
+
+    Clockwise: the outer edge on top, reading left to right along the upper arc. Anticlockwise:
+    the inner edge on top, so that text along the lower arc stands upright.
+    """
+    inner, outer = band
+    width = max(32, round(_strip_width(ring, band) * turn))
+    u = np.arange(width, dtype=np.float32)
+    v = np.arange(STRIP_HEIGHT, dtype=np.float32)
+    uu, vv = np.meshgrid(u, v)
+    step = 2 * math.pi * turn / width
+    theta = start + (uu * step if clockwise else -uu * step)
+    rho = outer - vv / STRIP_HEIGHT * (outer - inner)
+    if not clockwise:
+        rho = inner + vv / STRIP_HEIGHT * (outer - inner)
+    xs, ys = ring.points(theta, rho)
+    strip = cv2.remap(ink, xs, ys, cv2.INTER_LINEAR, borderValue=0)
+    strip = cv2.copyMakeBorder(strip, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=0)
+    return 255 - strip
+
+
+BORDER = 16
+"""White pixels around a strip, so that the recogniser sees the first and last characters whole."""
+
+
+def _strip_width(ring: Ring, band=TEXT_BAND) -> int:
+    inner, outer = band
+    mean_radius = (ring.a + ring.b) / 2
+    scale = STRIP_HEIGHT / max(1.0, (outer - inner) * mean_radius)
+    return max(32, round(2 * math.pi * mean_radius * (inner + outer) / 2 * scale))
+
+
+@dataclass(frozen=True)
+class ArcChar:
+    char: str
+    angle: float
+    """Radians, clockwise from the image's x axis, of the character's centre on the ring."""
+    confidence: float
+
+
+def recognize(engine: OcrEngine, image: np.ndarray) -> LineChars:
+    """One line image read by `engine`: without detection where it can, else through `read`."""
+    if hasattr(engine, "recognize_line"):
+        return engine.recognize_line(image)
+    lines = engine.read(image)
+    width = max(1, image.shape[1])
+    chars: list[tuple[str, float, float]] = []
+    for line in sorted(lines, key=lambda ln: ln.box[0]):
+        text = strip_spaces(line.text)
+        step = (line.box[2] - line.box[0]) / max(1, len(text))
+        chars += [
+            (c, (line.box[0] + (i + 0.5) * step) / width, line.confidence)
+            for i, c in enumerate(text)
+        ]
+    text = "".join(c for c, _, _ in chars)
+    confidence = sum(p for _, _, p in chars) / len(chars) if chars else 0.0
+    return LineChars(text, confidence, tuple(chars))
+
+
+def _arc_chars(
+    reading: LineChars, start: float, clockwise: bool, strip: np.ndarray, keep=_HAN
+) -> list[ArcChar]:
+    """The characters of a strip's reading placed back on the ring, by angle."""
+    total = strip.shape[1]
+    width = total - 2 * BORDER
+    out = []
+    sign = 1 if clockwise else -1
+    for char, position, confidence in reading.chars:
+        if not keep.match(char) or confidence < MIN_TEXT_CONFIDENCE:
+            continue
+        along = (position * total - BORDER) / width
+        angle = (start + sign * along * 2 * math.pi) % (2 * math.pi)
+        out.append(ArcChar(char, angle, confidence))
+    return out
+
+
+def _largest_gap(angles: list[float]) -> tuple[float, float]:
+    """(middle, width) of the widest empty arc between characters at `angles` (radians)."""
+    ordered = sorted(angles)
+    best = (0.0, -1.0)
+    for i, here in enumerate(ordered):
+        nxt = ordered[(i + 1) % len(ordered)] + (2 * math.pi if i + 1 == len(ordered) else 0)
+        if nxt - here > best[1]:
+            best = (((here + nxt) / 2) % (2 * math.pi), nxt - here)
+    return best
+
+
+def _in_order_from(chars: list[ArcChar], start: float) -> list[ArcChar]:
+    return sorted(chars, key=lambda c: (c.angle - start) % (2 * math.pi))
+
+
+def _main_run(chars: list[ArcChar]) -> list[ArcChar]:
+    """The longest run of evenly spaced characters: the name, without stray marks beyond it."""
+    if len(chars) < 3:
+        return chars
+    steps = [(b.angle - a.angle) % (2 * math.pi) for a, b in zip(chars, chars[1:])]
+    typical = float(np.median(steps))
+    runs, current = [], [chars[0]]
+    for step, char in zip(steps, chars[1:]):
+        if step > RUN_SPACING * typical:
+            runs.append(current)
+            current = []
+        current.append(char)
+    runs.append(current)
+    return max(runs, key=len)
+
+
+RING_BANDS = (TEXT_BAND, (0.45, 0.97))
+"""Text bands tried: the usual one, and a wider one for seals whose letters reach the ring."""
+RUN_SPACING = 1.9
+"""A step between neighbours this many times the typical one ends a run of the ring's text."""
+EDGE_CONFIDENCE = 0.9
+"""A doubtful character at either end of the run is a stray mark, not part of the name."""
+
+
+def _trimmed(run: list[ArcChar], readings: list[list[ArcChar]]) -> list[ArcChar]:
+    """`run` without stray characters at its ends: ones that no reading read surely there.
+
+    Print beside or under the seal (a date, the inside's words seen from the band's edge) is
+    read at the run's ends, and less surely; a true first or last character is read surely by
+    one of the readings at least.
+    """
+
+    def surest(char: ArcChar, ends: list[list[ArcChar]]) -> float:
+        return max(
+            [char.confidence] + [c.confidence for end in ends for c in end if c.char == char.char]
+        )
+
+    heads = [reading[:2] for reading in readings]
+    tails = [reading[-2:] for reading in readings]
+    while run and surest(run[0], heads) < EDGE_CONFIDENCE:
+        run = run[1:]
+    while run and surest(run[-1], tails) < EDGE_CONFIDENCE:
+        run = run[:-1]
+    return run
+
+
+def read_ring(ink: np.ndarray, ring: Ring, engine: OcrEngine) -> tuple[list[ArcChar], float]:
+    """The ring text's characters in reading order, and the angle of the gap between its ends.
+
+    The first strip starts at the bottom, where a seal set upright has its gap; the characters
+    read show where the gap really is, and the ring is unwrapped again from its middle (in two
+    bands), so that no character is cut in two at a strip's ends. Of the three readings, without
+    stray ends (`_trimmed`), the surest is kept (the sum of its characters' confidences).
+    """
+    start = math.pi / 2
+    strip = unwrap(ink, ring, start, clockwise=True)
+    first = _arc_chars(recognize(engine, strip), start, True, strip)
+    if not first:
+        return [], start
+    gap, _ = _largest_gap([c.angle for c in first])
+    readings = [_main_run(_in_order_from(first, gap))]
+    for band in RING_BANDS:
+        strip = unwrap(ink, ring, gap, clockwise=True, band=band)
+        chars = _arc_chars(recognize(engine, strip), gap, True, strip)
+        if chars:
+            readings.append(_main_run(_in_order_from(chars, gap)))
+    best = max(
+        (_trimmed(run, readings) for run in readings),
+        key=lambda run: sum(c.confidence for c in run),
+    )
+    if len(best) >= 2:
+        gap, _ = _largest_gap([c.angle for c in best])
+    return best, gap
+
+
+CODE_BAND = (0.72, 0.98)
+"""The band of a seal's code: small digits close inside the ring."""
+CODE_TURN = 0.4
+"""The share of the ring around the bottom that is read for the code."""
+
+
+def _lower_code(ink: np.ndarray, ring: Ring, gap: float, engine: OcrEngine) -> str:
+    """Digits along the lower arc, read upright from the inside (anticlockwise strip)."""
+    start = gap + CODE_TURN * math.pi
+    strip = unwrap(ink, ring, start, clockwise=False, band=CODE_BAND, turn=CODE_TURN)
+    line = _small_print(strip)
+    if line is None:
+        return ""
+    reading = recognize(engine, line)
+    digits = "".join(
+        c
+        for c, _, p in reading.chars
+        if _DIGIT.fullmatch(to_halfwidth(c)) and p >= MIN_TEXT_CONFIDENCE
+    )
+    digits = to_halfwidth(digits)
+    return digits if len(digits) >= 4 else ""
+
+
+def _small_print(strip: np.ndarray) -> np.ndarray | None:
+    """The row of small characters (a code's digits) in a strip, cropped and padded, or None."""
+    binary = cv2.compare(strip, 128, cv2.CMP_LT)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(binary)
+    height = strip.shape[0]
+    small = [
+        (x, y, w, h)
+        for x, y, w, h, area in stats[1:count]
+        if 0.06 * height <= h <= 0.4 * height and w <= 4 * h and area >= 4
+    ]
+    if len(small) < 4:
+        return None
+    tops = float(np.median([y for _, y, _, _ in small]))
+    bottoms = float(np.median([y + h for _, y, _, h in small]))
+    row = [b for b in small if b[1] < bottoms and b[1] + b[3] > tops]
+    if len(row) < 4:
+        return None
+    size = bottoms - tops
+    y0, y1 = max(0, int(tops - 0.4 * size)), min(height, int(bottoms + 0.4 * size) + 1)
+    x0 = max(0, int(min(x for x, _, _, _ in row) - size))
+    x1 = min(strip.shape[1], int(max(x + w for x, _, w, _ in row) + size))
+    line = strip[y0:y1, x0:x1]
+    return cv2.copyMakeBorder(line, 6, 6, 6, 6, cv2.BORDER_CONSTANT, value=255)
+
+
+def _upright_inside(ink: np.ndarray, ring: Ring, tilt: float) -> np.ndarray:
+    """The seal's inside turned so that its gap is at the bottom, dark on white, 2R square."""
+    radius = max(ring.a, ring.b)
+    side = max(8, int(2 * radius))
+    turn = cv2.getRotationMatrix2D((ring.cx, ring.cy), math.degrees(tilt), 1.0)
+    turn[0, 2] += side / 2 - ring.cx
+    turn[1, 2] += side / 2 - ring.cy
+    return 255 - cv2.warpAffine(ink, turn, (side, side), borderValue=0)
+
+
+def _star_box(inside: np.ndarray) -> tuple[int, int, int, int] | None:
+    """(x, y, w, h) of a filled five-pointed star in the middle of the upright inside, or None."""
+    side = inside.shape[0]
+    offset = int(0.22 * side)
+    middle = inside[offset : side - offset, offset : side - offset]
+    binary = cv2.compare(middle, 128, cv2.CMP_LT)
+    contours, _ = cv2.findContours(binary, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    span = middle.shape[0]
+    for contour in contours:
+        area = cv2.contourArea(contour)
+        x, y, w, h = cv2.boundingRect(contour)
+        if area < 0.03 * span * span or min(w, h) < 0.6 * max(w, h):
+            continue
+        if abs(x + w / 2 - span / 2) > 0.3 * span:
+            continue
+        solidity = area / max(1.0, cv2.contourArea(cv2.convexHull(contour)))
+        corners = len(cv2.approxPolyDP(contour, 0.03 * cv2.arcLength(contour, True), True))
+        if 0.35 <= solidity <= 0.75 and 8 <= corners <= 13:
+            return (x + offset, y + offset, w, h)
+    return None
+
+
+STRAIGHT_INK = 0.03
+"""Share of the inside below the star inked (ring text wiped) above which words are read."""
+CODE_WIPE = 0.8
+"""Beyond this share of the ring's radius lie the ring and the code, never straight words."""
+
+
+def _without_ring_text(ink: np.ndarray, ring: Ring, chars: list[ArcChar]) -> np.ndarray:
+    """`ink` with the ring and its code, and the sector of the band holding the name, wiped."""
+    ys, xs = np.mgrid[0 : ink.shape[0], 0 : ink.shape[1]].astype(np.float32)
+    turn = math.radians(ring.angle)
+    dx, dy = xs - ring.cx, ys - ring.cy
+    ex = (dx * math.cos(turn) + dy * math.sin(turn)) / ring.a
+    ey = (-dx * math.sin(turn) + dy * math.cos(turn)) / ring.b
+    rho = np.sqrt(ex * ex + ey * ey)
+    angle = np.arctan2(dy, dx) % (2 * math.pi)
+    first, last = chars[0].angle, chars[-1].angle
+    step = (last - first) % (2 * math.pi) / max(1, len(chars) - 1)
+    span = (last - first) % (2 * math.pi) + step
+    in_text = (angle - (first - step / 2)) % (2 * math.pi) <= span
+    wiped = ink.copy()
+    wiped[(rho >= TEXT_BAND[0] - 0.05) & in_text] = 0
+    wiped[rho >= CODE_WIPE] = 0
+    return wiped
+
+
+def _straight_words(inside: np.ndarray, engine: OcrEngine) -> str:
+    """Words printed straight across the inside below the star (…专用章), row by row."""
+    side = inside.shape[0]
+    star = _star_box(inside)
+    top = star[1] + star[3] if star else int(0.55 * side)
+    below = inside[top : int(0.9 * side), int(0.04 * side) : int(0.96 * side)]
+    inked = below < 128
+    if below.size == 0 or np.count_nonzero(inked) < STRAIGHT_INK * below.size:
+        return ""
+    profile = np.count_nonzero(inked, axis=1) / below.shape[1]
+    rows = profile > max(0.03, 0.2 * float(profile.max()))
+    bands, start = [], None
+    for y, dark in enumerate(np.append(rows, False)):
+        if dark and start is None:
+            start = y
+        elif not dark and start is not None:
+            if y - start >= 0.05 * side:
+                bands.append((start, y))
+            start = None
+    words = []
+    for y0, y1 in bands:
+        columns = np.flatnonzero(inked[y0:y1].any(axis=0))
+        pad = max(2, (y1 - y0) // 4)
+        band = below[max(0, y0 - pad) : y1 + pad, max(0, columns[0] - pad) : columns[-1] + pad]
+        band = cv2.copyMakeBorder(band, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
+        reading = recognize(engine, band)
+        text = "".join(c for c, _, p in reading.chars if _HAN.match(c) and p >= MIN_TEXT_CONFIDENCE)
+        if len(text) >= 2:
+            words.append(text)
+    return "".join(words)
+
+
+def read_seal(image: np.ndarray, box: seals.SealBox, engine: OcrEngine) -> SealReading | None:
+    """The lettering of the seal in `box` (pixels of `image`), or None when it holds no text."""
+    bgr = to_bgr(image)
+    if bgr is None:
+        return None
+    x0, y0, x1, y1 = box
+    margin = round(SEAL_MARGIN * max(x1 - x0, y1 - y0))
+    cx0, cy0 = max(0, x0 - margin), max(0, y0 - margin)
+    crop = bgr[cy0 : min(bgr.shape[0], y1 + margin), cx0 : min(bgr.shape[1], x1 + margin)]
+    if min(crop.shape[:2]) < 24:
+        return None
+    ink = seals.seal_ink(crop)
+    ring = fit_ring(ink, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0))
+    if ring is None or _disc_fill(ink, ring) > EMBLEM_FILL:
+        return None
+    chars, gap = read_ring(ink, ring, engine)
+    if len(chars) < 2:
+        return None
+    text = "".join(c.char for c in chars)
+    confidence = sum(c.confidence for c in chars) / len(chars)
+    inside = _upright_inside(_without_ring_text(ink, ring, chars), ring, gap - math.pi / 2)
+    return SealReading(
+        box=_clip_box(_outline(ring, cx0, cy0), image.shape),
+        text=text,
+        confidence=round(confidence, 4),
+        centre_text=_straight_words(inside, engine),
+        code=_lower_code(ink, ring, gap, engine),
+        star=_star_box(inside) is not None,
+    )
+
+
+OUTLINE = 1.06
+"""The seal's outer edge, as a multiple of its ring's centre line (the ring's stroke and a margin)."""
+
+
+def _outline(ring: Ring, dx: float, dy: float) -> Box:
+    """The box around the seal's ellipse, in the page's pixels (the crop lay at dx, dy)."""
+    turn = math.radians(ring.angle)
+    a, b = OUTLINE * ring.a, OUTLINE * ring.b
+    half_x = math.hypot(a * math.cos(turn), b * math.sin(turn))
+    half_y = math.hypot(a * math.sin(turn), b * math.cos(turn))
+    cx, cy = dx + ring.cx, dy + ring.cy
+    return (cx - half_x, cy - half_y, cx + half_x, cy + half_y)
+
+
+def _clip_box(box: Box, shape) -> Box:
+    return (
+        max(0.0, box[0]),
+        max(0.0, box[1]),
+        min(float(shape[1]), box[2]),
+        min(float(shape[0]), box[3]),
+    )
+
+
+def read_seals(image: np.ndarray, engine: OcrEngine) -> list[SealReading]:
+    """Every seal on the page whose lettering could be read, most seal-like first."""
+    readings = []
+    for box in seals.seal_candidates(image):
+        reading = read_seal(image, box, engine)
+        if reading is not None:
+            readings.append(reading)
+    return readings
