@@ -313,3 +313,23 @@ def test_a_pixel_bomb_is_refused_at_upload_from_its_header(service, tmp_path: Pa
         table_counts(settings.effective_database_url),
         stored_files(settings.data_dir),
     ) == before
+
+
+def test_a_list_cursor_naming_no_flag_one_may_see_answers_404(service) -> None:
+    """`after` on the flag list is an id like any other: one that names no flag (or another
+    bureau's) answers 404 as `GET /api/flags/{id}` does (it answered 422; Schemathesis counts a
+    valid cursor refused as a valid request rejected)."""
+    client, users, _ = service
+    clerk, nanjing = users.headers("clerk_sz"), users.headers("clerk_nj")
+    low = filing_data(f"JS2021-{NANJING}-L777", bureau=NANJING, serial=7, rd_investment_wan=100.0)
+    assert client.post("/api/filings", json=low, headers=nanjing).status_code == 201
+    theirs = client.get("/api/flags", headers=nanjing).json()["data"][0]["id"]
+    cursor = client.get("/api/flags", params={"after": 987654}, headers=clerk)
+    direct = client.get("/api/flags/987654", headers=clerk)
+    other = client.get("/api/flags", params={"after": theirs}, headers=clerk)
+    assert cursor.status_code == direct.status_code == other.status_code == 404
+    assert cursor.json()["error"]["code"] == "not_found"
+    assert other.json()["error"]["message"].replace(str(theirs), "N") == cursor.json()["error"][
+        "message"
+    ].replace("987654", "N")
+    assert client.get("/api/flags", params={"after": theirs}, headers=nanjing).status_code == 200

@@ -242,13 +242,13 @@ def test_keyset_paging_walks_the_same_rows_as_offsets(tmp_path: Path) -> None:
             walked = _walk(client, "/api/flags", {**params, "limit": 4}, headers, "id", "id")
             assert walked == [f["id"] for f in everything["data"]] and walked
 
-        # A clerk cannot page from another bureau's flag: refused as a flag that does not exist.
+        # A clerk cannot page from another bureau's flag: 404, as for a flag that does not exist.
         nanjing_flag = client.get(
             "/api/flags", params={"bureau": NANJING}, headers=reviewer
         ).json()["data"][0]["id"]
         foreign = client.get("/api/flags", params={"after": nanjing_flag}, headers=clerk)
         missing = client.get("/api/flags", params={"after": 10**9}, headers=clerk)
-        assert foreign.status_code == missing.status_code == 422
+        assert foreign.status_code == missing.status_code == 404
         assert foreign.json()["error"]["message"].replace(str(nanjing_flag), "N") == missing.json()[
             "error"
         ]["message"].replace(str(10**9), "N")

@@ -11,7 +11,7 @@ from sqlalchemy import Select, bindparam, func, select, tuple_
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, Forbidden, InvalidInput
+from core.errors import Conflict, Forbidden, InvalidInput, NotFound
 from core.filing import LIMITS, check_text
 from core.model import PageKind
 from core.states import FINISHED_JOB_STATES, FlagStatus
@@ -165,10 +165,10 @@ def list_flags(session: Session, scope: Scope, query: FlagQuery) -> tuple[list[R
     total = connection.execute(count, present).scalar()
     if query.after is not None:
         # The cursor flag's place in the order, if the caller may see it; another bureau's
-        # flag is refused exactly as one that does not exist.
+        # flag is refused exactly as one that does not exist (404, as for any id).
         place = connection.execute(_PLACE, {"id": query.after}).first()
         if place is None or not scope.allows(place.bureau):
-            raise InvalidInput(f"after：找不到疑点 {query.after}")
+            raise NotFound(f"after：找不到疑点 {query.after}")
         present.update(
             after_filing=place.filing_id, after_position=place.position, after_id=place.id
         )
