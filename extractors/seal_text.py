@@ -27,7 +27,7 @@ from extractors.ocr import LineChars, OcrEngine
 STRIP_HEIGHT = 64
 """Pixels of the unwrapped text band: PP-OCR reads lines of about this height best."""
 TEXT_BAND = (0.50, 0.93)
-"""The ring text's band, as fractions of the ring's inner radius."""
+"""The ring text's band, as fractions of the ring's radius (its ink's centre line)."""
 SEAL_MARGIN = 0.2
 """The crop around a found seal, as a share of its size: found outlines may cut the ring."""
 MIN_TEXT_CONFIDENCE = 0.5
@@ -65,7 +65,7 @@ class Ring:
         ).astype(np.float32)
 
 
-# ------------------------------------------------------------------------------ ink and rings
+# ------------------------------------------------------------------------------ rings
 
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
@@ -114,6 +114,7 @@ def fit_ring(ink: np.ndarray, expected: tuple[float, float, float, float]) -> Ri
 
 
 def _disc_fill(ink: np.ndarray, ring: Ring) -> float:
+    """Share of the inside (within 0.8 of the ring) that is inked: high for an emblem or blot."""
     disc = np.zeros(ink.shape, np.uint8)
     cv2.ellipse(
         disc,
@@ -126,6 +127,9 @@ def _disc_fill(ink: np.ndarray, ring: Ring) -> float:
 
 
 # ------------------------------------------------------------------------------ unwrapping
+
+BORDER = 16
+"""White pixels around a strip, so that the recogniser sees the first and last characters whole."""
 
 
 def unwrap(
@@ -153,15 +157,12 @@ def unwrap(
         rho = inner + vv / STRIP_HEIGHT * (outer - inner)
     xs, ys = ring.points(theta, rho)
     strip = cv2.remap(ink, xs, ys, cv2.INTER_LINEAR, borderValue=0)
-    strip = cv2.copyMakeBorder(strip, 16, 16, 16, 16, cv2.BORDER_CONSTANT, value=0)
+    strip = cv2.copyMakeBorder(strip, BORDER, BORDER, BORDER, BORDER, cv2.BORDER_CONSTANT, value=0)
     return 255 - strip
 
 
-BORDER = 16
-"""White pixels around a strip, so that the recogniser sees the first and last characters whole."""
-
-
 def _strip_width(ring: Ring, band=TEXT_BAND) -> int:
+    """The width of a full turn's strip that keeps the band's letters in proportion."""
     inner, outer = band
     mean_radius = (ring.a + ring.b) / 2
     scale = STRIP_HEIGHT / max(1.0, (outer - inner) * mean_radius)
@@ -224,6 +225,7 @@ def _largest_gap(angles: list[float]) -> tuple[float, float]:
 
 
 def _in_order_from(chars: list[ArcChar], start: float) -> list[ArcChar]:
+    """`chars` in reading order: clockwise from the angle `start`."""
     return sorted(chars, key=lambda c: (c.angle - start) % (2 * math.pi))
 
 
@@ -440,7 +442,11 @@ def _straight_words(inside: np.ndarray, engine: OcrEngine) -> str:
 
 
 def read_seal(image: np.ndarray, box: seals.SealBox, engine: OcrEngine) -> SealReading | None:
-    """The lettering of the seal in `box` (pixels of `image`), or None when it holds no text."""
+    """The lettering of the seal in `box` (pixels of `image`); None when it is no seal.
+
+    A ring with a star whose lettering could not be read is kept with empty text and confidence
+    0: the page is stamped, by someone the reader cannot tell.
+    """
     bgr = to_bgr(image)
     if bgr is None:
         return None
@@ -454,14 +460,17 @@ def read_seal(image: np.ndarray, box: seals.SealBox, engine: OcrEngine) -> SealR
     ring = fit_ring(ink, (x0 - cx0, y0 - cy0, x1 - cx0, y1 - cy0))
     if ring is None or _disc_fill(ink, ring) > EMBLEM_FILL:
         return None
+    box = _clip_box(_outline(ring, cx0, cy0), image.shape)
     chars, gap = read_ring(ink, ring, engine)
     if len(chars) < 2:
-        return None
+        # A ring whose lettering could not be read: the page is stamped, by someone unknown.
+        star = _star_box(_upright_inside(ink, ring, 0.0)) is not None
+        return SealReading(box=box, text="", confidence=0.0, star=star) if star else None
     text = "".join(c.char for c in chars)
     confidence = sum(c.confidence for c in chars) / len(chars)
     inside = _upright_inside(_without_ring_text(ink, ring, chars), ring, gap - math.pi / 2)
     return SealReading(
-        box=_clip_box(_outline(ring, cx0, cy0), image.shape),
+        box=box,
         text=text,
         confidence=round(confidence, 4),
         centre_text=_straight_words(inside, engine),

@@ -258,3 +258,34 @@ def test_report_seal_does_not_overrule_a_printed_line_read_surely(jiangsu):
         seal("江苏省软件产品检测中心"),
     )
     assert codes(check_filing(filing(), docs, jiangsu)) == ["test_institution_not_qualified"]
+
+
+# --------------------------------------------------------------------------- review marks
+
+
+def test_a_bound_report_cover_is_a_key_page_of_the_review_with_its_seals(jiangsu):
+    from intake.presentation.review_marks import review_marks
+
+    report = {
+        "filing_id": "F-001",
+        "flags": [],
+        "documents": [
+            {
+                "document_id": 7,
+                "source": "bundle.pdf",
+                "pages": [
+                    {"index": 0, "kind": "other", "part": "report_cover", "width": 2480,
+                     "height": 3508, "fields": {},
+                     "seals": [{"text": APPLICANT, "confidence": 0.97, "box": list(SEAL_BOX),
+                                "centre_text": "", "code": "", "star": True}]},
+                    {"index": 1, "kind": "other", "width": 2480, "height": 3508, "fields": {}},
+                ],
+            }
+        ],
+    }  # fmt: skip
+    marks = review_marks(report, filing(), jiangsu)
+    (cover,) = marks.key_pages
+    assert cover.index == 0 and cover.kind_label == "征集报告封面"
+    (mark,) = cover.seals
+    assert mark.box == SEAL_BOX and mark.shown_text == APPLICANT
+    assert [p.kind_label for p in marks.pages] == ["征集报告封面", "其他材料"]

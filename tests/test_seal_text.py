@@ -83,6 +83,13 @@ def test_two_seals_on_one_page_are_both_read(engine):
     assert texts == sorted(["南京市市场监督管理局", NAME])
 
 
+def test_a_seal_whose_lettering_cannot_be_read_is_kept_as_unread(engine):
+    (reading,) = seal_text.read_seals(page_with((Seal(0, 0, 230, "", seed=9), (700, 600))), engine)
+    assert reading.text == "" and reading.confidence == 0.0 and reading.star is True
+    x0, y0, x1, y1 = reading.box
+    assert abs((x0 + x1) / 2 - 700) < 25 and abs((y0 + y1) / 2 - 600) < 25
+
+
 def test_red_print_a_filled_disc_and_a_grey_page_are_no_seals(engine):
     page = Image.new("RGB", (1400, 1100), (252, 252, 250))
     draw = ImageDraw.Draw(page)

@@ -10,7 +10,8 @@ the seals read on the page of its kind are compared with the truth:
   name after the normalisation of company names (`same_company`);
 - organisation accepted: the seal rules would take it for that name (`seal_names`: OCR noise of a
   character or two, or an end not read);
-- seal found: a seal was read on the page at all (the truth seal legible or not).
+- seal found: some seal's lettering was read on the page at all (the truth legible or not; a
+  ring kept with its lettering unread does not count).
 
 Entries whose seal text is not legible (truth null) count only for `seal found`. Prints the
 figures per kind and overall, the seconds the seal reading adds per page, and every miss.
@@ -71,7 +72,7 @@ def score_seals(entry: TruthEntry, seals: list[SealReading], tally: SealTally) -
     """Add one document's seals to `tally`; returns the line written to the log."""
     score = tally.score(entry.kind)
     score.documents += 1
-    score.found += bool(seals)
+    score.found += any(s.text for s in seals)
     truth = entry.seal_text
     texts = [s.text for s in seals]
     line = {"path": entry.path, "kind": entry.kind, "truth": truth, "read": texts}
