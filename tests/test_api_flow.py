@@ -305,7 +305,7 @@ def test_decision_survives_recheck(flow) -> None:
     client.post(
         f"/api/flags/{target['id']}/decision", json={"decision": "confirm"}, headers=clerk
     ).raise_for_status()
-    changed = dict(filing, product={**filing["product"], "category": "工业控制软件"})
+    changed = dict(filing, product={**filing["product"], "category": "平台软件"})
     updated = client.put(f"/api/filings/{FILING_ID}", json=changed, headers=clerk)
     assert updated.status_code == 200, updated.text
     again = client.get(f"/api/flags/{target['id']}", headers=clerk).json()
