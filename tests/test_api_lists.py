@@ -16,8 +16,7 @@ from api.schemas import FilingPublic, FlagPublic, ListOf
 from intake.jobs.election import ElectedRunner
 from intake.persistence.database import Database
 from intake.persistence.records import FilingRecord, FlagRecord
-from intake.service import filings as filing_service
-from intake.service import review
+from intake.service import lists
 from intake.service.scope import Scope
 from tests.api_support import NANJING, SUZHOU, running_service, service_settings
 
@@ -95,9 +94,9 @@ def _seed(url: str, filings: int = 60) -> None:
         db.dispose()
 
 
-def _filings_by_models(db: Database, scope: Scope, query: filing_service.FilingQuery) -> bytes:
+def _filings_by_models(db: Database, scope: Scope, query: lists.FilingQuery) -> bytes:
     with db.session() as session:
-        rows, count = filing_service.list_filings(session, scope, query)
+        rows, count = lists.list_filings(session, scope, query)
         return (
             ListOf[FilingPublic](data=[FilingPublic.of(r) for r in rows], count=count)
             .response()
@@ -105,9 +104,9 @@ def _filings_by_models(db: Database, scope: Scope, query: filing_service.FilingQ
         )
 
 
-def _flags_by_models(db: Database, scope: Scope, query: review.FlagQuery) -> bytes:
+def _flags_by_models(db: Database, scope: Scope, query: lists.FlagQuery) -> bytes:
     with db.session() as session:
-        rows, count = review.list_flags(session, scope, query)
+        rows, count = lists.list_flags(session, scope, query)
         data = [FlagPublic.seen_by(r, scope.bureau is None) for r in rows]
         return ListOf[FlagPublic](data=data, count=count).response().body
 
@@ -124,32 +123,32 @@ def test_lists_answer_the_same_bytes_as_the_models(tmp_path: Path) -> None:
         db = Database(url)
         try:
             cases: list[tuple[str, dict[str, Any], Scope, Any]] = [
-                ("reviewer", {}, REVIEWER, filing_service.FilingQuery()),
+                ("reviewer", {}, REVIEWER, lists.FilingQuery()),
                 (
                     "reviewer",
                     {"limit": 7, "offset": 3},
                     REVIEWER,
-                    filing_service.FilingQuery(limit=7, offset=3),
+                    lists.FilingQuery(limit=7, offset=3),
                 ),
                 (
                     "reviewer",
                     {"bureau": NANJING, "status": "clean"},
                     REVIEWER,
-                    filing_service.FilingQuery(bureau=NANJING, status="clean"),
+                    lists.FilingQuery(bureau=NANJING, status="clean"),
                 ),
-                ("reviewer", {"q": "“测试”1"}, REVIEWER, filing_service.FilingQuery(q="“测试”1")),
+                ("reviewer", {"q": "“测试”1"}, REVIEWER, lists.FilingQuery(q="“测试”1")),
                 (
                     "reviewer",
                     {"flag_code": "missing_document"},
                     REVIEWER,
-                    filing_service.FilingQuery(flag_code="missing_document"),
+                    lists.FilingQuery(flag_code="missing_document"),
                 ),
-                ("clerk_sz", {}, CLERK, filing_service.FilingQuery()),
+                ("clerk_sz", {}, CLERK, lists.FilingQuery()),
                 (
                     "clerk_sz",
                     {"bureau": NANJING},
                     CLERK,
-                    filing_service.FilingQuery(bureau=NANJING),
+                    lists.FilingQuery(bureau=NANJING),
                 ),
             ]
             for who, params, scope, query in cases:
@@ -157,17 +156,17 @@ def test_lists_answer_the_same_bytes_as_the_models(tmp_path: Path) -> None:
                 assert answer.status_code == 200, answer.text
                 assert answer.headers["content-type"] == "application/json"
                 assert answer.content == _filings_by_models(db, scope, query), params
-            flag_cases: list[tuple[str, dict[str, Any], Scope, review.FlagQuery]] = [
-                ("reviewer", {}, REVIEWER, review.FlagQuery()),
-                ("reviewer", {"status": "open"}, REVIEWER, review.FlagQuery(status="open")),
+            flag_cases: list[tuple[str, dict[str, Any], Scope, lists.FlagQuery]] = [
+                ("reviewer", {}, REVIEWER, lists.FlagQuery()),
+                ("reviewer", {"status": "open"}, REVIEWER, lists.FlagQuery(status="open")),
                 (
                     "reviewer",
                     {"bureau": SUZHOU, "code": "duplicate_application"},
                     REVIEWER,
-                    review.FlagQuery(bureau=SUZHOU, code="duplicate_application"),
+                    lists.FlagQuery(bureau=SUZHOU, code="duplicate_application"),
                 ),
-                ("clerk_sz", {"status": "dismissed"}, CLERK, review.FlagQuery(status="dismissed")),
-                ("clerk_sz", {}, CLERK, review.FlagQuery()),
+                ("clerk_sz", {"status": "dismissed"}, CLERK, lists.FlagQuery(status="dismissed")),
+                ("clerk_sz", {}, CLERK, lists.FlagQuery()),
             ]
             for who, params, scope, query in flag_cases:
                 answer = client.get("/api/flags", params=params, headers=users.headers(who))
@@ -276,24 +275,24 @@ def test_list_queries_read_their_order_off_an_index(tmp_path: Path) -> None:
                 )
                 for scope in (REVIEWER, CLERK):
                     for query in (
-                        filing_service.FilingQuery(),
-                        filing_service.FilingQuery(bureau=SUZHOU),
-                        filing_service.FilingQuery(status="clean"),
-                        filing_service.FilingQuery(bureau=SUZHOU, status="clean"),
-                        filing_service.FilingQuery(after="JS2021-320100-0003"),
+                        lists.FilingQuery(),
+                        lists.FilingQuery(bureau=SUZHOU),
+                        lists.FilingQuery(status="clean"),
+                        lists.FilingQuery(bureau=SUZHOU, status="clean"),
+                        lists.FilingQuery(after="JS2021-320100-0003"),
                     ):
-                        filing_service.list_filings(session, scope, query)
+                        lists.list_filings(session, scope, query)
                     for flag_query in (
-                        review.FlagQuery(),
-                        review.FlagQuery(bureau=SUZHOU),
-                        review.FlagQuery(status="open"),
-                        review.FlagQuery(status="open", code="missing_document"),
-                        review.FlagQuery(bureau=SUZHOU, status="open"),
-                        review.FlagQuery(bureau=SUZHOU, status="open", code="missing_document"),
-                        review.FlagQuery(filing_id="JS2021-320500-0001"),
-                        review.FlagQuery(after=suzhou_flag),
+                        lists.FlagQuery(),
+                        lists.FlagQuery(bureau=SUZHOU),
+                        lists.FlagQuery(status="open"),
+                        lists.FlagQuery(status="open", code="missing_document"),
+                        lists.FlagQuery(bureau=SUZHOU, status="open"),
+                        lists.FlagQuery(bureau=SUZHOU, status="open", code="missing_document"),
+                        lists.FlagQuery(filing_id="JS2021-320500-0001"),
+                        lists.FlagQuery(after=suzhou_flag),
                     ):
-                        review.list_flags(session, scope, flag_query)
+                        lists.list_flags(session, scope, flag_query)
                 assert len(statements) > 20
                 connection = session.connection()
                 for statement, parameters in statements:

@@ -41,6 +41,7 @@ from intake.persistence.database import Database
 from intake.persistence.stored import filing_report, latest_jobs
 from intake.presentation.annotated_pdf import annotated_pdf
 from intake.service import filings as service
+from intake.service import lists
 from intake.service.review import filing_jobs
 from intake.service.scope import Scope
 
@@ -99,19 +100,19 @@ async def list_filings(
     campaign: Filter = None,
     q: Annotated[Filter, Query(description="text in the id, names or credit code")] = None,
     flag_code: Annotated[Filter, Query(description="with an open/confirmed flag")] = None,
-    limit: Annotated[int, Query(ge=1, le=service.MAX_PAGE_SIZE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=lists.MAX_PAGE_SIZE)] = 50,
     offset: Offset = 0,
     after: Annotated[
         Filter, Query(description="keyset paging: the last filing_id of the previous page")
     ] = None,
 ) -> Response:
     """Filings in the caller's scope by id; `count` is every match, `after` (or `offset`) pages."""
-    query = service.FilingQuery(bureau, status, campaign, q, flag_code, limit, offset, after=after)
+    query = lists.FilingQuery(bureau, status, campaign, q, flag_code, limit, offset, after=after)
     return await on_session(session, _filings_page, session, scope, query)
 
 
-def _filings_page(session: Session, scope: Scope, query: service.FilingQuery) -> Response:
-    rows, count = service.list_filings(session, scope, query)
+def _filings_page(session: Session, scope: Scope, query: lists.FilingQuery) -> Response:
+    rows, count = lists.list_filings(session, scope, query)
     return list_response(filing_items(rows), count)
 
 

@@ -10,8 +10,7 @@ from sqlalchemy.orm import Session
 from api.deps import BureauScope, Filter, IdPath, Offset, SessionDep, on_session
 from api.schemas import DecisionIn, FlagPublic, ListOf, flag_items, list_response
 from core.filing import LIMITS
-from intake.service import review
-from intake.service.filings import MAX_PAGE_SIZE
+from intake.service import lists, review
 from intake.service.scope import Scope
 
 router = APIRouter(prefix="/api/flags", tags=["flags"])
@@ -27,7 +26,7 @@ async def list_flags(
     ] = None,
     code: Filter = None,
     filing_id: Filter = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)] = 50,
+    limit: Annotated[int, Query(ge=1, le=lists.MAX_PAGE_SIZE)] = 50,
     offset: Offset = 0,
     after: Annotated[
         int | None,
@@ -38,12 +37,12 @@ async def list_flags(
 ) -> Response:
     """Flags in the caller's scope by filing and order raised; `count` is every match,
     `after` (or `offset`) pages."""
-    query = review.FlagQuery(bureau, status, code, filing_id, limit, offset, after)
+    query = lists.FlagQuery(bureau, status, code, filing_id, limit, offset, after)
     return await on_session(session, _flags_page, session, scope, query)
 
 
-def _flags_page(session: Session, scope: Scope, query: review.FlagQuery) -> Response:
-    rows, count = review.list_flags(session, scope, query)
+def _flags_page(session: Session, scope: Scope, query: lists.FlagQuery) -> Response:
+    rows, count = lists.list_flags(session, scope, query)
     return list_response(flag_items(rows, scope.bureau is None), count)
 
 

@@ -47,6 +47,7 @@ from intake.presentation.review_marks import (
     review_marks,
 )
 from intake.service import filings as service
+from intake.service import lists
 from intake.service.accounts import scope_of
 from validators.bureaus import load_bureaus
 from validators.flags import display_value
@@ -128,8 +129,8 @@ def queue(
     flag_code = flag_code or None
     counts = service.status_counts(session, scope, bureau, campaign)
     offset = Pager(page, QUEUE_PAGE_SIZE, 0).offset
-    sort = sort if sort and sort.lstrip("-") in service.SORTABLE else None
-    query = service.FilingQuery(
+    sort = sort if sort and sort.lstrip("-") in lists.SORTABLE else None
+    query = lists.FilingQuery(
         bureau,
         status,
         campaign,
@@ -140,7 +141,7 @@ def queue(
         flag_statuses=("open", "confirmed", "dismissed"),  # a dismissed flag can be audited
         sort=sort or "id",
     )
-    rows, count = service.list_filings(session, scope, query)
+    rows, count = lists.list_filings(session, scope, query)
     filters = {
         "bureau": bureau,
         "status": status,

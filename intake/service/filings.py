@@ -9,17 +9,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, update
-from sqlalchemy.engine import Row
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import Conflict, FilingInvalid, Forbidden, InvalidInput, NotFound
 from core.filing import LIMITS, Filing, check_text, parse_filing
-from core.states import ACTIVE_JOB_STATES, STANDING_FLAG_STATUSES
+from core.states import ACTIVE_JOB_STATES
 from intake.persistence.records import (
     CorrectionRecord,
     DocumentRecord,
@@ -49,7 +47,6 @@ FILING_STATUSES = (
     "not_recommended",
 )
 RECOMMENDATIONS = ("recommended", "not_recommended")
-MAX_PAGE_SIZE = 500
 
 
 def not_found(what: str, key: object) -> NotFound:
@@ -66,156 +63,6 @@ def get_filing(session: Session, scope: Scope, filing_id: str) -> FilingRecord:
     return record
 
 
-@dataclass(frozen=True)
-class FilingQuery:
-    bureau: str | None = None
-    status: str | None = None
-    campaign: str | None = None
-    q: str | None = None
-    flag_code: str | None = None
-    limit: int = 50
-    offset: int = 0
-    flag_statuses: tuple[str, ...] = STANDING_FLAG_STATUSES
-    """Which flags `flag_code` finds (the queue page adds `dismissed`, for audits)."""
-    sort: str = "id"
-    """A column of SORTABLE; `-` in front for descending."""
-    after: str | None = None
-    """Keyset pagination: only filings after this id in the order of `sort` "id" or "-id"
-    (the last id of the previous page); `offset` then counts from there."""
-
-
-SORTABLE = {
-    "id": FilingRecord.id,
-    "submitted_at": FilingRecord.submitted_at,
-    "updated_at": FilingRecord.updated_at,
-    "open_flags": FilingRecord.open_flags,
-    "applicant_name": FilingRecord.applicant_name,
-    "status": FilingRecord.status,
-}
-
-
-def _ordering(sort: str) -> tuple[Any, ...]:
-    column = SORTABLE.get(sort.lstrip("-"), FilingRecord.id)
-    ordered = column.desc() if sort.startswith("-") else column.asc()
-    return (ordered, FilingRecord.id) if column is not FilingRecord.id else (ordered,)
-
-
-LIST_COLUMNS = tuple(c for c in FilingRecord.__table__.columns if c.name != "data")
-"""What a list shows of a filing: every column but its JSON (rows, not ORM objects: cheaper)."""
-
-
-def _like_any(pattern) -> ColumnElement[bool]:
-    return or_(
-        *(
-            column.like(pattern, escape="\\")
-            for column in (
-                FilingRecord.id,
-                FilingRecord.applicant_name,
-                FilingRecord.product_name,
-                FilingRecord.credit_code,
-            )
-        )
-    )
-
-
-@lru_cache(maxsize=256)
-def _list_statements(
-    bureau: bool, status: bool, campaign: bool, q: bool, flag_code: bool, sort: str, after: bool
-) -> tuple[Select, Select, Select]:
-    """The count, the page and the matching ids of a filing list with these filters, built
-    once: values come as bound parameters (building a statement costs more than running it)."""
-    conditions: list[ColumnElement[bool]] = []
-    if bureau:
-        conditions.append(FilingRecord.bureau == bindparam("bureau"))
-    if status:
-        conditions.append(FilingRecord.status == bindparam("status"))
-    if campaign:
-        conditions.append(FilingRecord.campaign == bindparam("campaign"))
-    if q:
-        conditions.append(_like_any(bindparam("pattern")))
-    if flag_code:
-        flagged = select(FlagRecord.filing_id).where(
-            FlagRecord.code == bindparam("flag_code"),
-            FlagRecord.status.in_(bindparam("flag_statuses", expanding=True)),
-        )
-        conditions.append(FilingRecord.id.in_(flagged))
-    keyset = []
-    if after:
-        cursor = bindparam("after")
-        keyset.append(FilingRecord.id < cursor if sort == "-id" else FilingRecord.id > cursor)
-    order = _ordering(sort)
-    count = select(func.count()).select_from(FilingRecord).where(*conditions)
-    page = (
-        select(*LIST_COLUMNS)
-        .where(*conditions, *keyset)
-        .order_by(*order)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    ids = select(FilingRecord.id).where(*conditions)
-    return count, page, ids if sort in ("id", "-id") else ids.order_by(*order)
-
-
-_ROWS_BY_ID = select(*LIST_COLUMNS).where(FilingRecord.id.in_(bindparam("ids", expanding=True)))
-
-
-def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[list[Row], int]:
-    """A page of filings in scope matching `query`, and how many match in all (`after` and
-    `offset` choose the page; the count is of every match).
-
-    The rows carry the filings' columns by name (as FilingRecord attributes), without `data`.
-    Filters and the order are read off indexes (records.py); only `q` scans.
-    """
-    if query.after is not None and query.sort not in ("id", "-id"):
-        raise InvalidInput("after 只能用于按编号排序的列表")
-    bureau = scope.narrowed(query.bureau)
-    values: dict[str, Any] = {
-        "bureau": bureau,
-        "status": query.status,
-        "campaign": query.campaign,
-        "pattern": f"%{_escape_like(query.q.strip())}%" if query.q else None,
-        "flag_code": query.flag_code,
-    }
-    present = {key: value for key, value in values.items() if value}
-    if bureau is not None:
-        present["bureau"] = bureau  # even empty: `bureau=` matches no filing, as before
-    if query.flag_code:
-        present["flag_statuses"] = list(query.flag_statuses)
-    count, page, ids = _list_statements(
-        bureau is not None,
-        bool(query.status),
-        bool(query.campaign),
-        bool(query.q),
-        bool(query.flag_code),
-        query.sort,
-        query.after is not None and not query.q,
-    )
-    limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
-    connection = session.connection()
-    if query.q:
-        # A search no index answers: one pass for the matching ids gives both the count and
-        # the page, instead of scanning once to count and again to page.
-        # (Sorted here: the database may then read a narrow covering index in any order.)
-        matched = list(connection.execute(ids, present).scalars())
-        total = len(matched)
-        if query.sort in ("id", "-id"):
-            descending = query.sort == "-id"
-            matched.sort(reverse=descending)
-            if query.after is not None:
-                after = query.after
-                matched = [i for i in matched if (i < after if descending else i > after)]
-        chosen = matched[offset : offset + limit]
-        if not chosen:
-            return [], total
-        by_id = {r.id: r for r in connection.execute(_ROWS_BY_ID, {"ids": chosen})}
-        return [by_id[i] for i in chosen], total
-    total = connection.execute(count, present).scalar()
-    if query.after is not None:
-        present["after"] = query.after
-    rows = connection.execute(page, {**present, "limit": limit, "offset": offset}).all()
-    return rows, int(total or 0)
-
-
 def status_counts(
     session: Session, scope: Scope, bureau: str | None = None, campaign: str | None = None
 ) -> dict[str, int]:
@@ -229,10 +76,6 @@ def status_counts(
     counts = dict.fromkeys(FILING_STATUSES, 0)
     counts.update({status: int(count) for status, count in rows})
     return counts
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 def filing_history(session: Session, scope: Scope, filing_id: str):

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, tuple_
-from sqlalchemy.engine import Row
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.errors import Conflict, Forbidden, InvalidInput, NotFound
+from core.errors import Conflict, Forbidden, InvalidInput
 from core.filing import LIMITS, check_text
 from core.model import PageKind
 from core.states import FINISHED_JOB_STATES, FlagStatus
@@ -27,7 +24,7 @@ from intake.persistence.records import (
     utcnow,
 )
 from intake.service import audit
-from intake.service.filings import MAX_PAGE_SIZE, not_found
+from intake.service.filings import not_found
 from intake.service.recheck import (
     CROSS_FILING_CODES,
     lock_filing,
@@ -87,94 +84,6 @@ def get_page(session: Session, scope: Scope, document_id: int, index: int) -> Pa
 
 
 # --------------------------------------------------------------------------- flags
-
-
-@dataclass(frozen=True)
-class FlagQuery:
-    bureau: str | None = None
-    status: str | None = None
-    code: str | None = None
-    filing_id: str | None = None
-    limit: int = 50
-    offset: int = 0
-    after: int | None = None
-    """Keyset pagination: only flags after this flag (the last id of the previous page) in the
-    list's order; `offset` then counts from there."""
-
-
-FLAG_ORDER = (FlagRecord.filing_id, FlagRecord.position, FlagRecord.id)
-"""The order of the flag list: by filing, then as the check raised them (indexed with every
-filter, records.py)."""
-
-
-@lru_cache(maxsize=64)
-def _list_statements(
-    bureau: bool, status: bool, code: bool, filing_id: bool, after: bool
-) -> tuple[Select, Select]:
-    """The count and the page of a flag list with these filters, built once (the values are
-    bound parameters)."""
-    conditions = [
-        getattr(FlagRecord, name) == bindparam(name)
-        for name, present in (
-            ("bureau", bureau),
-            ("status", status),
-            ("code", code),
-            ("filing_id", filing_id),
-        )
-        if present
-    ]
-    count = select(func.count()).select_from(FlagRecord).where(*conditions)
-    if after:
-        conditions.append(
-            tuple_(*FLAG_ORDER)
-            > tuple_(bindparam("after_filing"), bindparam("after_position"), bindparam("after_id"))
-        )
-    page = (
-        select(*FlagRecord.__table__.columns)
-        .where(*conditions)
-        .order_by(*FLAG_ORDER)
-        .limit(bindparam("limit"))
-        .offset(bindparam("offset"))
-    )
-    return count, page
-
-
-_PLACE = select(*FLAG_ORDER, FlagRecord.bureau).where(FlagRecord.id == bindparam("id"))
-
-
-def list_flags(session: Session, scope: Scope, query: FlagQuery) -> tuple[list[Row], int]:
-    """A page of flags in scope, as rows carrying FlagRecord's columns by name; and the count
-    of every match (`after` and `offset` choose the page)."""
-    values = {
-        "bureau": scope.narrowed(query.bureau),
-        "status": query.status,
-        "code": query.code,
-        "filing_id": query.filing_id,
-    }
-    present = {name: value for name, value in values.items() if value}
-    if values["bureau"] is not None:
-        present["bureau"] = values["bureau"]  # even empty: `bureau=` matches no flag
-    count, page = _list_statements(
-        "bureau" in present,
-        "status" in present,
-        "code" in present,
-        "filing_id" in present,
-        query.after is not None,
-    )
-    connection = session.connection()
-    total = connection.execute(count, present).scalar()
-    if query.after is not None:
-        # The cursor flag's place in the order, if the caller may see it; another bureau's
-        # flag is refused exactly as one that does not exist (404, as for any id).
-        place = connection.execute(_PLACE, {"id": query.after}).first()
-        if place is None or not scope.allows(place.bureau):
-            raise NotFound(f"after：找不到疑点 {query.after}")
-        present.update(
-            after_filing=place.filing_id, after_position=place.position, after_id=place.id
-        )
-    limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
-    rows = connection.execute(page, {**present, "limit": limit, "offset": offset}).all()
-    return rows, int(total or 0)
 
 
 def get_flag(session: Session, scope: Scope, flag_id: int) -> FlagRecord:
