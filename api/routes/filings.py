@@ -25,6 +25,7 @@ from api.deps import (
     StorageDep,
     on_session,
 )
+from api.list_json import filing_items, list_response
 from api.schemas import (
     AuditPublic,
     DocumentPublic,
@@ -33,8 +34,6 @@ from api.schemas import (
     JobPublic,
     ListOf,
     RecommendationIn,
-    filing_items,
-    list_response,
 )
 from core.states import ACTIVE_JOB_STATES
 from intake.persistence.database import Database

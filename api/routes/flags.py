@@ -8,7 +8,8 @@ from fastapi import APIRouter, Query, Response
 from sqlalchemy.orm import Session
 
 from api.deps import BureauScope, Filter, IdPath, Offset, SessionDep, on_session
-from api.schemas import DecisionIn, FlagPublic, ListOf, flag_items, list_response
+from api.list_json import flag_items, list_response
+from api.schemas import DecisionIn, FlagPublic, ListOf
 from core.filing import LIMITS
 from intake.service import lists, review
 from intake.service.scope import Scope
