@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from difflib import SequenceMatcher
 from typing import Any
 
 from core.filing import Filing
@@ -22,13 +19,12 @@ from extractors.normalize import (
     same_company,
     split_name_version,
 )
-from validators.campaign import Campaign, Institution, PreviousCatalog
+from validators.campaign import Campaign, PreviousCatalog
 from validators.crosscheck import FilingProduct
 from validators.evidence import Reading, ReadStatus, is_empty, read_field, unreadable_flag
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
 from validators.licence import old_licence
 from validators.rule_registry import RuleSpec, campaign_rule, registered_rules
-from validators.seal_evidence import seals_on
 
 
 @dataclass(frozen=True)
@@ -56,7 +52,7 @@ class JudgedValue:
         return self.value if self.evidence is not None else None
 
 
-def _judged_value(
+def judged_value(
     rule_input: RuleInput, kind: PageKind, field: str, filing_value: Any, flags: list[Flag]
 ) -> JudgedValue | None:
     """The document's reading of `field`; unreadable → a flag and None; no page → the filing's."""
@@ -81,41 +77,10 @@ def as_date(value: Any) -> date | None:
         return None
 
 
-def institution_key(name: str) -> str:
-    """An institution name with width, spacing and parenthesis style folded away."""
-    folded = unicodedata.normalize("NFKC", name)
-    return re.sub(r"\s+", "", folded)
-
-
-NEAR_NAME_RATIO = 0.85
-
-
-def nearly_qualified(name: str, institutions: tuple[Institution, ...]) -> str | None:
-    """The listed institution `name` differs from by a character or two, if any."""
-    key = institution_key(name)
-    best, best_ratio = None, NEAR_NAME_RATIO
-    for institution in institutions:
-        for candidate in (institution.name, *institution.aliases):
-            ratio = SequenceMatcher(None, key, institution_key(candidate)).ratio()
-            if ratio >= best_ratio:
-                best, best_ratio = institution.name, ratio
-    return best
-
-
-def is_qualified(name: str, institutions: tuple[Institution, ...]) -> bool:
-    """True when `name` is one of the institutions or their aliases (spacing/parentheses aside)."""
-    key = institution_key(name)
-    return any(
-        key == institution_key(candidate)
-        for institution in institutions
-        for candidate in (institution.name, *institution.aliases)
-    )
-
-
 @campaign_rule("applicant_must_hold_copyright", "applicant_not_copyright_holder")
 def _rule_copyright_holder(rule_input: RuleInput, flags: list[Flag]) -> None:
     filing = rule_input.filing
-    holders = _judged_value(
+    holders = judged_value(
         rule_input,
         PageKind.COPYRIGHT_CERTIFICATE,
         "copyright_holders",
@@ -152,7 +117,7 @@ def _rule_date_cutoff(
     cutoff: date,
     broken: Callable[[date, date], bool],
 ) -> None:
-    judged = _judged_value(rule_input, kind, field, filing_value, flags)
+    judged = judged_value(rule_input, kind, field, filing_value, flags)
     if judged is None:
         return
     day = as_date(judged.value)
@@ -207,7 +172,7 @@ def _rule_development(rule_input: RuleInput, flags: list[Flag]) -> None:
 @campaign_rule("required_standard", "wrong_test_standard")
 def _rule_standard(rule_input: RuleInput, flags: list[Flag]) -> None:
     filing_value = rule_input.filing.product.test_standard
-    judged = _judged_value(rule_input, PageKind.TEST_REPORT, "test_standard", filing_value, flags)
+    judged = judged_value(rule_input, PageKind.TEST_REPORT, "test_standard", filing_value, flags)
     if judged is None:
         return
     required = rule_input.campaign.required_standard
@@ -226,98 +191,12 @@ def _rule_standard(rule_input: RuleInput, flags: list[Flag]) -> None:
         )
 
 
-def _institution_by_seal(
-    rule_input: RuleInput, institutions: tuple[Institution, ...]
-) -> JudgedValue | None:
-    """The test report's seal standing in for a printed institution line that was not read.
-
-    The 检验检测专用章 often covers the printed line; a seal read surely names the institution.
-    A qualified one comes first; None when no seal on a report page was read surely.
-    """
-    legible = [
-        s
-        for s in seals_on(rule_input.documents, PageKind.TEST_REPORT)
-        if s.legible(rule_input.campaign.min_confidence)
-    ]
-    legible.sort(key=lambda s: not is_qualified(s.organisation, institutions))
-    for sighting in legible:
-        return JudgedValue(
-            sighting.organisation, sighting.evidence("testing_institution"), "检测报告所盖印章"
-        )
-    return None
-
-
-@campaign_rule("qualified_institutions", "test_institution_not_qualified")
-def _rule_institution(rule_input: RuleInput, flags: list[Flag]) -> None:
-    filing_value = rule_input.filing.product.testing_institution
-    institutions = rule_input.campaign.qualified_institutions or ()
-    printed = rule_input.read(PageKind.TEST_REPORT, "testing_institution")
-    if printed.status is ReadStatus.UNREADABLE or (
-        printed.status is ReadStatus.READ
-        and not is_qualified(str(printed.value), institutions)
-        and nearly_qualified(str(printed.value), institutions) is not None
-    ):
-        by_seal = _institution_by_seal(rule_input, institutions)
-        if by_seal is not None and is_qualified(str(by_seal.value), institutions):
-            return
-        if (
-            by_seal is not None
-            and printed.status is ReadStatus.UNREADABLE
-            and nearly_qualified(str(by_seal.value), institutions) is None
-        ):
-            flags.append(
-                make_flag(
-                    "test_institution_not_qualified",
-                    field="testing_institution",
-                    filing=filing_value,
-                    document=by_seal.value,
-                    evidence=by_seal.evidence,
-                    where=by_seal.where,
-                    value=by_seal.value,
-                )
-            )
-            return
-    judged = _judged_value(
-        rule_input, PageKind.TEST_REPORT, "testing_institution", filing_value, flags
-    )
-    if judged is None:
-        return
-    if is_qualified(str(judged.value), institutions):
-        return
-    near = nearly_qualified(str(judged.value), institutions)
-    if near is not None and judged.evidence is not None:
-        # One or two characters off a listed name is what OCR does under a seal: a person
-        # must look, but "not qualified" would be a false accusation.
-        flags.append(
-            make_flag(
-                "unreadable_field",
-                field="testing_institution",
-                filing=filing_value,
-                document=judged.document_value,
-                evidence=judged.evidence,
-                reason=f"读作「{judged.value}」，与合格检测机构「{near}」只差个别字，可能是识别误差",
-            )
-        )
-        return
-    flags.append(
-        make_flag(
-            "test_institution_not_qualified",
-            field="testing_institution",
-            filing=filing_value,
-            document=judged.document_value,
-            evidence=judged.evidence,
-            where=judged.where,
-            value=judged.value,
-        )
-    )
-
-
 def _credit_code(rule_input: RuleInput, flags: list[Flag]) -> JudgedValue | None:
     """The licence's credit code; on an old licence (no code, a 注册号) the filing's."""
     if old_licence(rule_input.evidence, rule_input.campaign.min_confidence) is not None:
         code = rule_input.filing.applicant.credit_code
         return None if is_empty(code) else JudgedValue(code, None, "填报信息（营业执照为旧版）")
-    return _judged_value(
+    return judged_value(
         rule_input,
         PageKind.BUSINESS_LICENSE,
         "credit_code",

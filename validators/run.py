@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import validators.notice_rules  # noqa: F401 — registers the notices' rules
 from core.filing import Filing
 from core.model import DocumentResult, Flag, PageKind
-from validators import seal_rules  # noqa: F401 — importing it registers the seal rules
+from validators import (  # noqa: F401 — importing them registers their rules
+    institution_rules,
+    notice_rules,
+    seal_rules,
+)
 from validators.campaign import Campaign
 from validators.crosscheck import check_against_filing
 from validators.evidence import collect_evidence
