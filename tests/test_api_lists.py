@@ -3,6 +3,7 @@ one job runner among several service processes."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -359,5 +360,8 @@ def test_serve_starts_a_process_per_core_by_default(monkeypatch, workers, expect
     ran: dict[str, Any] = {}
     monkeypatch.setattr(uvicorn, "run", lambda *args, **kwargs: ran.update(kwargs))
     monkeypatch.setattr("intake.persistence.database.upgrade", lambda url: None)
+    monkeypatch.setenv("INTAKE_SERVICE_PROCESSES", "1")  # restored after, whatever serve sets
     assert serve.serve("127.0.0.1", 8000, workers) == 0
     assert ran["workers"] == (serve.cpu_cores() if expected == "cores" else expected)
+    # The processes learn how many they are (the orphan sweep is careful when not alone).
+    assert os.environ["INTAKE_SERVICE_PROCESSES"] == str(ran["workers"])
