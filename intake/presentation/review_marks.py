@@ -178,8 +178,14 @@ class SealMark:
 
     @property
     def shown_text(self) -> str:
-        words = f"（{self.centre_text}）" if self.centre_text else ""
-        return f"{self.text}{words}" if self.text else "未能识别"
+        """The ring's text, the organisation the seal names (未能识别 when it was not read)."""
+        return self.text or "未能识别"
+
+    @property
+    def title(self) -> str:
+        """The seal for a tooltip: its ring, the words inside, how surely the ring was read."""
+        words = f"，内文「{self.centre_text}」" if self.centre_text else ""
+        return f"印章：{self.shown_text}{words}（识别置信度 {self.confidence:.2f}）"
 
 
 @dataclass
