@@ -391,6 +391,24 @@ def test_a_failed_file_offers_to_be_read_again(site) -> None:
     assert not [a for _t, a in clean.found if "data-retry-job" in a]  # nothing failed there
 
 
+def _licence_reviewed(client, users, filing: dict):
+    """A 苏州 clerk files `filing`, uploads its licence and opens the review: the page, the
+    licence page's key, the annotated PDF."""
+    clerk = users.headers("clerk_sz")
+    assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
+    files = [("files", ("营业执照.png", page_png(LICENCE), "image/png"))]
+    uploaded = client.post(
+        f"/api/filings/{filing['filing_id']}/documents", files=files, headers=clerk
+    )
+    assert uploaded.status_code == 202, uploaded.text
+    wait_for_jobs(client, filing["filing_id"], clerk)
+    _sign_in(client, "clerk_sz")
+    page = client.get(f"/filings/{filing['filing_id']}")
+    report = client.get(f"/api/filings/{filing['filing_id']}/report").json()
+    pdf = client.get(f"/api/filings/{filing['filing_id']}/annotated.pdf", headers=clerk)
+    return page, f"{report['documents'][0]['document_id']}-0", pdf
+
+
 def test_a_new_kind_of_rule_appears_in_the_marks_and_the_annotated_pdf(tmp_path: Path) -> None:
     """A rule added as one campaign key, one registered function and one flags.yaml entry:
     the review page draws its field as checked and flagged and lists its flag by its title."""
@@ -404,20 +422,8 @@ def test_a_new_kind_of_rule_appears_in_the_marks_and_the_annotated_pdf(tmp_path:
         new_rule.new_rule_installed(tmp_path),
         running_service(settings, scripted_pipeline(engine)) as (client, users),
     ):
-        clerk = users.headers("clerk_sz")
-        assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
-        files = [("files", ("营业执照.png", page_png(LICENCE), "image/png"))]
-        uploaded = client.post(
-            f"/api/filings/{filing['filing_id']}/documents", files=files, headers=clerk
-        )
-        assert uploaded.status_code == 202, uploaded.text
-        wait_for_jobs(client, filing["filing_id"], clerk)
-        _sign_in(client, "clerk_sz")
-        page = client.get(f"/filings/{filing['filing_id']}")
-        report = client.get(f"/api/filings/{filing['filing_id']}/report").json()
-        pdf = client.get(f"/api/filings/{filing['filing_id']}/annotated.pdf", headers=clerk)
+        page, key, pdf = _licence_reviewed(client, users, filing)
     found = Elements(page.text)
-    key = f"{report['documents'][0]['document_id']}-0"
     (capital,) = found.having(class_="box", data_field="registered_capital", data_page_key=key)
     assert "state-flagged" in capital["class"]
     (row,) = found.having(class_="flag", data_flag=new_rule.CODE)
@@ -443,20 +449,8 @@ def test_the_notices_conditions_show_on_the_review_page_and_the_pdf(tmp_path: Pa
         client,
         users,
     ):
-        clerk = users.headers("clerk_sz")
-        assert client.post("/api/filings", json=filing, headers=clerk).status_code == 201
-        files = [("files", ("营业执照.png", page_png(LICENCE), "image/png"))]
-        uploaded = client.post(
-            f"/api/filings/{filing['filing_id']}/documents", files=files, headers=clerk
-        )
-        assert uploaded.status_code == 202, uploaded.text
-        wait_for_jobs(client, filing["filing_id"], clerk)
-        _sign_in(client, "clerk_sz")
-        page = client.get(f"/filings/{filing['filing_id']}")
-        report = client.get(f"/api/filings/{filing['filing_id']}/report").json()
-        pdf = client.get(f"/api/filings/{filing['filing_id']}/annotated.pdf", headers=clerk)
+        page, key, pdf = _licence_reviewed(client, users, filing)
     found = Elements(page.text)
-    key = f"{report['documents'][0]['document_id']}-0"
     for code, field, title in (
         ("not_independent_legal_entity", "company_type", "非独立法人企业"),
         ("business_term_expired", "business_term", "营业期限已届满"),

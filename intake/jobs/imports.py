@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import uuid
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import ImportInvalid, IntakeError
 from core.states import ACTIVE_JOB_STATES, JobState
 from intake.jobs.isolated import ChildFailed, ChildLimits, MiB, run_isolated
-from intake.jobs.work import JobContext, LeaseLost, is_transient, lease_end
+from intake.jobs.work import JobContext, LeaseLost, claim, claimable, is_transient, lease_end
 from intake.persistence.database import Database
 from intake.persistence.records import ImportRecord, utcnow
 from intake.service import audit
@@ -38,18 +37,12 @@ MAX_ROWS, the unpacked size) reads in a few seconds and well under 200 MB."""
 READ_TARGET = "intake.jobs.read_table:read_table"
 
 
-def _claimable(now) -> ColumnElement[bool]:
-    return ImportRecord.state.in_(ACTIVE_JOB_STATES) & or_(
-        ImportRecord.lease_until.is_(None), ImportRecord.lease_until < now
-    )
-
-
 def claimable_imports(db: Database, limit: int = 10) -> list[int]:
     with db.session() as session:
         return list(
             session.scalars(
                 select(ImportRecord.id)
-                .where(_claimable(utcnow()))
+                .where(claimable(utcnow(), ImportRecord))
                 .order_by(ImportRecord.id)
                 .limit(limit)
             )
@@ -57,24 +50,8 @@ def claimable_imports(db: Database, limit: int = 10) -> list[int]:
 
 
 def claim_import(db: Database, import_id: int, lease_seconds: int) -> str | None:
-    """Take the import if it is queued or its lease ran out; the claim token, or None."""
-    token = uuid.uuid4().hex
-    now = utcnow()
-    with db.session(write=True) as session:
-        result = session.execute(
-            update(ImportRecord)
-            .where(ImportRecord.id == import_id, _claimable(now))
-            .values(
-                state=JobState.RUNNING,
-                claim_token=token,
-                lease_until=lease_end(lease_seconds),
-                attempts=ImportRecord.attempts + 1,
-                started_at=now,
-                updated_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        )
-        return token if result.rowcount == 1 else None
+    """Take the import if it is queued or its lease ran out (the jobs' rule); the token, or None."""
+    return claim(db, import_id, lease_seconds, record=ImportRecord)
 
 
 def requeue_running_imports(db: Database) -> int:

@@ -81,15 +81,16 @@ def lease_end(seconds: float) -> datetime:
     return utcnow() + timedelta(seconds=seconds)
 
 
-def lease_expired(now: datetime) -> ColumnElement[bool]:
-    """The lease rule: a job held by a worker, or waiting to retry, whose time has run out."""
-    return JobRecord.lease_until < now
+def lease_expired(now: datetime, record=JobRecord) -> ColumnElement[bool]:
+    """The lease rule: a job (or an import) held by a worker, or waiting to retry, whose time
+    has run out."""
+    return record.lease_until < now
 
 
-def _claimable(now: datetime) -> ColumnElement[bool]:
-    """A queued or running job that nobody holds: no lease, or one that has run out."""
-    return JobRecord.state.in_(ACTIVE_JOB_STATES) & or_(
-        JobRecord.lease_until.is_(None), lease_expired(now)
+def claimable(now: datetime, record=JobRecord) -> ColumnElement[bool]:
+    """A queued or running job (or import) that nobody holds: no lease, or one that has run out."""
+    return record.state.in_(ACTIVE_JOB_STATES) & or_(
+        record.lease_until.is_(None), lease_expired(now, record)
     )
 
 
@@ -100,19 +101,20 @@ def is_transient(exc: BaseException) -> bool:
     return isinstance(exc, OperationalError)
 
 
-def claim(db: Database, job_id: int, lease_seconds: int) -> str | None:
-    """Take the job if it is queued or its lease has run out; the claim token, or None."""
+def claim(db: Database, job_id: int, lease_seconds: int, record=JobRecord) -> str | None:
+    """Take the job (or import) if it is queued or its lease has run out; the claim token, or
+    None."""
     token = uuid.uuid4().hex
     now = utcnow()
     with db.session(write=True) as session:
         result = session.execute(
-            update(JobRecord)
-            .where(JobRecord.id == job_id, _claimable(now))
+            update(record)
+            .where(record.id == job_id, claimable(now, record))
             .values(
                 state=JobState.RUNNING,
                 claim_token=token,
                 lease_until=lease_end(lease_seconds),
-                attempts=JobRecord.attempts + 1,
+                attempts=record.attempts + 1,
                 started_at=now,
                 updated_at=now,
             )
@@ -125,7 +127,7 @@ def claimable_jobs(db: Database, limit: int = 10) -> list[int]:
     with db.session() as session:
         return list(
             session.scalars(
-                select(JobRecord.id).where(_claimable(utcnow())).order_by(JobRecord.id).limit(limit)
+                select(JobRecord.id).where(claimable(utcnow())).order_by(JobRecord.id).limit(limit)
             )
         )
 
