@@ -17,6 +17,7 @@ from extractors.entities import organisations
 from extractors.layout import (
     SEPARATORS,
     CharRef,
+    StackedChar,
     Span,
     group_rows,
     span_of,
@@ -106,18 +107,28 @@ class PageReader:
             return False
         above = self.rows[hit.row - 1]
         height = row.bottom - row.top
-        x0 = row.chars[hit.start].box[0]
+        x0, x1 = hit.left, hit.right
         if any(abs(a.left - x0) < 1.5 * height for a in self._found_rows.get(hit.row - 1, [])):
             return False
-        return row.top - above.bottom <= 0.5 * height and any(
-            c.box[0] <= x0 + height and c.box[2] >= x0 for c in above.chars
-        )
+        if row.top - above.bottom > 0.5 * height:
+            return False
+        # The line above is the paragraph's when its print is of the label's size (a title in
+        # large type is not) and it runs over most of the label (a stacked initial does not).
+        over = [
+            c
+            for c in above.chars
+            if c.box[0] <= x1 and c.box[2] >= x0 and c.box[3] - c.box[1] <= 1.6 * (hit.bottom - hit.top)
+        ]
+        covered = sum(min(c.box[2], x1) - max(c.box[0], x0) for c in over)
+        return covered >= 0.5 * (x1 - x0)
 
     def _region_chars(self, r: int, x_from: float, x_to: float, after: int = 0) -> list[CharRef]:
         """Characters of row `r` (from index `after`) whose middle lies in [x_from, x_to), no labels."""
         out = []
         for i, c in enumerate(self.rows[r].chars[after:], start=after):
             middle = (c.box[0] + c.box[2]) / 2
+            if isinstance(c.line, StackedChar):
+                continue
             if x_from <= middle < x_to and not self.layout.is_label_char(r, i):
                 out.append(c)
         return out
@@ -251,13 +262,19 @@ class PageReader:
                     keep[i] = False
         return strip_separators([c for c, k in zip(chars, keep) if k])
 
-    def last_date(self) -> Span | None:
-        """The lowest date printed on the page: the date under a seal or a signature."""
-        for row in reversed(self.rows):
-            found = nz.find_dates(row.text)
-            if found:
-                _, start, end = found[-1]
-                return span_of(row.chars[start:end])
+    def last_date(self, own_labels: tuple[str, ...] = ()) -> Span | None:
+        """The lowest date printed on the page: the date under a seal or a signature.
+
+        A date that stands beside another label on its row (after 成立日期, the end of 营业期限)
+        is that label's value, not the date the page was signed.
+        """
+        for r in range(len(self.rows) - 1, -1, -1):
+            row = self.rows[r]
+            others = [a for a in self.layout.anchors_on(r) if a.label not in own_labels]
+            for _, start, end in reversed(nz.find_dates(row.text)):
+                x = row.chars[start].box[0]
+                if not any(a.right - self.unit <= x < self.layout.right_bound(a) for a in others):
+                    return span_of(row.chars[start:end])
         return None
 
     def search(self, pattern: re.Pattern[str]) -> Span | None:
@@ -303,7 +320,7 @@ def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValu
     for field in spec.fields:
         span = page.read(field)
         if field.below and (span is None or not nz.find_dates(span.text)):
-            span = page.last_date()
+            span = page.last_date(field.labels)
         if span is None:
             span = _fallback(page, kind, field.name)
         if span is None:

@@ -79,6 +79,16 @@ def _line_chars(line: TextLine) -> list[CharRef]:
     return out
 
 
+@dataclass(frozen=True)
+class StackedChar(TextLine):
+    """One character of a vertical run of text, given a line of its own by `split_vertical`.
+
+    Such a character may start a label (the stacked first characters 名/类/住 of spaced labels)
+    but is never part of a value: values are printed across the page, and what runs down it is
+    a label's initials, a side note or a watermark (中国喷绘网).
+    """
+
+
 def split_vertical(lines: list[TextLine]) -> list[TextLine]:
     """A box far taller than wide holding several characters is a column of single characters
     (the first characters of spaced labels stacked one above another, 名/类/住): one line each."""
@@ -89,7 +99,7 @@ def split_vertical(lines: list[TextLine]) -> list[TextLine]:
         if len(text) >= 2 and (y1 - y0) > 1.8 * (x1 - x0):
             step = (y1 - y0) / len(text)
             out.extend(
-                TextLine(ch, (x0, y0 + i * step, x1, y0 + (i + 1) * step), line.confidence)
+                StackedChar(ch, (x0, y0 + i * step, x1, y0 + (i + 1) * step), line.confidence)
                 for i, ch in enumerate(text)
             )
         else:

@@ -244,7 +244,8 @@ _SMALL_CHARS = "一二三四五六七八九十廿卅"
 _DATE_PATTERNS = (
     re.compile(
         rf"(?<![0-9])(?P<y>[{_YEAR_CHARS}]{{4}})\s*年\s*(?P<m>[0-9]{{1,2}}|[{_SMALL_CHARS}]{{1,3}})"
-        rf"\s*月\s*(?P<d>[0-9]{{1,2}}|[{_SMALL_CHARS}]{{1,3}})\s*[日曰号]"
+        # The 日 may be lost in Arabic digits (2022年08月 24 under a seal), never in numerals.
+        rf"\s*月\s*(?:(?P<d>[0-9]{{1,2}})(?:\s*[日曰号]|(?![0-9]))|(?P<cn>[{_SMALL_CHARS}]{{1,3}})\s*[日曰号])"
     ),
     re.compile(
         r"(?<![0-9.])(?P<y>[0-9]{4})\s*(?P<sep>[-./—–])\s*(?P<m>[0-9]{1,2})\s*(?P=sep)\s*"
@@ -300,7 +301,7 @@ def date_matches(text: str) -> list[DateMatch]:
     for m in raw:
         if matches and m.start() < matches[-1].end:
             continue
-        matches.append(DateMatch(_to_date(m["y"], m["m"], m["d"]), m.start(), m.end()))
+        matches.append(DateMatch(_to_date(m["y"], m["m"], m["d"] or m.groupdict().get("cn")), m.start(), m.end()))
     return matches
 
 
