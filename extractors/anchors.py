@@ -117,6 +117,47 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
     return found
 
 
+def tail_anchors(
+    rows: list[Row], anchors: list[Anchor], labels_by_field: dict[str, tuple[str, ...]]
+) -> list[Anchor]:
+    """Two-character labels whose first character OCR lost, found by their second alone.
+
+    Spaced labels are printed justified: 名　　称, 类　　型 and 法定代表人 share a left and a
+    right edge. A lone 称 that starts a printed segment where two other labels end (their right
+    edges within half a label height) is the label 名称; only a character that ends the labels
+    of one field, and of no other, is taken so.
+    """
+    if len(anchors) < 2:
+        return []
+    fields_ending: dict[str, set[str]] = {}
+    for name, labels in labels_by_field.items():
+        for label in labels:
+            fields_ending.setdefault(label[-1], set()).add(name)
+    tails = {
+        label[-1]: label
+        for name, labels in labels_by_field.items()
+        for label in labels
+        if len(label) == 2 and fields_ending[label[-1]] == {name}
+    }
+    unit = statistics.median(a.bottom - a.top for a in anchors)
+    taken = {(a.row, i) for a in anchors for i in range(a.start, a.end)}
+    rows_with = {a.row for a in anchors}
+    found = []
+    for r, row in enumerate(rows):
+        for i, c in enumerate(row.chars):
+            label = tails.get(c.char)
+            if label is None or not c.boundary or (r, i) in taken:
+                continue
+            if i > 0 and row.chars[i - 1].line is c.line:
+                continue
+            if r in rows_with and any(a.right > c.box[0] for a in anchors if a.row == r):
+                continue
+            lined_up = [a for a in anchors if abs(a.right - c.box[2]) <= 0.5 * unit]
+            if len(lined_up) >= 2:
+                found.append(Anchor(r, i, i + 1, label, c.box))
+    return found
+
+
 class Layout:
     """The anchors of a page grouped into columns, answering where each value may run."""
 
@@ -131,6 +172,7 @@ class Layout:
         self.unit = max(statistics.median(heights), 1.0)
         """A typical label height: the yardstick for every tolerance on this page."""
         self.columns = self._columns()
+        self.text_edges = self._text_edges()
         self._by_row: dict[int, list[Anchor]] = {}
         for a in anchors:
             self._by_row.setdefault(a.row, []).append(a)
@@ -147,6 +189,47 @@ class Layout:
             else:
                 columns.append([anchor])
         return columns
+
+    def _text_edges(self) -> list[tuple[float, float, float]]:
+        """Left edges of text blocks: (x, top, bottom) where lines on four rows or more start
+        within half a label height of each other — a list of notes, the column of values.
+
+        A value that runs into a line starting at such an edge has run into the next block
+        (须知 beside the fields of an old licence), even where that block has no labels.
+        """
+        starts = sorted(
+            (ln.box[0], ln.box[1], ln.box[3], r)
+            for r, row in enumerate(self.rows)
+            for ln in row.lines
+            if len(ln.text.strip()) > 1
+        )
+        edges = []
+        i = 0
+        while i < len(starts):
+            j = i
+            while j + 1 < len(starts) and starts[j + 1][0] - starts[i][0] <= 0.5 * self.unit:
+                j += 1
+            group = starts[i : j + 1]
+            if len({g[3] for g in group}) >= 4:
+                edges.append(
+                    (statistics.fmean(g[0] for g in group), min(g[1] for g in group), max(g[2] for g in group))
+                )
+            i = j + 1
+        return edges
+
+    def starts_block(self, x: float, y: float) -> bool:
+        """Whether a line starting at `x` on height `y` starts a text block's line."""
+        return any(
+            abs(x - ex) <= 0.5 * self.unit and top <= y <= bottom for ex, top, bottom in self.text_edges
+        )
+
+    def next_column_left(self, anchor: Anchor) -> float:
+        """The left edge of the nearest column of labels (two or more) standing right of
+        `anchor`, wherever its labels stand; infinity where there is none."""
+        lefts = [
+            min(a.left for a in col) for col in self.columns if len(col) > 1 and anchor not in col
+        ]
+        return min((x for x in lefts if x > anchor.right), default=float("inf"))
 
     def right_bound(self, anchor: Anchor) -> float:
         """Where a value after `anchor` must stop on the right.

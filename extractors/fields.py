@@ -12,7 +12,7 @@ import yaml
 from core.errors import IntakeError
 from core.model import FieldValue, PageKind, TextLine
 from extractors import normalize as nz
-from extractors.anchors import FUZZY_MIN_LENGTH, Anchor, Layout, find_anchors
+from extractors.anchors import FUZZY_MIN_LENGTH, Anchor, Layout, find_anchors, tail_anchors
 from extractors.entities import organisations
 from extractors.layout import (
     SEPARATORS,
@@ -73,6 +73,10 @@ def load_specs() -> dict[PageKind, KindSpec]:
         raise IntakeError(f"labels.yaml 配置有误：{exc!r}") from exc
 
 
+GAP_UNITS = 4.0
+"""A gap this many label heights wide inside a row ends a value."""
+
+
 class PageReader:
     """The rows of one page with its labels and their columns, answering "what follows this label?".
 
@@ -87,6 +91,10 @@ class PageReader:
         labels = spec.all_labels
         fuzzy = frozenset(lab for lab in labels if len(lab) >= FUZZY_MIN_LENGTH)
         found = find_anchors(self.rows, labels, fuzzy)
+        by_field = {f.name: f.labels for f in spec.fields}
+        found = sorted(
+            found + tail_anchors(self.rows, found, by_field), key=lambda a: (a.row, a.start)
+        )
         self._found_rows = {h.row: [] for h in found}
         for h in found:
             self._found_rows[h.row].append(h)
@@ -136,7 +144,22 @@ class PageReader:
     def _first_row(self, hit: Anchor, right: float) -> list[CharRef]:
         """The value beside its label, up to the right bound."""
         chars = self._region_chars(hit.row, hit.right - 0.3 * self.unit, right, after=hit.end)
-        return strip_separators(chars)
+        return strip_separators(self._before_gap(chars))
+
+    def _before_gap(self, chars: list[CharRef]) -> list[CharRef]:
+        """A value up to a wide gap or the start of another text block: a field is printed as
+        one run, and text that OCR read as another line several characters further on, or that
+        starts where the lines of a block of text start, is the next column's (its label unread),
+        a list of notes or a watermark."""
+        for i in range(1, len(chars)):
+            prev, c = chars[i - 1], chars[i]
+            if c.line is prev.line:
+                continue
+            if c.box[0] - prev.box[2] > GAP_UNITS * self.unit or self.layout.starts_block(
+                c.box[0], (c.box[1] + c.box[3]) / 2
+            ):
+                return chars[:i]
+        return chars
 
     def _under_label(self, hit: Anchor, right: float, bottom: float) -> tuple[int, list[CharRef]]:
         """A value printed under its label (统一社会信用代码 over its code): its row and characters."""
@@ -144,6 +167,8 @@ class PageReader:
             row = self.rows[r]
             if row.top >= bottom - 0.2 * self.unit or row.top - hit.bottom > 1.5 * self.unit:
                 break
+            if any(hit.left - 1.5 * self.unit <= a.left < right for a in self.layout.anchors_on(r)):
+                break  # the next label of the column: its row holds that label's value
             chars = strip_separators(self._region_chars(r, hit.left - 0.5 * self.unit, right))
             if chars:
                 return r, chars
@@ -170,6 +195,9 @@ class PageReader:
             top = min(c.box[1] for c in own)
             if own[0].box[0] > left + 3.0 * self.unit and top < last_bottom - 0.3 * self.unit:
                 continue  # a second, overlapping reading of the line above, not its wrap
+            if own[0].box[0] >= self.layout.next_column_left(hit):
+                break  # a wrapped line starts in its own column; this is the next column's
+            own = self._before_gap(own)
             # A label in the value's column, or inside its span, starts the next field.
             stops = [
                 a.start
