@@ -72,7 +72,7 @@ def find_anchors(
 ) -> list[Anchor]:
     """Every label that starts a printed segment, longest label first; then near-misses.
 
-    A label must start a line or follow white space. Labels in `fuzzy` (long ones) are also
+    A label must start a line, follow white space or open a bracket (（副本）). Labels in `fuzzy` (long ones) are also
     taken with one character misread, keeping its first or last character, where no exact label
     was found at that place.
     """
@@ -86,7 +86,8 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
     found: list[Anchor] = []
 
     def free(s: int, e: int) -> bool:
-        return row.chars[s].boundary and not any(taken[s:e])
+        starts = row.chars[s].boundary or (s > 0 and row.chars[s - 1].char in "（(")
+        return starts and not any(taken[s:e])
 
     def take(s: int, e: int, label: str) -> None:
         found.append(Anchor(r, s, e, label, _box(row.chars[s:e])))
@@ -161,11 +162,15 @@ def tail_anchors(
 class Layout:
     """The anchors of a page grouped into columns, answering where each value may run."""
 
-    def __init__(self, rows: list[Row], anchors: list[Anchor]):
+    def __init__(
+        self, rows: list[Row], anchors: list[Anchor], headings: frozenset[str] = frozenset()
+    ):
         self.rows = rows
         self.anchors = anchors
+        self.headings = headings
+        """Labels that end a value but stand alone, in large type (营业执照, 副本): no column."""
         heights = (
-            [a.bottom - a.top for a in anchors]
+            [a.bottom - a.top for a in anchors if a.label not in headings]
             or [ln.height for row in rows for ln in row.lines]
             or [1.0]
         )
@@ -180,7 +185,9 @@ class Layout:
     def _columns(self) -> list[list[Anchor]]:
         """Anchors whose left edges line up (within a label height and a half)."""
         columns: list[list[Anchor]] = []
-        for anchor in sorted(self.anchors, key=lambda a: a.left):
+        for anchor in sorted(
+            (a for a in self.anchors if a.label not in self.headings), key=lambda a: a.left
+        ):
             if (
                 columns
                 and anchor.left - statistics.fmean(a.left for a in columns[-1]) <= 1.5 * self.unit
@@ -212,7 +219,11 @@ class Layout:
             group = starts[i : j + 1]
             if len({g[3] for g in group}) >= 4:
                 edges.append(
-                    (statistics.fmean(g[0] for g in group), min(g[1] for g in group), max(g[2] for g in group))
+                    (
+                        statistics.fmean(g[0] for g in group),
+                        min(g[1] for g in group),
+                        max(g[2] for g in group),
+                    )
                 )
             i = j + 1
         return edges
@@ -220,7 +231,8 @@ class Layout:
     def starts_block(self, x: float, y: float) -> bool:
         """Whether a line starting at `x` on height `y` starts a text block's line."""
         return any(
-            abs(x - ex) <= 0.5 * self.unit and top <= y <= bottom for ex, top, bottom in self.text_edges
+            abs(x - ex) <= 0.5 * self.unit and top <= y <= bottom
+            for ex, top, bottom in self.text_edges
         )
 
     def next_column_left(self, anchor: Anchor) -> float:

@@ -17,8 +17,8 @@ from extractors.entities import organisations
 from extractors.layout import (
     SEPARATORS,
     CharRef,
-    StackedChar,
     Span,
+    StackedChar,
     group_rows,
     span_of,
     strip_separators,
@@ -41,10 +41,11 @@ class KindSpec:
     fields: tuple[FieldSpec, ...]
     stops: tuple[str, ...]
     noise: tuple[str, ...] = ()
+    headings: frozenset[str] = frozenset()
 
     @property
     def all_labels(self) -> list[str]:
-        labels = {lab for f in self.fields for lab in f.labels} | set(self.stops)
+        labels = {lab for f in self.fields for lab in f.labels} | set(self.stops) | self.headings
         return sorted(labels, key=len, reverse=True)
 
 
@@ -66,6 +67,7 @@ def load_specs() -> dict[PageKind, KindSpec]:
                 ),
                 stops=tuple(nz.strip_spaces(s) for s in body.get("stops", [])),
                 noise=tuple(nz.to_halfwidth(nz.strip_spaces(s)) for s in body.get("noise", [])),
+                headings=frozenset(nz.strip_spaces(s) for s in body.get("headings", [])),
             )
             for kind, body in raw.items()
         }
@@ -99,7 +101,7 @@ class PageReader:
         for h in found:
             self._found_rows[h.row].append(h)
         self.hits = [h for h in found if not self._in_text(h)]
-        self.layout = Layout(self.rows, self.hits)
+        self.layout = Layout(self.rows, self.hits, spec.headings)
         self.unit = self.layout.unit
 
     def _in_text(self, hit: Anchor) -> bool:
@@ -125,7 +127,9 @@ class PageReader:
         over = [
             c
             for c in above.chars
-            if c.box[0] <= x1 and c.box[2] >= x0 and c.box[3] - c.box[1] <= 1.6 * (hit.bottom - hit.top)
+            if c.box[0] <= x1
+            and c.box[2] >= x0
+            and c.box[3] - c.box[1] <= 1.6 * (hit.bottom - hit.top)
         ]
         covered = sum(min(c.box[2], x1) - max(c.box[0], x0) for c in over)
         return covered >= 0.5 * (x1 - x0)
@@ -252,9 +256,12 @@ class PageReader:
 
     def read(self, field: FieldSpec) -> Span | None:
         """The value after the first label of `field` that has one, read inside its region."""
-        for hit in self.hits:
-            if hit.label not in field.labels:
-                continue
+        # Labels listed first are preferred (类型 over 组成形式), then the page's order.
+        hits = sorted(
+            (h for h in self.hits if h.label in field.labels),
+            key=lambda h: (field.labels.index(h.label), h.row, h.start),
+        )
+        for hit in hits:
             right = self.layout.right_bound(hit)
             bottom = self.layout.bottom_bound(hit, right)
             first_row = hit.row

@@ -301,7 +301,11 @@ def date_matches(text: str) -> list[DateMatch]:
     for m in raw:
         if matches and m.start() < matches[-1].end:
             continue
-        matches.append(DateMatch(_to_date(m["y"], m["m"], m["d"] or m.groupdict().get("cn")), m.start(), m.end()))
+        matches.append(
+            DateMatch(
+                _to_date(m["y"], m["m"], m["d"] or m.groupdict().get("cn")), m.start(), m.end()
+            )
+        )
     return matches
 
 

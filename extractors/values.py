@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from extractors import normalize as nz
+from extractors.company_types import known_form
 from extractors.entities import organisations
 from extractors.places import correct_places
 
@@ -64,6 +65,15 @@ def parse_company(text: str) -> Parsed:
     name = nz.normalize_company_name(correct_places(re.sub(r"[:：]", "", text)))
     name = _without_tail(name)
     return Parsed(name) if name else FAILED
+
+
+def parse_company_type(text: str) -> Parsed:
+    """A licence's 类型: the printed form it is a character or two off, else as read."""
+    read = parse_company(text)
+    if not read.ok:
+        return read
+    form = known_form(read.value)
+    return Parsed(form, repaired=form != read.value) if form else read
 
 
 def parse_text(text: str) -> Parsed:
@@ -146,6 +156,7 @@ def parse_institution(text: str) -> Parsed:
 PARSERS: dict[str, Callable[[str], Parsed]] = {
     "credit_code": parse_credit_code,
     "company": parse_company,
+    "company_type": parse_company_type,
     "text": parse_text,
     "sentence": parse_sentence,
     "date": parse_date,

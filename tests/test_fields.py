@@ -183,3 +183,99 @@ def test_value_printed_under_its_label_and_a_label_misread_by_one_character():
     assert got["credit_code"] == code
     assert got["legal_representative"] == "段昕雨"
     assert got["name"] == "北京质信认证有限公司"
+
+
+def test_a_lone_second_character_where_justified_labels_end_is_its_label():
+    # 名 not read: 称 stands where 类型 and 法定代表人 end, so it is 名称.
+    lines = [
+        line("称", 320, 2),
+        line("北京新浪互联信息服务有限公司", 420, 2),
+        line("类", 200, 3),
+        line("型", 320, 3),
+        line("有限责任公司", 420, 3),
+        line("法定代表人", 200, 4, width=160),
+        line("杜红", 420, 4),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["name"] == "北京新浪互联信息服务有限公司"
+    assert got["legal_representative"] == "杜红"
+
+
+def test_a_title_above_a_label_does_not_make_it_paragraph_text():
+    lines = [
+        TextLine("企业法人营业执照", (300, 0, 1500, 160)),
+        line("注册号440306107010191", 900, 1.65),
+        line("法定代表人李青", 200, 3),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["registration_number"] == "440306107010191"
+    assert got["legal_representative"] == "李青"
+
+
+def test_a_value_stops_at_a_wide_gap_and_at_a_block_of_notes():
+    notes = [line(f"{n}.《企业法人营业执照》须知第{n}条的文字", 1600, 1 + n) for n in range(1, 7)]
+    lines = [
+        line("名称", 200, 2),
+        line("娄底龙山竹业有限公司", 420, 2, width=400),
+        line("类型", 200, 3),
+        line("有限责任公司", 420, 3, width=240),
+        line("ade-in-china.com", 1000, 3, width=300),
+        line("住所", 200, 4),
+        line("娄星区金谷市场55栋", 420, 4, width=360),
+        *notes,
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["name"] == "娄底龙山竹业有限公司"
+    assert got["company_type"] == "有限责任公司"
+    assert got["address"] == "娄星区金谷市场55栋"
+
+
+def test_a_vertical_watermark_never_joins_a_value():
+    lines = [
+        line("名称", 200, 2),
+        line("辽宁中野科技实业发展有限公司", 420, 2),
+        TextLine("中国喷绘网", (1000, 150, 1040, 420)),
+        line("类型", 200, 3),
+        line("有限责任公司（自然人投资或控股）", 420, 3),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["name"] == "辽宁中野科技实业发展有限公司"
+    assert got["company_type"] == "有限责任公司（自然人投资或控股）"
+
+
+def test_company_type_is_read_as_the_printed_form_it_is_a_character_or_two_off():
+    from extractors.company_types import known_form
+
+    assert known_form("有银责任公司（自然人投资或控股）") == "有限责任公司（自然人投资或控股）"
+    assert known_form("有限费任公司（自然人投资或控股") == "有限责任公司（自然人投资或控股）"
+    assert known_form("有限责任公司（自然人独资）in-China.col") == "有限责任公司（自然人独资）"
+    assert known_form("个休工商户") == "个体工商户"
+    # An unknown bracketed form is kept as read, not cut to the bare 有限责任公司.
+    assert known_form("有限责任公司（某种未列出的形式）") is None
+    assert known_form("软件开发") is None
+
+
+def test_type_is_preferred_to_the_composition_form_of_an_individual_licence():
+    lines = [
+        line("组成形式", 1200, 2),
+        line("个人经营", 1400, 2),
+        line("类型", 200, 3),
+        line("个体工商户", 420, 3),
+    ]
+    assert values(PageKind.BUSINESS_LICENSE, lines)["company_type"] == "个体工商户"
+
+
+def test_the_date_under_the_seal_is_not_another_labels_date():
+    lines = [
+        line("成立日期", 200, 2),
+        line("2015年07月22日", 420, 2),
+        line("营业期限", 200, 3),
+        line("2015年07月22日至长期", 420, 3),
+        line("登记机关", 1200, 5),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["established_date"] == "2015-07-22"
+    assert "issue_date" not in got
+    lines.append(line("2019年06月", 1300, 6))
+    lines.append(line("21", 1700, 6, width=40))
+    assert values(PageKind.BUSINESS_LICENSE, lines)["issue_date"] == "2019-06-21"
