@@ -118,8 +118,9 @@ class PageReader:
         above = self.rows[hit.row - 1]
         height = row.bottom - row.top
         x0, x1 = hit.left, hit.right
-        if any(abs(a.left - x0) < 1.5 * height for a in self._found_rows.get(hit.row - 1, [])):
-            return False
+        labels_above = self._found_rows.get(hit.row - 1, [])
+        if any(abs(a.left - x0) < 1.5 * height or a.start == 0 for a in labels_above):
+            return False  # the row above is a form's row (it starts with a label), no paragraph
         if row.top - above.bottom > 0.5 * height:
             return False
         # The line above is the paragraph's when its print is of the label's size (a title in
