@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Body, File, Query, UploadFile
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from api.deps import (
     BureauScope,
     FilingIdPath,
+    Filter,
     IdPath,
     QueueDep,
     SessionDep,
@@ -21,15 +23,22 @@ from api.schemas import (
     CorrectionPublic,
     CorrectionReviewIn,
     DocumentPublic,
+    DocumentRemovalIn,
+    DocumentRemoved,
     JobPublic,
     ListOf,
     UploadItem,
 )
-from core.errors import UploadTooLarge
-from intake.persistence.storage import CHUNK_SIZE
+from core.errors import Conflict, InvalidInput, UploadTooLarge
+from core.filing import LIMITS
+from core.settings import Settings
+from intake.persistence.storage import CHUNK_SIZE, Storage
 from intake.persistence.stored import latest_jobs
+from intake.service import documents as removal
 from intake.service import review, uploads
 from intake.service.filings import not_found
+from intake.service.reused import recheck_reused_scans
+from intake.service.scope import Scope
 from intake.service.uploads import IncomingFile, receive_files
 
 router = APIRouter(tags=["documents"])
@@ -46,13 +55,28 @@ def upload_documents(
     queue: QueueDep,
     scope: BureauScope,
     settings: SettingsDep,
+    replaces: Annotated[
+        int | None,
+        Query(ge=0, le=LIMITS.max_int, description="the id of a wrong upload this file replaces"),
+    ] = None,
+    confirm: Annotated[
+        bool, Query(description="replace although a person decided something on it")
+    ] = False,
+    reason: Annotated[Filter, Query(description="why the replaced upload was wrong")] = None,
 ) -> ListOf[UploadItem]:
     """Store the scans and queue a job per new file; answered once every file is stored and
     recorded. The same file uploaded again is the same document, with its existing job; if
-    that job failed, the document is read again by a new job (`requeued`)."""
+    that job failed, the document is read again by a new job (`requeued`). With `replaces`
+    (one file): that document is removed once the new one is stored, as `DELETE` removes it
+    (its decisions need `confirm`), and the history says which file replaced which."""
     for upload in files:
         if upload.size is not None and upload.size > settings.max_upload_bytes:
             raise UploadTooLarge(settings.max_upload_bytes)
+    if replaces is not None:
+        if len(files) != 1:
+            raise InvalidInput("替换时只能选择一个文件")
+        if removal.removable(session, scope, replaces, confirm).filing_id != filing_id:
+            raise not_found("文件", replaces)
     outcomes = receive_files(
         session,
         storage,
@@ -62,6 +86,10 @@ def upload_documents(
         settings.max_upload_bytes,
         settings.max_files_per_upload,
     )
+    if replaces is not None:
+        if outcomes[0].duplicate:
+            raise Conflict(f"所选文件与已上传的「{outcomes[0].document.source}」内容相同，未替换")
+        _remove(session, storage, scope, replaces, settings, reason, confirm, outcomes[0].document)
     queue.submit([o.job.id for o in outcomes if not o.duplicate or o.requeued])
     items = [
         UploadItem(
@@ -73,6 +101,55 @@ def upload_documents(
         for o in outcomes
     ]
     return ListOf[UploadItem](data=items, count=len(items))
+
+
+def _remove(
+    session: Session,
+    storage: Storage,
+    scope: Scope,
+    document_id: int,
+    settings: Settings,
+    reason: str | None,
+    confirm: bool,
+    replaced_by=None,
+) -> removal.Removed:
+    removed = removal.remove_document(
+        session,
+        scope,
+        document_id,
+        settings.campaign_dirs,
+        reason=reason,
+        confirm=confirm,
+        replaced_by=replaced_by,
+    )
+    session.commit()
+    recheck_reused_scans(session, removed.filing_id, settings.campaign_dirs, actor=scope)
+    session.commit()
+    for key in removed.storage_keys:  # left to the orphan sweep if this fails
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - the rows are gone; the sweep removes the file
+            pass
+    return removed
+
+
+@router.delete("/api/documents/{document_id}", response_model=DocumentRemoved)
+def remove_document(
+    document_id: IdPath,
+    session: SessionDep,
+    storage: StorageDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+    body: Annotated[DocumentRemovalIn | None, Body()] = None,
+) -> DocumentRemoved:
+    """Remove a wrong upload with its pages: audit-logged, the filing re-checked. 409 while it
+    is being read; 409 `confirmation_required` (listing them) when a person decided something
+    on it and `confirm` is not set; the decisions are then recorded in the history."""
+    body = body or DocumentRemovalIn()
+    removed = _remove(session, storage, scope, document_id, settings, body.reason, body.confirm)
+    return DocumentRemoved(
+        document_id=removed.document_id, filing_id=removed.filing_id, source=removed.source
+    )
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobPublic)
