@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.model import PageKind
 from intake.persistence.records import AuditEntry
 from intake.pipeline.check import campaign_for
 from intake.presentation.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS
@@ -102,6 +103,11 @@ def status_choices() -> list[Choice]:
 def flag_code_choices() -> list[Choice]:
     catalogue = load_flag_catalogue()
     return [Choice(code, catalogue.title(code)) for code in catalogue.codes]
+
+
+def page_kind_choices() -> list[Choice]:
+    catalogue = load_flag_catalogue()
+    return [Choice(k.value, catalogue.kind_label(k)) for k in PageKind]
 
 
 def campaign_choices(dirs: list[Path]) -> list[Choice]:
@@ -219,6 +225,13 @@ def history_line(
     elif action == "job_retried":
         subject = (entry.after or {}).get("source", "")
         before = (entry.before or {}).get("error") or ""
+    elif action == "page_kind_changed":
+        old, new = entry.before or {}, entry.after or {}
+        subject = f"{old.get('source', '')} 第{int(old.get('page', 0)) + 1}页"
+        before = catalogue.kind_label(old["kind"]) if old.get("kind") else ""
+        after = catalogue.kind_label(new["kind"]) if new.get("kind") else ""
+        if new.get("reason"):
+            after += f"（理由：{new['reason']}）"
     elif action in ("document_removed", "document_replaced"):
         subject, before, after = _removal(entry.before or {}, entry.after or {})
     elif action == "recommendation":

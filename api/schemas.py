@@ -237,6 +237,15 @@ class DocumentRemovalIn(BaseModel):
     )
 
 
+class PageKindIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required())
+
+    kind: Literal[
+        "business_license", "copyright_certificate", "test_report", "usage_report", "other"
+    ] = Field(description="the page's kind, as a person reads it")
+    reason: Annotated[Reason, Field(description="why the classifier was wrong (required)")] = None
+
+
 class DocumentRemoved(BaseModel):
     document_id: int
     filing_id: str

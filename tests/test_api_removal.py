@@ -1,5 +1,6 @@
-"""A wrong upload removed or replaced: pages and files gone, the filing re-checked, the history
-saying who did it and why, and a person's decisions on it never dropped without a confirmation."""
+"""A wrong upload removed or replaced, a page's kind set by hand: pages and files gone or read
+again, the filing re-checked, the history saying who did it and why, and a person's decisions on
+an upload never dropped without a confirmation."""
 
 from __future__ import annotations
 
@@ -176,3 +177,39 @@ def test_replacement_refusals_leave_everything_as_it_was(case) -> None:
     assert _documents(client, clerk).keys() == docs.keys()
     assert not _history(client, clerk, "document_removed")
     assert not _history(client, clerk, "document_replaced")
+
+
+def test_a_reviewer_sets_a_pages_kind_and_it_is_read_again(case) -> None:
+    """The classifier overridden by hand: the page is read again as that kind (here the report
+    taken for 其他材料, so its number is no longer compared), recorded in the history, and kept
+    when the document is read again later."""
+    client, users, _settings = case
+    reviewer = users.headers("reviewer")
+    report = _documents(client, reviewer)["report.tif"]
+    url = f"/api/documents/{report['id']}/pages/0/kind"
+    missing = client.post(url, json={"kind": "other"}, headers=reviewer)
+    assert missing.status_code == 422 and "理由" in missing.json()["error"]["message"]
+    response = client.post(url, json={"kind": "other", "reason": "这是附件清单"}, headers=reviewer)
+    assert response.status_code == 202, response.text
+    assert response.json()["document_id"] == report["id"]
+    wait_for_jobs(client, FILING_ID, reviewer)
+    stored = client.get(f"/api/filings/{FILING_ID}/report", headers=reviewer).json()
+    (document,) = [d for d in stored["documents"] if d["source"] == "report.tif"]
+    assert [p["kind"] for p in document["pages"]] == ["other"]
+    codes = _codes(client, reviewer)
+    assert "test_report_no_mismatch" not in codes and "missing_document" in codes
+    again = client.post(url, json={"kind": "other", "reason": "再改一次"}, headers=reviewer)
+    assert again.status_code == 409 and "已经是「其他材料」" in again.json()["error"]["message"]
+    (entry,) = _history(client, reviewer, "page_kind_changed")
+    assert entry["before"]["kind"] == "test_report" and entry["after"]["kind"] == "other"
+    assert entry["after"]["reason"] == "这是附件清单" and entry["user_name"] == "reviewer"
+    back = client.post(
+        url, json={"kind": "test_report", "reason": "确是检测报告"}, headers=reviewer
+    )
+    assert back.status_code == 202, back.text
+    wait_for_jobs(client, FILING_ID, reviewer)
+    assert "test_report_no_mismatch" in _codes(client, reviewer)
+    other = client.post(
+        url, json={"kind": "other", "reason": "x"}, headers=users.headers("clerk_nj")
+    )
+    assert other.status_code == 404

@@ -251,6 +251,11 @@ def test_a_wrong_upload_is_removed_or_replaced_on_the_filing_page(browser, site:
         )
         assert answer.status_code == 200, answer.text
     context, page = _signed_in(browser, site, "clerk_wx", f"/filings/{filing_id}")
+    # The flags of three unreadable files: at 1400×900 the side panel runs past the window's
+    # bottom (the review page's frame, not these controls); a taller window shows it whole.
+    page.set_viewport_size({"width": 1400, "height": 1600})
+    assert not page.locator('[data-doc-action="delete"]').first.is_visible()  # until asked for
+    page.click("#doc-fix-toggle")
 
     page.locator(f'.doc[data-document-id="{plain}"] [data-doc-action="delete"]').click()
     page.fill("#doc-fix-reason", "传错了文件")
@@ -258,6 +263,7 @@ def test_a_wrong_upload_is_removed_or_replaced_on_the_filing_page(browser, site:
     page.locator(f'.doc[data-document-id="{plain}"]').wait_for(state="detached")
     assert "已删除「误传.png」" in page.locator("#work-notice").text_content()
 
+    page.click("#doc-fix-toggle")
     page.locator(f'.doc[data-document-id="{decided}"] [data-doc-action="delete"]').click()
     page.click("#doc-fix-go")
     warning = page.locator("#doc-fix-warning")
@@ -268,6 +274,7 @@ def test_a_wrong_upload_is_removed_or_replaced_on_the_filing_page(browser, site:
     page.click("#doc-fix-go")
     page.locator(f'.doc[data-document-id="{decided}"]').wait_for(state="detached")
 
+    page.click("#doc-fix-toggle")
     with page.expect_file_chooser() as chooser:
         page.locator(f'.doc[data-document-id="{swapped}"] [data-doc-action="replace"]').click()
     clear = page_png((250, 250, 250))
@@ -284,4 +291,40 @@ def test_a_wrong_upload_is_removed_or_replaced_on_the_filing_page(browser, site:
     assert "删除材料" in text and "传错了文件" in text
     assert "纸质件已当面核对" in text and "已确认不再生效" in text
     assert "替换材料" in text and "替换为 清晰.png" in text
+    context.close()
+
+
+def test_a_reviewer_changes_a_pages_kind_by_hand(browser, site: Site) -> None:
+    """A blank page read as 其他材料 set to 营业执照 with a reason: read again as a licence,
+    its thumbnail says so, and the history records who changed it from what to what."""
+    filing_id = f"JS2021-{WUXI}-B400"
+    with site.api("clerk_wx") as api:
+        filing = filing_data(filing_id, bureau=WUXI, serial=61)
+        assert api.post("/api/filings", json=filing).status_code == 201
+        blank = [("files", ("附页.png", page_png((250, 250, 250), size=(600, 800)), "image/png"))]
+        job_id = api.post(f"/api/filings/{filing_id}/documents", files=blank).json()["data"][0][
+            "job"
+        ]["id"]
+        deadline = time.monotonic() + 120
+        while (job := api.get(f"/api/jobs/{job_id}").json())["state"] != "done":
+            assert time.monotonic() < deadline and job["state"] != "failed", job
+            time.sleep(0.2)
+    context, page = _signed_in(browser, site, "reviewer", f"/filings/{filing_id}")
+    thumb = page.locator(".thumb").first
+    assert "kind-other" in thumb.get_attribute("class")
+    thumb.click()
+    page.click("#doc-fix-toggle")
+    assert "附页.png 第1页" in page.locator("#kind-page").text_content()
+    page.select_option("#kind-select", "business_license")
+    page.click("#kind-go")
+    assert "理由" in page.locator("#kind-form .form-error").text_content()  # a reason first
+    page.fill("#kind-reason", "这是营业执照的副本")
+    page.click("#kind-go")
+    page.locator(".thumb.kind-business_license").wait_for(timeout=120_000)
+    assert page.locator(".thumb .thumb-kind").first.text_content() == "营业执照"
+    page.goto(site.base + f"/filings/{filing_id}/history")
+    line = page.locator('tr[data-action="page_kind_changed"]')
+    assert line.locator("td").nth(2).text_content() == "更改页面类型"
+    assert "附页.png 第1页" in line.text_content() and "其他材料" in line.text_content()
+    assert "营业执照（理由：这是营业执照的副本）" in line.text_content()
     context.close()

@@ -27,6 +27,7 @@ from api.schemas import (
     DocumentRemoved,
     JobPublic,
     ListOf,
+    PageKindIn,
     UploadItem,
 )
 from core.errors import Conflict, InvalidInput, UploadTooLarge
@@ -150,6 +151,26 @@ def remove_document(
     return DocumentRemoved(
         document_id=removed.document_id, filing_id=removed.filing_id, source=removed.source
     )
+
+
+@router.post(
+    "/api/documents/{document_id}/pages/{index}/kind", response_model=JobPublic, status_code=202
+)
+def set_page_kind(
+    document_id: IdPath,
+    index: IdPath,
+    body: PageKindIn,
+    session: SessionDep,
+    queue: QueueDep,
+    scope: BureauScope,
+) -> JobPublic:
+    """A person overrides the page's kind (with a reason): the document is read again, that
+    page as that kind (202 with the job), and keeps it on later re-reads; audit-logged. 409
+    while the document is being read or when the page already is that kind."""
+    job = removal.set_page_kind(session, scope, document_id, index, body.kind, body.reason)
+    session.commit()
+    queue.submit([job.id])
+    return JobPublic.of(job)
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobPublic)

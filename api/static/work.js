@@ -398,6 +398,70 @@
     $("#doc-fix-cancel", dialog).addEventListener("click", () => dialog.close());
   }
 
+  // 删除、替换文件或更改页面类型…: shows 替换…/删除… beside each file and the page-kind form
+  // (kept out of the tab order until asked for, so the keyboard reaches 材料 quickly).
+  function fixToggle() {
+    const toggle = $("#doc-fix-toggle");
+    if (!toggle) return;
+    toggle.addEventListener("click", () => {
+      const open = toggle.getAttribute("aria-expanded") !== "true";
+      toggle.setAttribute("aria-expanded", String(open));
+      for (const span of $$(".doc-fix")) span.hidden = !open;
+      $("#kind-form").hidden = !open;
+      if (open) {
+        showKindPage();
+        const first = $(".doc-fix button");
+        if (first) first.focus();
+      }
+    });
+  }
+
+  // The page on show in the viewer: its key ("document-index"), title and kind.
+  function pageOnShow() {
+    const stage = $(".stage:not([hidden])");
+    if (!stage) return null;
+    const thumb = $(`.thumb[data-page-key="${CSS.escape(stage.dataset.pageKey)}"]`);
+    const kind = thumb ? (Array.from(thumb.classList).find((c) => c.startsWith("kind-")) || "").slice(5) : "";
+    return { key: stage.dataset.pageKey, title: stage.dataset.title, kind };
+  }
+
+  function showKindPage() {
+    const label = $("#kind-page");
+    if (!label) return;
+    const shown = pageOnShow();
+    label.textContent = shown ? shown.title : "请先选择一页";
+    $("#kind-go").disabled = !shown;
+  }
+
+  // A person overrides the classifier: the document is read again with that page as the kind
+  // chosen; the page follows the new job (app.js) and the history records the change.
+  function kindForm() {
+    const form = $("#kind-form");
+    if (!form) return;
+    const error = $(".form-error", form);
+    document.addEventListener("click", () => window.setTimeout(showKindPage, 0));
+    document.addEventListener("keyup", () => window.setTimeout(showKindPage, 0));
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const shown = pageOnShow();
+      const reason = $("#kind-reason").value.trim();
+      if (!shown) return show(error, "请先在左侧选择要更改的页面");
+      if (!reason) return show(error, "更改页面类型必须填写理由");
+      const [documentId, index] = shown.key.split("-");
+      const select = $("#kind-select");
+      const label = select.options[select.selectedIndex].textContent;
+      $("#kind-go").disabled = true;
+      try {
+        await send("POST", `/api/documents/${documentId}/pages/${index}/kind`, { kind: select.value, reason });
+        sessionStorage.setItem(NOTICE, `已将「${shown.title}」改为${label}，正在重新识别`);
+        window.location.reload();
+      } catch (failed) {
+        $("#kind-go").disabled = false;
+        show(error, failed.message);
+      }
+    });
+  }
+
   function start() {
     showNotice();
     filingForm();
@@ -405,6 +469,8 @@
     watchImport();
     usersPage();
     uploadFixes();
+    fixToggle();
+    kindForm();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

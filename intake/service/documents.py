@@ -1,4 +1,4 @@
-"""A wrong upload removed, or replaced by another file: audit-logged, the filing re-checked.
+"""A wrong upload removed or replaced, a page's kind set by hand: audit-logged, re-checked.
 
 What a person decided on the document — a confirmed or dismissed flag on its pages, a correction
 of one of its values — is never dropped silently: removing such a document is refused with
@@ -15,8 +15,9 @@ from pathlib import Path
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.errors import ConfirmationRequired, Conflict
+from core.errors import ConfirmationRequired, Conflict, InvalidInput
 from core.filing import LIMITS, check_text
+from core.model import PageKind
 from core.states import ACTIVE_JOB_STATES, FlagStatus
 from intake.persistence.records import (
     CorrectionRecord,
@@ -28,9 +29,10 @@ from intake.persistence.records import (
 )
 from intake.persistence.stored import latest_jobs
 from intake.service import audit
-from intake.service.recheck import lock_filing, recheck_filing
-from intake.service.review import get_document
+from intake.service.recheck import lock_filing, recheck_filing, refresh_status
+from intake.service.review import get_document, get_page
 from intake.service.scope import Scope
+from intake.service.uploads import queued_job
 from validators.flags import display_value, load_flag_catalogue
 
 DECIDED = (FlagStatus.CONFIRMED, FlagStatus.DISMISSED)
@@ -162,3 +164,46 @@ def remove_document(
     )
     recheck_filing(session, record.id, campaign_dirs, actor=scope)
     return removed
+
+
+# --------------------------------------------------------------------------- a page's kind by hand
+
+
+def set_page_kind(
+    session: Session, scope: Scope, document_id: int, index: int, kind: str, reason: str | None
+) -> JobRecord:
+    """A person overrides the classifier: the page is read again as `kind` (a new job of its
+    document; the caller commits and queues it), and stays that kind on later re-reads.
+    Audit-logged with the kind before and after; 409 while the document is being read or when
+    the page already is that kind; a reason is required."""
+    try:
+        wanted = PageKind(kind)
+    except ValueError:
+        raise InvalidInput(f"页面类型须为 {'、'.join(k.value for k in PageKind)} 之一") from None
+    reason = check_text(reason, "理由", LIMITS.reason)
+    if not reason:
+        raise InvalidInput("更改页面类型必须填写理由")
+    page = get_page(session, scope, document_id, index)
+    document = session.get(DocumentRecord, document_id)
+    record = lock_filing(session, document.filing_id)
+    latest = latest_jobs(session, [document.id]).get(document.id)
+    if latest is not None and latest.state in ACTIVE_JOB_STATES:
+        raise Conflict(f"「{document.source}」正在识别，请等识别结束后再更改页面类型")
+    catalogue = load_flag_catalogue()
+    if page.kind == wanted.value:
+        raise Conflict(f"第{index + 1}页已经是「{catalogue.kind_label(wanted)}」")
+    overrides = dict(document.kind_overrides or {})
+    overrides[str(index)] = wanted.value
+    document.kind_overrides = overrides
+    job = queued_job(session, record, document)
+    refresh_status(session, record)
+    audit.record(
+        session,
+        scope,
+        "page_kind_changed",
+        record.id,
+        target=f"document:{document.id}:page:{index}",
+        before={"kind": page.kind, "source": document.source, "page": index},
+        after={"kind": wanted.value, "reason": reason, "job_id": job.id},
+    )
+    return job
