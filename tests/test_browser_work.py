@@ -42,6 +42,7 @@ def test_a_clerk_creates_a_filing_in_the_browser(browser, site: Site) -> None:
         assert page.get_by_label(label).count() == 1, label
     assert page.locator("#f-bureau").is_disabled()  # a clerk files for their own bureau
     filing_id = f"JS2021-{WUXI}-W001"
+    page.select_option("#f-campaign", "jiangsu-2021-first-edition")
     page.fill("#f-filing_id", filing_id)
     page.fill("#f-applicant-credit_code", credit_code(70, WUXI))
     page.fill("#f-product-name", "无锡智造平台")
@@ -70,6 +71,7 @@ def test_a_clerk_creates_a_filing_in_the_browser(browser, site: Site) -> None:
     assert page.locator("#file-input").count() == 1  # the upload is right there
     with site.api("clerk_wx") as api:
         stored = api.get(f"/api/filings/{filing_id}").json()["filing"]
+    assert stored["campaign"] == "jiangsu-2021-first-edition"
     assert stored["submitted_at"] == "2021-03-01T10:00:00+08:00"
     assert stored["product"]["rd_investment_wan"] == 320
     assert stored["product"]["copyright_holders"] == ["无锡智造软件有限公司", "无锡大学"]
