@@ -19,6 +19,7 @@ from tests.api_support import (
     scripted_pipeline,
     service_settings,
     stored_files,
+    table_counts,
     wait_for_jobs,
 )
 
@@ -213,3 +214,37 @@ def test_a_reviewer_sets_a_pages_kind_and_it_is_read_again(case) -> None:
         url, json={"kind": "other", "reason": "x"}, headers=users.headers("clerk_nj")
     )
     assert other.status_code == 404
+
+
+def test_another_bureaus_upload_is_as_missing_for_every_new_route(case) -> None:
+    """Removal, replacement and the page's kind: a clerk of another bureau gets exactly the
+    answer of an id that does not exist, and nothing changes."""
+    client, users, settings = case
+    clerk = users.headers("clerk_nj")
+    report = _documents(client, users.headers("clerk_sz"))["report.tif"]
+    own = client.post(
+        "/api/filings", json=filing_data("JS2021-320100-D002", bureau="320100"), headers=clerk
+    )
+    assert own.status_code == 201, own.text
+    new = [("files", ("x.tif", pages_tiff([WRONG]), "image/tiff"))]
+    requests = [
+        lambda i: client.request("DELETE", f"/api/documents/{i}", headers=clerk),
+        lambda i: client.post(
+            f"/api/documents/{i}/pages/0/kind",
+            json={"kind": "other", "reason": "不是报告"},
+            headers=clerk,
+        ),
+        lambda i: client.post(
+            "/api/filings/JS2021-320100-D002/documents",
+            params={"replaces": i},
+            files=new,
+            headers=clerk,
+        ),
+    ]
+    before = table_counts(settings.effective_database_url)
+    for send in requests:
+        theirs, missing = send(report["id"]), send(987654)
+        assert theirs.status_code == missing.status_code == 404
+        shown = theirs.json()["error"]["message"].replace(str(report["id"]), "<id>")
+        assert shown == missing.json()["error"]["message"].replace("987654", "<id>")
+    assert table_counts(settings.effective_database_url) == before
