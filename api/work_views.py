@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,10 +112,22 @@ class ImportView:
         return local_time(self.record.created_at, with_seconds=True)
 
 
+_NAMED_FIELD = re.compile(r"^.*?字段 [A-Za-z_/0-9]+：")
+
+
+def shown_row_error(error: dict[str, Any]) -> dict[str, Any]:
+    """A row's error as the page shows it: where the column is known (its printed header is
+    beside the message), the message without the field's internal path."""
+    message = str(error.get("message") or "")
+    if error.get("column"):
+        message = _NAMED_FIELD.sub("", message, count=1)
+    return {**error, "message": message}
+
+
 def import_view(record: ImportRecord) -> ImportView:
     """An import as the page shows it; a table refused whole lists every row's error too."""
     result = record.result or {}
-    errors = list(result.get("errors") or result.get("details") or [])
+    errors = [shown_row_error(e) for e in result.get("errors") or result.get("details") or []]
     return ImportView(
         record,
         list(result.get("created") or []),

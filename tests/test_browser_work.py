@@ -124,6 +124,15 @@ def test_a_clerk_imports_a_table_and_reads_every_bad_row(browser, site: Site, tm
                     "V1.0",
                     "2015-03-02",
                 ],
+                [
+                    f"JS2021 {WUXI} 坏",
+                    WUXI,
+                    "无锡五号软件有限公司",
+                    credit_code(65, WUXI),
+                    "五号平台",
+                    "V1.0",
+                    "2015-03-02",
+                ],
             ]
         )
     )
@@ -137,13 +146,15 @@ def test_a_clerk_imports_a_table_and_reads_every_bad_row(browser, site: Site, tm
         c.get_attribute("data-count"): c.locator("b").text_content()
         for c in page.locator(".import-counts .count").all()
     }
-    assert counts == {"created": "1", "updated": "0", "unchanged": "0", "errors": "2"}
+    assert counts == {"created": "1", "updated": "0", "unchanged": "0", "errors": "3"}
     assert page.locator('[data-list="created"] a').text_content() == f"JS2021-{WUXI}-I001"
     rows = page.locator("#row-errors tbody tr")
-    assert rows.count() == 2
+    assert rows.count() == 3
     assert rows.nth(0).text_content().startswith("第 3 行成立日期")
     assert "2020年13月45日" in rows.nth(0).text_content()
     assert "第 4 行产品名称必填项为空" == rows.nth(1).text_content()
+    bad_id = rows.nth(2).text_content()  # the column's printed header, not the field's path
+    assert bad_id.startswith("第 5 行申报编号只能由字母、数字") and "filing_id" not in bad_id
     # the same table again: the good row is unchanged, nothing created twice
     page.goto(site.base + "/imports/new")
     page.set_input_files("#import-file", str(table))
