@@ -30,6 +30,7 @@ RUNNER_LOCK = "job-runner.lock"
 """In the data folder: held by the one service process that runs the local queue's jobs."""
 
 _UPLOAD_PATH = re.compile(r"^/api/filings/[^/]+/documents/?$")
+_REPLACEMENT_PATH = re.compile(r"^/api/documents/[^/]+/replacement/?$")
 _IMPORT_PATH = re.compile(r"^/api/filings/import/?$")
 
 
@@ -140,6 +141,8 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
     def limit_for(path: str) -> int:
         if _UPLOAD_PATH.match(path):
             return upload
+        if _REPLACEMENT_PATH.match(path):
+            return settings.max_upload_bytes + MiB
         if _IMPORT_PATH.match(path):
             return table
         return DEFAULT_BODY_LIMIT

@@ -142,16 +142,17 @@ def test_replacing_an_upload_reads_the_new_file(case) -> None:
     client, users, _settings = case
     clerk = users.headers("clerk_sz")
     report = _documents(client, clerk)["report.tif"]
-    new = [("files", ("report-right.tif", pages_tiff([WRONG]), "image/tiff"))]
+    new = {"file": ("report-right.tif", pages_tiff([WRONG]), "image/tiff")}
     response = client.post(
-        f"/api/filings/{FILING_ID}/documents",
-        params={"replaces": report["id"], "reason": "换成正确的检测报告"},
+        f"/api/documents/{report['id']}/replacement",
+        data={"reason": "换成正确的检测报告"},
         files=new,
         headers=clerk,
     )
     assert response.status_code == 202, response.text
-    (item,) = response.json()["data"]
+    item = response.json()
     assert item["document"]["source"] == "report-right.tif" and not item["duplicate"]
+    assert item["job"]["document_id"] == item["document"]["id"] != report["id"]
     wait_for_jobs(client, FILING_ID, clerk)
     assert set(_documents(client, clerk)) == {"licence.tif", "certificate.tif", "report-right.tif"}
     assert _codes(client, clerk) == []  # the right report agrees with the filing
@@ -166,13 +167,15 @@ def test_replacement_refusals_leave_everything_as_it_was(case) -> None:
     clerk, other = users.headers("clerk_sz"), users.headers("clerk_nj")
     docs = _documents(client, clerk)
     report = docs["report.tif"]
-    same = [("files", ("again.tif", pages_tiff([REPORT]), "image/tiff"))]
-    url = f"/api/filings/{FILING_ID}/documents"
-    response = client.post(url, params={"replaces": report["id"]}, files=same, headers=clerk)
+    url = f"/api/documents/{report['id']}/replacement"
+    same = {"file": ("again.tif", pages_tiff([REPORT]), "image/tiff")}
+    response = client.post(url, files=same, headers=clerk)
     assert response.status_code == 409 and "内容相同" in response.json()["error"]["message"]
-    two = same + [("files", ("b.tif", pages_tiff([WRONG]), "image/tiff"))]
-    response = client.post(url, params={"replaces": report["id"]}, files=two, headers=clerk)
-    assert response.status_code == 422 and "只能选择一个文件" in response.json()["error"]["message"]
+    text = {"file": ("说明.txt", b"not a scan", "text/plain")}
+    response = client.post(url, files=text, headers=clerk)
+    assert (
+        response.status_code == 415 and "不是支持的文件类型" in response.json()["error"]["message"]
+    )
     elsewhere = client.request("DELETE", f"/api/documents/{report['id']}", headers=other)
     assert elsewhere.status_code == 404  # another bureau's document is not there for them
     assert _documents(client, clerk).keys() == docs.keys()
@@ -222,11 +225,7 @@ def test_another_bureaus_upload_is_as_missing_for_every_new_route(case) -> None:
     client, users, settings = case
     clerk = users.headers("clerk_nj")
     report = _documents(client, users.headers("clerk_sz"))["report.tif"]
-    own = client.post(
-        "/api/filings", json=filing_data("JS2021-320100-D002", bureau="320100"), headers=clerk
-    )
-    assert own.status_code == 201, own.text
-    new = [("files", ("x.tif", pages_tiff([WRONG]), "image/tiff"))]
+    new = {"file": ("x.tif", pages_tiff([WRONG]), "image/tiff")}
     requests = [
         lambda i: client.request("DELETE", f"/api/documents/{i}", headers=clerk),
         lambda i: client.post(
@@ -234,12 +233,7 @@ def test_another_bureaus_upload_is_as_missing_for_every_new_route(case) -> None:
             json={"kind": "other", "reason": "不是报告"},
             headers=clerk,
         ),
-        lambda i: client.post(
-            "/api/filings/JS2021-320100-D002/documents",
-            params={"replaces": i},
-            files=new,
-            headers=clerk,
-        ),
+        lambda i: client.post(f"/api/documents/{i}/replacement", files=new, headers=clerk),
     ]
     before = table_counts(settings.effective_database_url)
     for send in requests:

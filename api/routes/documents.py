@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, File, Query, UploadFile
+from fastapi import APIRouter, Body, File, Form, UploadFile
 from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 
 from api.deps import (
     BureauScope,
     FilingIdPath,
-    Filter,
     IdPath,
     QueueDep,
     SessionDep,
@@ -30,7 +29,7 @@ from api.schemas import (
     PageKindIn,
     UploadItem,
 )
-from core.errors import Conflict, InvalidInput, UploadTooLarge
+from core.errors import Conflict, UploadTooLarge
 from core.filing import LIMITS
 from core.settings import Settings
 from intake.persistence.storage import CHUNK_SIZE, Storage
@@ -56,28 +55,13 @@ def upload_documents(
     queue: QueueDep,
     scope: BureauScope,
     settings: SettingsDep,
-    replaces: Annotated[
-        int | None,
-        Query(ge=0, le=LIMITS.max_int, description="the id of a wrong upload this file replaces"),
-    ] = None,
-    confirm: Annotated[
-        bool, Query(description="replace although a person decided something on it")
-    ] = False,
-    reason: Annotated[Filter, Query(description="why the replaced upload was wrong")] = None,
 ) -> ListOf[UploadItem]:
     """Store the scans and queue a job per new file; answered once every file is stored and
     recorded. The same file uploaded again is the same document, with its existing job; if
-    that job failed, the document is read again by a new job (`requeued`). With `replaces`
-    (one file): that document is removed once the new one is stored, as `DELETE` removes it
-    (its decisions need `confirm`), and the history says which file replaced which."""
+    that job failed, the document is read again by a new job (`requeued`)."""
     for upload in files:
         if upload.size is not None and upload.size > settings.max_upload_bytes:
             raise UploadTooLarge(settings.max_upload_bytes)
-    if replaces is not None:
-        if len(files) != 1:
-            raise InvalidInput("替换时只能选择一个文件")
-        if removal.removable(session, scope, replaces, confirm).filing_id != filing_id:
-            raise not_found("文件", replaces)
     outcomes = receive_files(
         session,
         storage,
@@ -87,10 +71,6 @@ def upload_documents(
         settings.max_upload_bytes,
         settings.max_files_per_upload,
     )
-    if replaces is not None:
-        if outcomes[0].duplicate:
-            raise Conflict(f"所选文件与已上传的「{outcomes[0].document.source}」内容相同，未替换")
-        _remove(session, storage, scope, replaces, settings, reason, confirm, outcomes[0].document)
     queue.submit([o.job.id for o in outcomes if not o.duplicate or o.requeued])
     items = [
         UploadItem(
@@ -132,6 +112,51 @@ def _remove(
         except Exception:  # noqa: BLE001 - the rows are gone; the sweep removes the file
             pass
     return removed
+
+
+@router.post("/api/documents/{document_id}/replacement", response_model=UploadItem, status_code=202)
+def replace_document(
+    document_id: IdPath,
+    file: Annotated[UploadFile, File(description="the right scan: PDF, JPEG, PNG or TIFF")],
+    session: SessionDep,
+    storage: StorageDep,
+    queue: QueueDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+    reason: Annotated[
+        str | None, Form(max_length=LIMITS.reason, description="why the upload was wrong")
+    ] = None,
+    confirm: Annotated[
+        bool, Form(description="replace although a person decided something on it")
+    ] = False,
+) -> UploadItem:
+    """A wrong upload replaced by the right file: the new one is stored and queued as an upload
+    is (202 with its job), then the old one removed as `DELETE` removes it (its decisions need
+    `confirm`); the history says which file replaced which. 409 if the file is one already
+    uploaded for the filing."""
+    if file.size is not None and file.size > settings.max_upload_bytes:
+        raise UploadTooLarge(settings.max_upload_bytes)
+    filing_id = removal.removable(session, scope, document_id, confirm).filing_id
+    (outcome,) = receive_files(
+        session,
+        storage,
+        scope,
+        filing_id,
+        [IncomingFile(file.filename, file.file)],
+        settings.max_upload_bytes,
+        settings.max_files_per_upload,
+    )
+    if outcome.duplicate:
+        if outcome.requeued:
+            queue.submit([outcome.job.id])
+        raise Conflict(f"所选文件与已上传的「{outcome.document.source}」内容相同，未替换")
+    _remove(session, storage, scope, document_id, settings, reason, confirm, outcome.document)
+    queue.submit([outcome.job.id])
+    return UploadItem(
+        document=DocumentPublic.of(outcome.document),
+        job=JobPublic.of(outcome.job),
+        duplicate=False,
+    )
 
 
 @router.delete("/api/documents/{document_id}", response_model=DocumentRemoved)

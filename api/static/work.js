@@ -326,7 +326,6 @@
   function uploadFixes() {
     const dialog = $("#doc-fix-dialog");
     if (!dialog) return;
-    const filingId = $("#review").dataset.filingId;
     const title = $("#doc-fix-title", dialog);
     const reason = $("#doc-fix-reason", dialog);
     const warning = $("#doc-fix-warning", dialog);
@@ -357,10 +356,10 @@
           sessionStorage.setItem(NOTICE, `已删除「${pending.name}」`);
         } else {
           const data = new FormData();
-          data.append("files", pending.file);
-          const query = new URLSearchParams({ replaces: pending.id, confirm: String(pending.confirm) });
-          if (why) query.set("reason", why.slice(0, 200));
-          await send("POST", `/api/filings/${encodeURIComponent(filingId)}/documents?${query}`, data, true);
+          data.append("file", pending.file);
+          data.append("confirm", String(pending.confirm));
+          if (why) data.append("reason", why);
+          await send("POST", `/api/documents/${pending.id}/replacement`, data, true);
           sessionStorage.setItem(NOTICE, `已用「${pending.file.name}」替换「${pending.name}」，新文件正在识别`);
         }
         window.location.reload();
