@@ -135,7 +135,9 @@
   // Each field the service named gets its message beside it; the summary lists them all.
   function showFieldErrors(form, error) {
     const summary = $("#form-summary", form);
-    const problems = error.fields.length ? error.fields : [];
+    const order = $$(".field[data-path]", form).map((f) => f.dataset.path);
+    const place = (p) => (order.includes(p.field) ? order.indexOf(p.field) : order.length);
+    const problems = [...error.fields].sort((a, b) => place(a) - place(b)); // the form's order
     if (!problems.length && error.code === "conflict" && error.message.includes("申报编号")) {
       problems.push({ field: "filing_id", message: error.message });
     }
@@ -272,7 +274,7 @@
       if (body.password.length < 8) return show(error, "密码至少 8 个字符");
       try {
         const created = await send("POST", "/api/users", body);
-        reloadWith(`已新增账户「${created.name}」，可用所设密码登录。API 令牌（只显示这一次）：${created.token}`);
+        reloadWith(`已新增账户「${created.name}」，可用所设密码登录。接口令牌（只显示这一次，供程序调用）：${created.token}`);
       } catch (failed) {
         show(error, `未新增：${failed.message}`);
       }
