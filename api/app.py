@@ -15,7 +15,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from api import errors, openapi
 from api.deps import Services
-from api.routes import auth, bureaus, documents, filings, flags, imports, pages, users
+from api.routes import auth, bureaus, documents, filings, flags, imports, pages, users, work_pages
 from core.settings import Settings, get_settings
 from intake.jobs.election import ElectedRunner
 from intake.jobs.wiring import PipelineFactory, job_context, make_queue, make_sweeper
@@ -30,6 +30,7 @@ RUNNER_LOCK = "job-runner.lock"
 """In the data folder: held by the one service process that runs the local queue's jobs."""
 
 _UPLOAD_PATH = re.compile(r"^/api/filings/[^/]+/documents/?$")
+_REPLACEMENT_PATH = re.compile(r"^/api/documents/[^/]+/replacement/?$")
 _IMPORT_PATH = re.compile(r"^/api/filings/import/?$")
 
 
@@ -140,6 +141,8 @@ def body_limits(settings: Settings) -> Callable[[str], int]:
     def limit_for(path: str) -> int:
         if _UPLOAD_PATH.match(path):
             return upload
+        if _REPLACEMENT_PATH.match(path):
+            return settings.max_upload_bytes + MiB
         if _IMPORT_PATH.match(path):
             return table
         return DEFAULT_BODY_LIMIT
@@ -206,6 +209,7 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     for module in (auth, users, imports, filings, documents, flags, bureaus):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
+    app.include_router(work_pages.router)  # before pages: /filings/new is not a filing id
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC_DIR), name="static")
     return app

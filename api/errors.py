@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
-from core.errors import IntakeError
+from core.errors import FilingInvalid, IntakeError
 
 log = logging.getLogger(__name__)
 
@@ -37,9 +37,17 @@ HTTP_MESSAGES = {
 }
 
 
+class FieldProblem(BaseModel):
+    field: str = Field(description="the filing field's path, e.g. applicant/credit_code")
+    message: str = Field(description="what is wrong with it, in Chinese")
+
+
 class ErrorDetail(BaseModel):
     code: str
-    message: str = Field(description="in Chinese, for the clerk; English in brackets")
+    message: str = Field(description="in Chinese, for the clerk")
+    fields: list[FieldProblem] | None = Field(
+        default=None, description="filing_invalid: every field's problem, for a form"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -81,7 +89,10 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 async def intake_error(_request: Request, exc: IntakeError) -> JSONResponse:
     status = exc.http_status
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(error_body(exc.code, exc.message), status, headers=headers)
+    extra = {}
+    if isinstance(exc, FilingInvalid) and exc.fields:
+        extra["fields"] = [{"field": where, "message": what} for where, what in exc.fields]
+    return JSONResponse(error_body(exc.code, exc.message, **extra), status, headers=headers)
 
 
 async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:

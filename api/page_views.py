@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.model import PageKind
 from intake.persistence.records import AuditEntry
 from intake.pipeline.check import campaign_for
 from intake.presentation.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS
@@ -104,6 +105,11 @@ def flag_code_choices() -> list[Choice]:
     return [Choice(code, catalogue.title(code)) for code in catalogue.codes]
 
 
+def page_kind_choices() -> list[Choice]:
+    catalogue = load_flag_catalogue()
+    return [Choice(k.value, catalogue.kind_label(k)) for k in PageKind]
+
+
 def campaign_choices(dirs: list[Path]) -> list[Choice]:
     return [Choice(c, campaign_for(c, dirs).title) for c in list_campaigns(dirs)]
 
@@ -131,6 +137,9 @@ ACTION_LABELS = {
     "filing_imported": "导入申报",
     "documents_uploaded": "上传材料",
     "job_retried": "重新处理",
+    "document_removed": "删除材料",
+    "document_replaced": "替换材料",
+    "page_kind_changed": "更改页面类型",
     "flag_confirmed": "确认疑点",
     "flag_dismissed": "排除疑点",
     "field_corrected": "更正识别值",
@@ -216,6 +225,15 @@ def history_line(
     elif action == "job_retried":
         subject = (entry.after or {}).get("source", "")
         before = (entry.before or {}).get("error") or ""
+    elif action == "page_kind_changed":
+        old, new = entry.before or {}, entry.after or {}
+        subject = f"{old.get('source', '')} 第{int(old.get('page', 0)) + 1}页"
+        before = catalogue.kind_label(old["kind"]) if old.get("kind") else ""
+        after = catalogue.kind_label(new["kind"]) if new.get("kind") else ""
+        if new.get("reason"):
+            after += f"（理由：{new['reason']}）"
+    elif action in ("document_removed", "document_replaced"):
+        subject, before, after = _removal(entry.before or {}, entry.after or {})
     elif action == "recommendation":
         before = _recommendation(entry.before)
         after = _recommendation(entry.after)
@@ -240,6 +258,20 @@ def _flag_state(state: Any) -> str:
         return ""
     label = FLAG_STATUS_LABELS.get(state.get("status"), state.get("status") or "")
     return f"{label}（{state['reason']}）" if state.get("reason") else label
+
+
+def _removal(before: dict[str, Any], after: dict[str, Any]) -> tuple[str, str, str]:
+    """(subject, before, after) of a removed or replaced upload: the file, the decisions it
+    carried (set aside, with the person's confirmation), the file that replaced it, why."""
+    subject = before.get("source", "")
+    decisions = [d.get("text", "") for d in before.get("decisions") or []]
+    shown_before = "；".join(decisions) if decisions else "（无人工决定）"
+    if after.get("confirmed"):
+        shown_before += "（已确认不再生效）"
+    shown_after = f"替换为 {after['source']}" if after.get("source") else "已删除"
+    if after.get("reason"):
+        shown_after += f"（理由：{after['reason']}）"
+    return subject, shown_before, shown_after
 
 
 def _recommendation(state: Any) -> str:

@@ -226,6 +226,32 @@ class UploadItem(BaseModel):
     )
 
 
+class DocumentRemovalIn(BaseModel):
+    reason: Annotated[
+        Reason, Field(description="why the upload was wrong (kept in the history)")
+    ] = None
+    confirm: bool = Field(
+        default=False,
+        description="needed when a person decided something on the document (a flag's decision, "
+        "a correction): without it the answer is 409 confirmation_required listing them",
+    )
+
+
+class PageKindIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required())
+
+    kind: Literal[
+        "business_license", "copyright_certificate", "test_report", "usage_report", "other"
+    ] = Field(description="the page's kind, as a person reads it")
+    reason: Annotated[Reason, Field(description="why the classifier was wrong (required)")] = None
+
+
+class DocumentRemoved(BaseModel):
+    document_id: int
+    filing_id: str
+    source: str
+
+
 class RecommendationIn(BaseModel):
     model_config = ConfigDict(json_schema_extra=reason_required(when="not_recommended"))
 

@@ -27,9 +27,17 @@ class UsageError(IntakeError):
 
 
 class FilingInvalid(IntakeError):
-    """The filing is not JSON or does not satisfy the contract's filing schema."""
+    """The filing is not JSON or does not satisfy the contract's filing schema.
+
+    `fields`: every problem found, as (path, Chinese message) — `applicant/credit_code`,
+    「必填，不能缺少」 — so that a form can show each beside its field; `message` names the first.
+    """
 
     code = "filing_invalid"
+
+    def __init__(self, message: str, fields: list[tuple[str, str]] | None = None):
+        super().__init__(message)
+        self.fields = list(fields or [])
 
 
 class CampaignNotFound(IntakeError):
@@ -86,6 +94,13 @@ class Conflict(IntakeError):
 
     code = "conflict"
     http_status = 409
+
+
+class ConfirmationRequired(Conflict):
+    """The request would undo what a person decided (a flag's decision, a correction): it is
+    carried out only when sent again with `confirm`; the message lists what would be undone."""
+
+    code = "confirmation_required"
 
 
 class Forbidden(IntakeError):

@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.errors import FilingInvalid, InvalidInput
+from core.schema_messages import schema_problems
 
 
 class InputLimits(BaseModel):
@@ -259,7 +260,8 @@ def _schema_validator() -> Draft202012Validator:
 def parse_filing(data: Any, origin: str = "filing") -> Filing:
     """Check `data` against the contract's filing schema and return it typed.
 
-    The error names the first offending field, e.g. `applicant/credit_code: ... is required`.
+    The error names the first offending field (`字段 applicant/credit_code：必填，不能缺少`)
+    and carries every one in `fields`.
     """
     problem = input_problem(data)
     if problem is None and isinstance(data, dict) and isinstance(data.get("filing_id"), str):
@@ -269,13 +271,14 @@ def parse_filing(data: Any, origin: str = "filing") -> Filing:
                 "只能由字母、数字、“-”和“_”组成，并以字母或数字开头，不能含“/”“.”或空格",
             )
     if problem is not None:
-        raise FilingInvalid(f"{origin} 不符合填报表格式：字段 {problem[0]}：{problem[1]}")
-    errors = sorted(_schema_validator().iter_errors(data), key=lambda e: list(e.absolute_path))
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(根)"
-        more = f"（另有 {len(errors) - 1} 处问题）" if len(errors) > 1 else ""
-        raise FilingInvalid(f"{origin} 不符合填报表格式：字段 {where}：{first.message}{more}")
+        raise FilingInvalid(
+            f"{origin} 不符合填报表格式：字段 {problem[0]}：{problem[1]}", [problem]
+        )
+    problems = schema_problems(list(_schema_validator().iter_errors(data)))
+    if problems:
+        where, message = problems[0]
+        more = f"（另有 {len(problems) - 1} 处问题）" if len(problems) > 1 else ""
+        raise FilingInvalid(f"{origin} 不符合填报表格式：字段 {where}：{message}{more}", problems)
     return Filing.model_validate(data)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Body, File, Form, UploadFile
 from fastapi.responses import StreamingResponse
+from sqlalchemy.orm import Session
 
 from api.deps import (
     BureauScope,
@@ -21,15 +22,23 @@ from api.schemas import (
     CorrectionPublic,
     CorrectionReviewIn,
     DocumentPublic,
+    DocumentRemovalIn,
+    DocumentRemoved,
     JobPublic,
     ListOf,
+    PageKindIn,
     UploadItem,
 )
-from core.errors import UploadTooLarge
-from intake.persistence.storage import CHUNK_SIZE
+from core.errors import Conflict, UploadTooLarge
+from core.filing import LIMITS
+from core.settings import Settings
+from intake.persistence.storage import CHUNK_SIZE, Storage
 from intake.persistence.stored import latest_jobs
+from intake.service import documents as removal
 from intake.service import review, uploads
 from intake.service.filings import not_found
+from intake.service.reused import recheck_reused_scans
+from intake.service.scope import Scope
 from intake.service.uploads import IncomingFile, receive_files
 
 router = APIRouter(tags=["documents"])
@@ -73,6 +82,120 @@ def upload_documents(
         for o in outcomes
     ]
     return ListOf[UploadItem](data=items, count=len(items))
+
+
+def _remove(
+    session: Session,
+    storage: Storage,
+    scope: Scope,
+    document_id: int,
+    settings: Settings,
+    reason: str | None,
+    confirm: bool,
+    replaced_by=None,
+) -> removal.Removed:
+    removed = removal.remove_document(
+        session,
+        scope,
+        document_id,
+        settings.campaign_dirs,
+        reason=reason,
+        confirm=confirm,
+        replaced_by=replaced_by,
+    )
+    session.commit()
+    recheck_reused_scans(session, removed.filing_id, settings.campaign_dirs, actor=scope)
+    session.commit()
+    for key in removed.storage_keys:  # left to the orphan sweep if this fails
+        try:
+            storage.delete(key)
+        except Exception:  # noqa: BLE001 - the rows are gone; the sweep removes the file
+            pass
+    return removed
+
+
+@router.post("/api/documents/{document_id}/replacement", response_model=UploadItem, status_code=202)
+def replace_document(
+    document_id: IdPath,
+    file: Annotated[UploadFile, File(description="the right scan: PDF, JPEG, PNG or TIFF")],
+    session: SessionDep,
+    storage: StorageDep,
+    queue: QueueDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+    reason: Annotated[
+        str | None, Form(max_length=LIMITS.reason, description="why the upload was wrong")
+    ] = None,
+    confirm: Annotated[
+        bool, Form(description="replace although a person decided something on it")
+    ] = False,
+) -> UploadItem:
+    """A wrong upload replaced by the right file: the new one is stored and queued as an upload
+    is (202 with its job), then the old one removed as `DELETE` removes it (its decisions need
+    `confirm`); the history says which file replaced which. 409 if the file is one already
+    uploaded for the filing."""
+    if file.size is not None and file.size > settings.max_upload_bytes:
+        raise UploadTooLarge(settings.max_upload_bytes)
+    filing_id = removal.removable(session, scope, document_id, confirm).filing_id
+    (outcome,) = receive_files(
+        session,
+        storage,
+        scope,
+        filing_id,
+        [IncomingFile(file.filename, file.file)],
+        settings.max_upload_bytes,
+        settings.max_files_per_upload,
+    )
+    if outcome.duplicate:
+        if outcome.requeued:
+            queue.submit([outcome.job.id])
+        raise Conflict(f"所选文件与已上传的「{outcome.document.source}」内容相同，未替换")
+    _remove(session, storage, scope, document_id, settings, reason, confirm, outcome.document)
+    queue.submit([outcome.job.id])
+    return UploadItem(
+        document=DocumentPublic.of(outcome.document),
+        job=JobPublic.of(outcome.job),
+        duplicate=False,
+    )
+
+
+@router.delete("/api/documents/{document_id}", response_model=DocumentRemoved)
+def remove_document(
+    document_id: IdPath,
+    session: SessionDep,
+    storage: StorageDep,
+    scope: BureauScope,
+    settings: SettingsDep,
+    body: Annotated[DocumentRemovalIn | None, Body()] = None,
+) -> DocumentRemoved:
+    """Remove a wrong upload with its pages: audit-logged, the filing re-checked. 409 while it
+    is being read; 409 `confirmation_required` (listing them) when a person decided something
+    on it and `confirm` is not set; the decisions are then recorded in the history."""
+    body = body or DocumentRemovalIn()
+    removed = _remove(session, storage, scope, document_id, settings, body.reason, body.confirm)
+    return DocumentRemoved(
+        document_id=removed.document_id, filing_id=removed.filing_id, source=removed.source
+    )
+
+
+@router.post(
+    "/api/documents/{document_id}/pages/{index}/kind", response_model=JobPublic, status_code=202
+)
+def set_page_kind(
+    document_id: IdPath,
+    index: IdPath,
+    body: PageKindIn,
+    session: SessionDep,
+    queue: QueueDep,
+    scope: BureauScope,
+) -> JobPublic:
+    """A person overrides the page's kind (with a reason): the document is read again, that
+    page as that kind (202 with the job), and keeps it on later re-reads; audit-logged. 409
+    while the document is being read or when the page already is that kind."""
+    job = removal.set_page_kind(session, scope, document_id, index, body.kind, body.reason)
+    session.commit()
+    queue.submit([job.id])
+    return JobPublic.of(job)
 
 
 @router.get("/api/jobs/{job_id}", response_model=JobPublic)

@@ -33,6 +33,7 @@ from api.page_views import (
     flag_code_choices,
     history_line,
     local_time,
+    page_kind_choices,
     status_choices,
 )
 from core.errors import IntakeError
@@ -210,6 +211,7 @@ def review(
             "flag_rows": {f.id: row for row in rows for f in row.flags},
             "active": any(d.state in ("queued", "running") for d in marks.documents),
             "max_upload_mb": settings.max_upload_mb,
+            "page_kinds": page_kind_choices(),
         },
         caller,
     )

@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from core.errors import IntakeError
-from core.model import DocumentResult, PageResult
+from core.model import DocumentResult, PageKind, PageResult
 from core.states import ACTIVE_JOB_STATES, JobState
 from intake.persistence.database import Database
 from intake.persistence.records import DocumentRecord, JobRecord, PageRecord, utcnow
@@ -183,8 +183,9 @@ def process_claimed(context: JobContext, job_id: int, token: str) -> str:
         job.error = None
         key, source, sha = document.storage_key, document.source, document.sha256
         document_id, filing_id = document.id, document.filing_id
+        kinds = {int(i): PageKind(k) for i, k in (document.kind_overrides or {}).items()}
     try:
-        result = _read(context, job_id, token, document_id, key, source)
+        result = _read(context, job_id, token, document_id, key, source, kinds)
     except LeaseLost:
         raise
     except Exception as exc:  # noqa: BLE001 - one bad document fails its own job only
@@ -267,9 +268,16 @@ def _finish_failed(session: Session, job: JobRecord, reason: str) -> None:
 
 
 def _read(
-    context: JobContext, job_id: int, token: str, document_id: int, key: str, source: str
+    context: JobContext,
+    job_id: int,
+    token: str,
+    document_id: int,
+    key: str,
+    source: str,
+    kinds: dict[int, PageKind],
 ) -> DocumentResult:
-    """Run the pipeline; each page's image and record are stored as soon as it is read."""
+    """Run the pipeline; each page's image and record are stored as soon as it is read
+    (`kinds`: the pages a person set the kind of, read as that kind)."""
     pending: list[tuple[PageResult, np.ndarray | None]] = []
 
     def on_page(page: PageResult, image: np.ndarray | None) -> None:
@@ -282,7 +290,7 @@ def _read(
 
     with context.storage.local_copy(key) as path:
         return context.pipeline().read_document(
-            path, source=source, progress=progress, on_page=on_page
+            path, source=source, progress=progress, on_page=on_page, kinds=kinds
         )
 
 

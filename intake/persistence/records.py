@@ -139,6 +139,9 @@ class DocumentRecord(Base):
     error_code: Mapped[str | None] = mapped_column(String(32), nullable=True)
     uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    kind_overrides: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
+    """Page kinds a reviewer set by hand ("3" → "business_license"): the pipeline reads those
+    pages as that kind instead of classifying them."""
 
     filing: Mapped[FilingRecord] = relationship(back_populates="documents")
 

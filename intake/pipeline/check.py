@@ -41,10 +41,8 @@ def campaign_of(
     """
     bureaus = load_bureaus()
     if filing.bureau not in bureaus:
-        raise FilingInvalid(
-            f"{origin} 字段 bureau：「{filing.bureau}」不是受理单位代码"
-            f"（可选：{'、'.join(sorted(bureaus))}）"
-        )
+        problem = f"「{filing.bureau}」不是受理单位代码（可选：{'、'.join(sorted(bureaus))}）"
+        raise FilingInvalid(f"{origin} 字段 bureau：{problem}", [("bureau", problem)])
     return campaign_for(filing.campaign, campaign_dirs)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import cv2
@@ -72,12 +72,15 @@ class Pipeline:
         source: str | None = None,
         progress: Callable[[int, int], None] | None = None,
         on_page: Callable[[PageResult, np.ndarray | None], None] | None = None,
+        kinds: dict[int, PageKind] | None = None,
     ) -> DocumentResult:
         """Every page of one file with its kind and fields; an unreadable file gets `error`.
 
         `progress(done, total)` is called after each page; `on_page(result, image)` receives the
-        upright page image that the page's boxes refer to (for storing and drawing).
+        upright page image that the page's boxes refer to (for storing and drawing). `kinds`:
+        pages whose kind a person set (index → kind), read in full as that kind, unclassified.
         """
+        kinds = kinds or {}
         source = source or path.name
         try:
             sha = sha256_of(path)
@@ -96,7 +99,7 @@ class Pipeline:
             read_all = not self.options.triage or doc.page_count <= SMALL_DOCUMENT_PAGES
             for index in range(doc.page_count):
                 try:
-                    page, image = self._read_page(doc, index, read_all)
+                    page, image = self._read_page(doc, index, read_all, kinds.get(index))
                 except DocumentUnreadable as exc:
                     page = PageResult(index=index, kind=PageKind.OTHER, error=exc.message)
                     image = None
@@ -110,7 +113,10 @@ class Pipeline:
         return result
 
     # -- pages -----------------------------------------------------------------------------
-    def _read_page(self, doc, index: int, read_all: bool) -> tuple[PageResult, np.ndarray]:
+    def _read_page(
+        self, doc, index: int, read_all: bool, kind: PageKind | None = None
+    ) -> tuple[PageResult, np.ndarray]:
+        read_all = read_all or kind is not None  # a kind set by hand: no first pass decides
         if doc.kind == "pdf" and not read_all:
             quick = doc.page(index, dpi=TRIAGE_DPI)
             if quick.text_lines is None:
@@ -119,9 +125,9 @@ class Pipeline:
                     return self._unread(index, rotation, flat)
         page = doc.page(index, dpi=self.options.dpi)
         if page.text_lines is not None:
-            return self._read_text_page(page), page.image
+            return self._read_text_page(page, kind), page.image
         if not self.options.cleanup:
-            return self._read_scan_page(page, page.image, rotation=0, flattened=False)
+            return self._read_scan_page(page, page.image, 0, False, kind)
         if read_all or doc.kind == "pdf":
             flat, flattened = cleanup.flatten_sheet(page.image)
             rotation = None
@@ -131,13 +137,13 @@ class Pipeline:
                 return self._unread(index, rotation, flat)
             flattened = flat is not page.image
         if hasattr(self.engine, "read_raw"):  # RapidOCR 1.4 and 3: one pass tells the turn
-            return self._read_in_one_pass(page, flat, flattened)
+            return self._read_in_one_pass(page, flat, flattened, kind)
         if rotation is None:
             _, rotation, _, _ = self._triage(flat)
-        return self._read_scan_page(page, flat, rotation, flattened)
+        return self._read_scan_page(page, flat, rotation, flattened, kind)
 
     def _read_in_one_pass(
-        self, page: PageImage, image: np.ndarray, flattened: bool
+        self, page: PageImage, image: np.ndarray, flattened: bool, kind: PageKind | None = None
     ) -> tuple[PageResult, np.ndarray]:
         """OCR the page as it lies; its lines tell the quarter turn and skew, boxes follow."""
         if not flattened and page.dpi > self.options.dpi:
@@ -156,7 +162,7 @@ class Pipeline:
             geometry, lines, _size = upright_lines(raw, width, height)
             rotation = (rotation + geometry.rotation) % 360
         upright = cleanup.deskew(cleanup.rotate_quarter(image, geometry.rotation), geometry.skew)
-        return self._page_result(page.index, rotation, upright, lines), upright
+        return self._page_result(page.index, rotation, upright, lines, kind), upright
 
     def _unread(
         self, index: int, rotation: int, image: np.ndarray
@@ -180,8 +186,8 @@ class Pipeline:
         )
         return verdict.kind, triage.rotation, flat if flattened else image, part
 
-    def _read_text_page(self, page: PageImage) -> PageResult:
-        return self._page_result(page.index, 0, page.image, page.text_lines or [])
+    def _read_text_page(self, page: PageImage, kind: PageKind | None = None) -> PageResult:
+        return self._page_result(page.index, 0, page.image, page.text_lines or [], kind)
 
     def clean(
         self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
@@ -208,18 +214,30 @@ class Pipeline:
         )
 
     def _read_scan_page(
-        self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
+        self,
+        page: PageImage,
+        image: np.ndarray,
+        rotation: int,
+        flattened: bool,
+        kind: PageKind | None = None,
     ) -> tuple[PageResult, np.ndarray]:
         clean = self.clean(page, image, rotation, flattened)
         lines = self.engine.read(clean.ocr_image)
-        return self._page_result(page.index, rotation, clean.image, lines), clean.image
+        return self._page_result(page.index, rotation, clean.image, lines, kind), clean.image
 
     def _page_result(
-        self, index: int, rotation: int, image: np.ndarray, lines: list[TextLine]
+        self,
+        index: int,
+        rotation: int,
+        image: np.ndarray,
+        lines: list[TextLine],
+        kind: PageKind | None = None,
     ) -> PageResult:
         height, width = image.shape[:2]
         lines = _without_seal_lettering(lines, image)
         verdict = classify_lines(lines, height)
+        if kind is not None:  # set by a person: read as that kind whatever the titles say
+            verdict = replace(verdict, kind=kind)
         result = PageResult(
             index=index,
             kind=verdict.kind,

@@ -149,7 +149,7 @@ def create_filing(
     _require_bureau(scope, filing)
     problem = id_problem(scope, filing)
     if problem:
-        raise FilingInvalid(f"申报 字段 filing_id：{problem}")
+        raise FilingInvalid(f"申报 字段 filing_id：{problem}", [("filing_id", problem)])
     if session.get(FilingRecord, filing.filing_id) is not None:
         raise Conflict(f"申报编号 {filing.filing_id} 已存在；修改请用 PUT")
     record = _insert(session, scope, filing, "filing_created")

@@ -235,7 +235,7 @@ def _record(
         )
         session.add(document)
         session.flush()
-        job = _queued_job(session, record, document)
+        job = queued_job(session, record, document)
         known[obj.sha256] = document
         jobs[document.id] = job
         outcomes.append(UploadOutcome(document, job, duplicate=False))
@@ -259,7 +259,7 @@ def _record(
     return outcomes
 
 
-def _queued_job(session: Session, record: FilingRecord, document: DocumentRecord) -> JobRecord:
+def queued_job(session: Session, record: FilingRecord, document: DocumentRecord) -> JobRecord:
     now = utcnow()
     job = JobRecord(
         document_id=document.id,
@@ -287,7 +287,7 @@ def rerun(
     """A new queued job for `document`, whose latest job `failed`; audit-logged."""
     document.error = None
     document.error_code = None
-    job = _queued_job(session, record, document)
+    job = queued_job(session, record, document)
     refresh_status(session, record)
     audit.record(
         session,
