@@ -149,6 +149,8 @@ class PageReader:
     def _first_row(self, hit: Anchor, right: float) -> list[CharRef]:
         """The value beside its label, up to the right bound."""
         chars = self._region_chars(hit.row, hit.right - 0.3 * self.unit, right, after=hit.end)
+        if chars and chars[0].box[0] - hit.right > GAP_UNITS * self.unit:
+            return []  # text far along the label's row is another block's; the value is lower
         return strip_separators(self._before_gap(chars))
 
     def _before_gap(self, chars: list[CharRef]) -> list[CharRef]:
@@ -174,7 +176,8 @@ class PageReader:
                 break
             if any(hit.left - 1.5 * self.unit <= a.left < right for a in self.layout.anchors_on(r)):
                 break  # the next label of the column: its row holds that label's value
-            chars = strip_separators(self._region_chars(r, hit.left - 0.5 * self.unit, right))
+            chars = self._region_chars(r, hit.left - 0.5 * self.unit, right)
+            chars = strip_separators(self._before_gap(chars))
             if chars:
                 return r, chars
         return hit.row, []
