@@ -77,6 +77,8 @@ def load_specs() -> dict[PageKind, KindSpec]:
 
 GAP_UNITS = 4.0
 """A gap this many label heights wide inside a row ends a value."""
+FAR_UNITS = 10.0
+"""Text this many label heights right of a label (past a table's cell) is not its value."""
 
 
 class PageReader:
@@ -149,7 +151,7 @@ class PageReader:
     def _first_row(self, hit: Anchor, right: float) -> list[CharRef]:
         """The value beside its label, up to the right bound."""
         chars = self._region_chars(hit.row, hit.right - 0.3 * self.unit, right, after=hit.end)
-        if chars and chars[0].box[0] - hit.right > GAP_UNITS * self.unit:
+        if chars and chars[0].box[0] - hit.right > FAR_UNITS * self.unit:
             return []  # text far along the label's row is another block's; the value is lower
         return strip_separators(self._before_gap(chars))
 
