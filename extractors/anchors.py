@@ -18,7 +18,7 @@ from extractors.layout import CharRef, Row
 
 FUZZY_MIN_LENGTH = 4
 """Labels this long are also found with one character misread (法定代表入 for 法定代表人)."""
-_LABEL_GAP = "[.·•・,，、'`]?"
+_LABEL_GAP = "[.·•・,，、'`〇○°]?"
 
 
 @dataclass(frozen=True)

@@ -238,8 +238,9 @@ def normalize_registration_number(text: str) -> str | None:
 
 _CN_DIGITS = {"〇": 0, "○": 0, "◯": 0, "零": 0, "O": 0, "o": 0}
 _CN_DIGITS |= {ch: i for i, ch in enumerate("一二三四五六七八九", start=1)}
+_CN_DIGITS |= {"-": 1, "—": 1}  # 一 read as a dash inside a year in numerals (二〇－一年)
 _CN_DIGITS |= {str(i): i for i in range(10)}
-_YEAR_CHARS = "0-9〇○◯零Oo一二三四五六七八九"
+_YEAR_CHARS = r"0-9〇○◯零Oo一二三四五六七八九\-—"
 _SMALL_CHARS = "一二三四五六七八九十廿卅"
 _DATE_PATTERNS = (
     re.compile(

@@ -279,3 +279,8 @@ def test_the_date_under_the_seal_is_not_another_labels_date():
     lines.append(line("2019年06月", 1300, 6))
     lines.append(line("21", 1700, 6, width=40))
     assert values(PageKind.BUSINESS_LICENSE, lines)["issue_date"] == "2019-06-21"
+
+
+def test_spacer_dots_read_as_zeros_and_a_one_read_as_a_dash():
+    lines = [line("成〇立〇日〇期二〇－一年十一月一日", 200, 2)]
+    assert values(PageKind.BUSINESS_LICENSE, lines)["established_date"] == "2011-11-01"
