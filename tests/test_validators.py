@@ -796,6 +796,14 @@ def test_credit_code_misread_by_a_look_alike_is_no_mismatch_but_invalid(jiangsu)
     assert codes(flags) == ["invalid_credit_code"]
 
 
+def test_a_read_code_failing_its_check_against_a_valid_filed_one_asks_a_person(jiangsu):
+    """Every licence prints a code that passes its check: one read failing it is a misread."""
+    misread = CODE[:5] + ("I" if CODE[5] != "I" else "L") + CODE[6:]
+    flags = check_filing(filing(), documents(change={(LIC, "credit_code"): misread}), jiangsu)
+    assert codes(flags) == ["unreadable_field"]
+    assert "未通过校验位检查" in flags[0].message and misread in flags[0].message
+
+
 def test_a_different_valid_code_is_still_a_mismatch(jiangsu):
     other = with_check("91320500MA1N2B3C4")
     assert other != CODE

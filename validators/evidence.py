@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from core.model import DocumentResult, Evidence, FieldValue, Flag, PageKind
+from extractors.normalize import is_valid_credit_code, normalize_credit_code
 from validators.flags import make_flag
 
 NULLABLE_FIELDS = frozenset({"first_published_date", "conclusion"})
@@ -140,4 +141,8 @@ def _why_unreadable(found: FieldValue, min_confidence: float) -> str:
         return "未能识别"
     if is_empty(found.value):
         return f"识别结果为空（原文「{found.raw or ''}」）"
+    if found.name == "credit_code" and not is_valid_credit_code(
+        normalize_credit_code(str(found.value))
+    ):
+        return f"识别结果「{found.value}」未通过校验位检查（GB 32100-2015），疑为识别有误"
     return f"识别置信度仅 {found.confidence:.2f}，低于要求的 {min_confidence:.2f}"

@@ -11,6 +11,8 @@ credit code: a printed code that passes its check character and differs from the
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from core.filing import Filing
 from core.model import DocumentResult, Evidence, Flag, PageKind
 from extractors.normalize import (
@@ -22,6 +24,23 @@ from validators.evidence import ReadStatus, read_field
 from validators.flags import make_flag
 
 LICENCE = PageKind.BUSINESS_LICENSE
+
+
+def distrust_misread_code(evidence: dict[tuple[PageKind, str], Evidence], filing: Filing) -> None:
+    """A licence's credit code that fails its check character where the filing's passes is a
+    misread, not the applicant's mistake: every licence is printed with a code that passes. Its
+    confidence is set to nothing, so that the checks ask a person (`unreadable_field`, naming
+    the failed check) instead of raising `credit_code_mismatch` and `invalid_credit_code` on
+    characters OCR got wrong. Where the filing's code fails too, both are judged as they are.
+    """
+    found = evidence.get((LICENCE, "credit_code"))
+    if found is None or not isinstance(found.field.value, str):
+        return
+    code = normalize_credit_code(found.field.value)
+    filed = normalize_credit_code(filing.applicant.credit_code or "")
+    if is_valid_credit_code(code) or not is_valid_credit_code(filed):
+        return
+    evidence[(LICENCE, "credit_code")] = replace(found, field=replace(found.field, confidence=0.0))
 
 
 def old_licence(

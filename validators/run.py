@@ -15,7 +15,7 @@ from validators.campaign import Campaign
 from validators.crosscheck import check_against_filing
 from validators.evidence import collect_evidence
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
-from validators.licence import check_licence
+from validators.licence import check_licence, distrust_misread_code
 from validators.rules import check_campaign_rules
 
 
@@ -70,6 +70,7 @@ def unreadable_documents(documents: list[DocumentResult]) -> list[Flag]:
 def check_filing(filing: Filing, documents: list[DocumentResult], campaign: Campaign) -> list[Flag]:
     """Every flag of one filing against its documents and campaign (not duplicate_application)."""
     evidence = collect_evidence(documents)
+    distrust_misread_code(evidence, filing)
     flags = unreadable_documents(documents)
     flags += check_against_filing(filing, evidence, campaign)
     flags += check_campaign_rules(filing, evidence, documents, campaign)
