@@ -14,6 +14,7 @@ from core.model import FieldValue, PageKind, TextLine
 from extractors import normalize as nz
 from extractors.anchors import FUZZY_MIN_LENGTH, Anchor, Layout, find_anchors, tail_anchors
 from extractors.entities import organisations
+from extractors.filled_dates import filled_in_dates
 from extractors.layout import (
     SEPARATORS,
     CharRef,
@@ -23,7 +24,7 @@ from extractors.layout import (
     span_of,
     strip_separators,
 )
-from extractors.values import PARSERS, Parsed
+from extractors.values import PARSERS, Parsed, is_organisation_name
 
 
 @dataclass(frozen=True)
@@ -318,6 +319,18 @@ class PageReader:
                     return span_of(row.chars[start:end])
         return None
 
+    def first_line_that(self, test) -> Span | None:
+        """The first printed line, top to bottom, that is wholly what `test` accepts and
+        stands in no label's row (a licence's name whose 名称 label was cut off the photo)."""
+        for r, row in enumerate(self.rows):
+            if self.layout.anchors_on(r):
+                continue
+            for ln in row.lines:
+                if test(ln.text):
+                    chars = [c for c in row.chars if c.line is ln]
+                    return span_of(chars)
+        return None
+
     def search(self, pattern: re.Pattern[str]) -> Span | None:
         for row in self.rows:
             m = pattern.search(row.text)
@@ -361,7 +374,8 @@ def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValu
     for field in spec.fields:
         span = page.read(field)
         if field.below and (span is None or not nz.find_dates(span.text)):
-            span = page.last_date(field.labels)
+            filled = filled_in_dates(lines)
+            span = page.last_date(field.labels) or (filled[-1] if filled else None)
         if span is None:
             span = _fallback(page, kind, field.name)
         if span is None:
@@ -386,6 +400,8 @@ def _fallback(page: PageReader, kind: PageKind, name: str) -> Span | None:
         return page.search(_CREDIT)
     if name == "testing_institution":
         return page.organisation_line()
+    if name == "name" and kind == PageKind.BUSINESS_LICENSE:
+        return page.first_line_that(is_organisation_name)
     return None
 
 

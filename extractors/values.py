@@ -43,6 +43,14 @@ def parse_credit_code(text: str) -> Parsed:
 _ORGANISATION_FORM = re.compile(
     r"(?:有限公司|公司|合作社|工作室|经营部|事务所|研究院|研究所|中心|商行|厂|店)"
 )
+_WHOLE_NAME = re.compile(r"[\u4e00-\u9fff（）()·A-Za-z0-9]{2,40}?" + _ORGANISATION_FORM.pattern)
+
+
+def is_organisation_name(text: str) -> bool:
+    """Whether `text` is, whole, an organisation's name: words ending in a form (…有限公司, …店)."""
+    return _WHOLE_NAME.fullmatch(nz.strip_spaces(nz.to_halfwidth(text))) is not None
+
+
 MAX_TAIL = 8
 """Characters after a name's organisational form that are a watermark or a stray word."""
 

@@ -284,3 +284,15 @@ def test_the_date_under_the_seal_is_not_another_labels_date():
 def test_spacer_dots_read_as_zeros_and_a_one_read_as_a_dash():
     lines = [line("成〇立〇日〇期二〇－一年十一月一日", 200, 2)]
     assert values(PageKind.BUSINESS_LICENSE, lines)["established_date"] == "2011-11-01"
+
+
+def test_a_date_filled_into_the_printed_year_month_day_boxes():
+    lines = [
+        line("登记机关", 1200, 4),
+        TextLine("年月", (1320, 560, 1530, 620), 1.0),
+        TextLine("日", (1620, 570, 1660, 615), 1.0),
+        TextLine("2019", (1200, 600, 1300, 650), 1.0),
+        TextLine("09", (1420, 602, 1470, 648), 1.0),
+        TextLine("26", (1545, 601, 1600, 649), 1.0),
+    ]
+    assert values(PageKind.BUSINESS_LICENSE, lines)["issue_date"] == "2019-09-26"
