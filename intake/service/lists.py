@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
 from core.states import STANDING_FLAG_STATUSES
-from intake.persistence.records import FilingRecord, FlagRecord
+from intake.persistence.records import FilingRecord, FlagRecord, as_utc
+from intake.persistence.text_search import search_terms
 from intake.service.scope import Scope
+from intake.service.search import text_condition
 
 MAX_PAGE_SIZE = 500
 
@@ -43,6 +45,8 @@ class FilingQuery:
     after: str | None = None
     """Keyset pagination: only filings after this id in the order of `sort` "id" or "-id"
     (the last id of the previous page); `offset` then counts from there."""
+    text: str | None = None
+    """Words in the scans' OCR text: only filings with a page holding all of them."""
 
 
 SORTABLE = {
@@ -51,6 +55,7 @@ SORTABLE = {
     "updated_at": FilingRecord.updated_at,
     "open_flags": FilingRecord.open_flags,
     "applicant_name": FilingRecord.applicant_name,
+    "bureau": FilingRecord.bureau,
     "status": FilingRecord.status,
 }
 
@@ -125,7 +130,8 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
     `offset` choose the page; the count is of every match).
 
     The rows carry the filings' columns by name (as FilingRecord attributes), without `data`.
-    Filters and the order are read off indexes (records.py); only `q` scans.
+    Filters and the order are read off indexes (records.py); `text` off the pages' trigram
+    index (intake/service/search.py); only `q` scans.
     """
     if query.after is not None and query.sort not in ("id", "-id"):
         raise InvalidInput("after 只能用于按编号排序的列表")
@@ -153,6 +159,10 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
     )
     limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
     connection = session.connection()
+    terms = search_terms(query.text)
+    if terms:
+        held = text_condition(connection.dialect.name, terms)
+        count, page, ids = count.where(held), page.where(held), ids.where(held)
     if query.q:
         # A search no index answers: one pass for the matching ids gives both the count and
         # the page, instead of scanning once to count and again to page.
@@ -270,3 +280,26 @@ def list_flags(session: Session, scope: Scope, query: FlagQuery) -> tuple[list[R
     limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
     rows = connection.execute(page, {**present, "limit": limit, "offset": offset}).all()
     return rows, int(total or 0)
+
+
+# --------------------------------------------------------------------------- changes
+
+
+_LATEST = {
+    True: select(func.max(FilingRecord.updated_at), func.count()).where(
+        FilingRecord.bureau == bindparam("bureau")
+    ),
+    False: select(func.max(FilingRecord.updated_at), func.count()).select_from(FilingRecord),
+}
+
+
+def queue_version(session: Session, scope: Scope, bureau: str | None = None) -> str:
+    """A token that changes whenever a filing in scope (narrowed to `bureau`) is added or
+    changes its data, status or flags (`updated_at`, kept by recheck.refresh_status): the
+    latest change and the count, read off the indexes of `updated_at` and `bureau`. Stored in
+    the database, so every service process answers alike."""
+    narrowed = scope.narrowed(bureau)
+    statement = _LATEST[narrowed is not None]
+    latest, count = session.connection().execute(statement, {"bureau": narrowed}).one()
+    moment = as_utc(latest).isoformat() if latest is not None else "-"
+    return f"{moment}/{count}"
