@@ -46,7 +46,11 @@ def _engine() -> ScriptedEngine:
             LICENCE: licence_lines(first),
             CERTIFICATE: certificate_lines(first),
             REPORT: report_lines(first),
-            ANNEX: ["附件三 用户使用报告", "使用单位：无锡星河精密机械有限公司", "Cloud ERP 系统运行稳定"],
+            ANNEX: [
+                "附件三 用户使用报告",
+                "使用单位：无锡星河精密机械有限公司",
+                "Cloud ERP 系统运行稳定",
+            ],
         }
     )
 
@@ -143,15 +147,19 @@ def test_sqlite_search_reads_the_trigram_index_kept_by_triggers(sqlite_service, 
         assert "page_text_fts VIRTUAL TABLE INDEX" in _plan(db, "著作权登记证书")
         with db.session(write=True) as session:
             page_id = session.scalar(
-                select(PageRecord.id)
-                .join(DocumentRecord)
-                .where(DocumentRecord.filing_id == OTHER)
+                select(PageRecord.id).join(DocumentRecord).where(DocumentRecord.filing_id == OTHER)
             )
             session.execute(delete(PageRecord).where(PageRecord.id == page_id))
         with db.engine.connect() as connection:
-            matched = connection.execute(
-                text("SELECT rowid FROM page_text_fts WHERE page_text_fts MATCH '\"著作权登记\"'")
-            ).scalars().all()
+            matched = (
+                connection.execute(
+                    text(
+                        "SELECT rowid FROM page_text_fts WHERE page_text_fts MATCH '\"著作权登记\"'"
+                    )
+                )
+                .scalars()
+                .all()
+            )
         assert page_id not in matched and len(matched) == 1
     finally:
         db.dispose()
@@ -169,20 +177,32 @@ def test_pages_stored_before_the_index_are_found_by_their_readings(tmp_path: Pat
             filing = filing_data(FIRST)
             session.execute(
                 insert(FilingRecord).values(
-                    id=FIRST, campaign=filing["campaign"], bureau=SUZHOU,
-                    applicant_name="甲", credit_code="x", credit_code_key="x", name_key="甲",
-                    product_name="乙", data=filing, status="clean", open_flags=0,
+                    id=FIRST,
+                    campaign=filing["campaign"],
+                    bureau=SUZHOU,
+                    applicant_name="甲",
+                    credit_code="x",
+                    credit_code_key="x",
+                    name_key="甲",
+                    product_name="乙",
+                    data=filing,
+                    status="clean",
+                    open_flags=0,
                 )
             )
             document = DocumentRecord(
-                filing_id=FIRST, sha256="0" * 64, source="执照.jpg", storage_key="k", size=1,
+                filing_id=FIRST,
+                sha256="0" * 64,
+                source="执照.jpg",
+                storage_key="k",
+                size=1,
                 content_type="jpeg",
             )
             session.add(document)
             session.flush()
             session.execute(
                 text(
-                    "INSERT INTO pages (document_id, \"index\", kind, rotation, width, height,"
+                    'INSERT INTO pages (document_id, "index", kind, rotation, width, height,'
                     " fields, seals) VALUES (:d, 0, 'business_license', 0, 10, 10, :f, :s)"
                 ),
                 {
@@ -240,9 +260,13 @@ def test_search_in_ocr_text_on_postgresql(tmp_path: Path, pg_url: str) -> None:
     try:
         with db.engine.connect() as connection:
             connection.exec_driver_sql("SET enable_seqscan = off")
-            plan = connection.exec_driver_sql(
-                "EXPLAIN SELECT id FROM pages WHERE text ILIKE '%%著作权登记%%'"
-            ).scalars().all()
+            plan = (
+                connection.exec_driver_sql(
+                    "EXPLAIN SELECT id FROM pages WHERE text ILIKE '%%著作权登记%%'"
+                )
+                .scalars()
+                .all()
+            )
         assert any("ix_pages_text_trgm" in line for line in plan), plan
     finally:
         db.dispose()
@@ -304,5 +328,7 @@ def test_summary_of_the_chosen_filings(sqlite_service) -> None:
     lines = as_csv.content.decode("utf-8-sig").splitlines()
     assert len(lines) == 2 and lines[1].split(",")[1] == FIRST
     # a clerk may not export another bureau's filing, nor nothing at all
-    assert client.get("/api/selection/summary.xlsx", params=chosen, headers=clerk).status_code == 404
+    assert (
+        client.get("/api/selection/summary.xlsx", params=chosen, headers=clerk).status_code == 404
+    )
     assert client.get("/api/selection/summary.csv", headers=clerk).status_code == 422

@@ -45,7 +45,9 @@ def _stored_words(fields, seals) -> list[str]:
             raw = reading.get("raw")
             value = raw if isinstance(raw, str) and raw else reading.get("value")
             if value not in (None, "", [], {}):
-                words.append(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False))
+                words.append(
+                    value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                )
     for seal in _loaded(seals) or []:
         if isinstance(seal, dict):
             words += [seal.get(k) or "" for k in ("text", "centre_text", "code")]
@@ -76,9 +78,7 @@ def upgrade() -> None:
         for page_id, fields, seals in rows:
             text = page_text(_stored_words(fields, seals))
             if text:
-                connection.execute(
-                    sa.update(pages).where(pages.c.id == page_id).values(text=text)
-                )
+                connection.execute(sa.update(pages).where(pages.c.id == page_id).values(text=text))
         last = rows[-1][0]
     if connection.dialect.name == "sqlite":
         for statement in SQLITE_DDL:
