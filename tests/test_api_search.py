@@ -116,6 +116,30 @@ def _check_search(client, users) -> None:
     listed = client.get("/api/filings", params={"text": "检测报告"}, headers=reviewer).json()
     assert [f["filing_id"] for f in listed["data"]] == [SECOND]
     assert client.get("/api/search", params={"text": "  "}, headers=reviewer).status_code == 422
+    _check_q(client, users)
+
+
+def _q(client, who, q: str) -> list[str]:
+    response = client.get("/api/filings", params={"q": q}, headers=who)
+    assert response.status_code == 200, response.text
+    return [f["filing_id"] for f in response.json()["data"]]
+
+
+def _check_q(client, users) -> None:
+    """The list's `q` (id, names, credit code) through its trigram index, and kept by it."""
+    reviewer, clerk = users.headers("reviewer"), users.headers("clerk_sz")
+    assert _q(client, reviewer, "云帆2号软件") == [SECOND]
+    assert _q(client, reviewer, "云帆") == [OTHER, FIRST, SECOND]  # two characters: a scan
+    assert _q(client, reviewer, "320100-S") == [OTHER]
+    assert _q(client, clerk, "320100-S") == []  # another bureau's
+    assert _q(client, reviewer, "工业互联网平台3") == [OTHER]
+    assert _q(client, reviewer, "MA1000001") == [FIRST]
+    assert _q(client, reviewer, "云帆_号") == []  # LIKE's wildcards are plain text
+    renamed = filing_data(SECOND, serial=2)
+    renamed["applicant"]["name"] = "苏州星海数据科技有限公司"
+    assert client.put(f"/api/filings/{SECOND}", json=renamed, headers=clerk).status_code == 200
+    assert _q(client, reviewer, "云帆2号软件") == []
+    assert _q(client, reviewer, "星海数据") == [SECOND]
 
 
 @pytest.fixture
@@ -145,6 +169,13 @@ def test_sqlite_search_reads_the_trigram_index_kept_by_triggers(sqlite_service, 
     db = Database(f"sqlite:///{tmp_path / 'intake.db'}")
     try:
         assert "page_text_fts VIRTUAL TABLE INDEX" in _plan(db, "著作权登记证书")
+        from intake.persistence.text_search import filing_matches
+
+        statement = select(FilingRecord.id).where(filing_matches("星海数据"))
+        compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
+        with db.engine.connect() as connection:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}").all()
+        assert "filing_text_fts VIRTUAL TABLE INDEX" in str(plan)
         with db.session(write=True) as session:
             page_id = session.scalar(
                 select(PageRecord.id).join(DocumentRecord).where(DocumentRecord.filing_id == OTHER)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, column, select, table
 
-from intake.persistence.records import PageRecord
+from intake.persistence.records import FilingRecord, PageRecord
 
 FTS_TABLE = "page_text_fts"
 """SQLite: the FTS5 index of `pages.text` (rowid = pages.id)."""
@@ -43,18 +43,65 @@ SQLITE_DROP = (
     "DROP TRIGGER IF EXISTS pages_text_ai",
     f"DROP TABLE IF EXISTS {FTS_TABLE}",
 )
+FILING_FTS = "filing_text_fts"
+"""SQLite: the FTS5 index of what the filing list's `q` searches (id, names, credit code)."""
+FILING_PG_INDEX = "ix_filings_search_trgm"
+_FILING_COLUMNS = ("id", "applicant_name", "product_name", "credit_code")
+_FILING_ROW = "(filing_id, applicant_name, product_name, credit_code) VALUES ({0}.id, {0}.applicant_name, {0}.product_name, {0}.credit_code)"
+_FILING_GONE = (
+    f"DELETE FROM {FILING_FTS} WHERE rowid IN (SELECT rowid FROM {FILING_FTS} WHERE {FILING_FTS} "
+    "MATCH 'filing_id:\"' || replace(old.id, '\"', '\"\"') || '\"') AND filing_id = old.id; "
+    f"DELETE FROM {FILING_FTS} WHERE length(old.id) < {MIN_INDEXED} AND filing_id = old.id;"
+)
+SQLITE_FILING_DDL = (
+    f"CREATE VIRTUAL TABLE IF NOT EXISTS {FILING_FTS} USING fts5("
+    "filing_id, applicant_name, product_name, credit_code, tokenize='trigram')",
+    f"CREATE TRIGGER IF NOT EXISTS filings_text_ai AFTER INSERT ON filings BEGIN "
+    f"INSERT INTO {FILING_FTS}{_FILING_ROW.format('new')}; END",
+    f"CREATE TRIGGER IF NOT EXISTS filings_text_ad AFTER DELETE ON filings BEGIN {_FILING_GONE} END",
+    f"CREATE TRIGGER IF NOT EXISTS filings_text_au AFTER UPDATE OF {', '.join(_FILING_COLUMNS)} "
+    f"ON filings WHEN {' OR '.join(f'old.{c} IS NOT new.{c}' for c in _FILING_COLUMNS)} "
+    f"BEGIN {_FILING_GONE} INSERT INTO {FILING_FTS}{_FILING_ROW.format('new')}; END",
+)
+"""The filings' index keeps its own copy keyed by the filing's id (a filing has no integer key
+that VACUUM leaves alone); a row is found for its removal by the trigram index of that id."""
+SQLITE_FILING_FILL = (
+    f"INSERT INTO {FILING_FTS}(filing_id, applicant_name, product_name, credit_code) "
+    "SELECT id, applicant_name, product_name, credit_code FROM filings"
+)
+SQLITE_FILING_DROP = (
+    "DROP TRIGGER IF EXISTS filings_text_au",
+    "DROP TRIGGER IF EXISTS filings_text_ad",
+    "DROP TRIGGER IF EXISTS filings_text_ai",
+    f"DROP TABLE IF EXISTS {FILING_FTS}",
+)
 PG_DDL = (
     "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     f"CREATE INDEX IF NOT EXISTS {PG_INDEX} ON pages USING gin (text gin_trgm_ops)",
+    f"CREATE INDEX IF NOT EXISTS {FILING_PG_INDEX} ON filings USING gin "
+    f"({', '.join(c + ' gin_trgm_ops' for c in _FILING_COLUMNS)})",
 )
-PG_DROP = (f"DROP INDEX IF EXISTS {PG_INDEX}",)
+PG_DROP = (f"DROP INDEX IF EXISTS {FILING_PG_INDEX}", f"DROP INDEX IF EXISTS {PG_INDEX}")
 
 
 def include_name(name: str | None, type_: str, _parents: dict) -> bool:
-    """For Alembic's comparisons: the search index is not one of the models' tables."""
-    if type_ == "table" and name and name.startswith(FTS_TABLE):
+    """For Alembic's comparisons: the search indexes are not among the models' tables."""
+    if type_ == "table" and name and name.startswith((FTS_TABLE, FILING_FTS)):
         return False
-    return not (type_ == "index" and name == PG_INDEX)
+    return not (type_ == "index" and name in (PG_INDEX, FILING_PG_INDEX))
+
+
+_FILING_INDEX = table(FILING_FTS, column("filing_id"), column(FILING_FTS))
+
+
+def filing_matches(text: str) -> ColumnElement[bool] | None:
+    """SQLite: the filings whose id, names or credit code hold `text` (case aside), read off
+    the trigram index; None where the index cannot answer (under three characters)."""
+    if len(text) < MIN_INDEXED:
+        return None
+    phrase = '"' + text.replace('"', '""') + '"'
+    found = select(_FILING_INDEX.c.filing_id).where(_FILING_INDEX.c[FILING_FTS].op("MATCH")(phrase))
+    return FilingRecord.id.in_(found)
 
 
 def page_text(lines: Iterable[str]) -> str | None:

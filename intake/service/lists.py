@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from core.errors import InvalidInput, NotFound
 from core.states import STANDING_FLAG_STATUSES
 from intake.persistence.records import FilingRecord, FlagRecord, as_utc
-from intake.persistence.text_search import search_terms
+from intake.persistence.text_search import filing_matches, search_terms
 from intake.service.scope import Scope
 from intake.service.search import text_condition
 
@@ -130,8 +130,8 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
     `offset` choose the page; the count is of every match).
 
     The rows carry the filings' columns by name (as FilingRecord attributes), without `data`.
-    Filters and the order are read off indexes (records.py); `text` off the pages' trigram
-    index (intake/service/search.py); only `q` scans.
+    Filters and the order are read off indexes (records.py); `q` and `text` off trigram
+    indexes (intake/persistence/text_search.py), a `q` under three characters by a scan.
     """
     if query.after is not None and query.sort not in ("id", "-id"):
         raise InvalidInput("after 只能用于按编号排序的列表")
@@ -148,21 +148,29 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
         present["bureau"] = bureau  # even empty: `bureau=` matches no filing, as before
     if query.flag_code:
         present["flag_statuses"] = list(query.flag_statuses)
+    connection = session.connection()
+    indexed_q = (
+        filing_matches(query.q.strip()) if query.q and connection.dialect.name == "sqlite" else None
+    )  # SQLite: `q` read off the trigram index; PostgreSQL's LIKE uses its pg_trgm index
+    if indexed_q is not None:
+        present.pop("pattern")
     count, page, ids = _filing_statements(
         bureau is not None,
         bool(query.status),
         bool(query.campaign),
-        bool(query.q),
+        bool(query.q) and indexed_q is None,
         bool(query.flag_code),
         query.sort,
         query.after is not None and not query.q,
     )
     limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
-    connection = session.connection()
     terms = search_terms(query.text)
-    if terms:
-        held = text_condition(connection.dialect.name, terms)
-        count, page, ids = count.where(held), page.where(held), ids.where(held)
+    for held in (
+        indexed_q,
+        text_condition(connection.dialect.name, terms) if terms else None,
+    ):
+        if held is not None:
+            count, page, ids = count.where(held), page.where(held), ids.where(held)
     if query.q:
         # A search no index answers: one pass for the matching ids gives both the count and
         # the page, instead of scanning once to count and again to page.

@@ -1,5 +1,6 @@
 """Pages keep their OCR text, searched by character trigrams (SQLite FTS5 `trigram`, PostgreSQL
-pg_trgm); the queue's change token and 最近更新 order read an index of `filings.updated_at`.
+pg_trgm), and the filing list's `q` (id, names, credit code) reads a trigram index too; the
+queue's change token and 最近更新 order read an index of `filings.updated_at`.
 
 Pages stored before this revision kept no OCR lines: their text is filled from what they did
 keep — the fields' readings and the seals' lettering — so they are found by those words.
@@ -21,6 +22,9 @@ from intake.persistence.text_search import (
     PG_DROP,
     SQLITE_DDL,
     SQLITE_DROP,
+    SQLITE_FILING_DDL,
+    SQLITE_FILING_DROP,
+    SQLITE_FILING_FILL,
     SQLITE_REBUILD,
     page_text,
 )
@@ -81,9 +85,8 @@ def upgrade() -> None:
                 connection.execute(sa.update(pages).where(pages.c.id == page_id).values(text=text))
         last = rows[-1][0]
     if connection.dialect.name == "sqlite":
-        for statement in SQLITE_DDL:
+        for statement in (*SQLITE_DDL, SQLITE_REBUILD, *SQLITE_FILING_DDL, SQLITE_FILING_FILL):
             op.execute(statement)
-        op.execute(SQLITE_REBUILD)
     elif connection.dialect.name == "postgresql":
         for statement in PG_DDL:
             op.execute(statement)
@@ -91,7 +94,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     connection = op.get_bind()
-    for statement in SQLITE_DROP if connection.dialect.name == "sqlite" else PG_DROP:
+    sqlite = connection.dialect.name == "sqlite"
+    for statement in (*SQLITE_FILING_DROP, *SQLITE_DROP) if sqlite else PG_DROP:
         op.execute(statement)
     op.drop_index("ix_filings_bureau_updated", table_name="filings")
     op.drop_index("ix_filings_updated", table_name="filings")
