@@ -22,6 +22,11 @@ LIVE_TIMEOUT_MS = 30_000
 OCR_TIMEOUT_S = 240
 
 
+WIDER_THAN_WINDOW = """() => Array.from(document.querySelectorAll('body *'))
+    .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)
+    .slice(0, 12).map(e => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+
+
 def _ids(page) -> list[str]:
     return page.locator("tbody tr[data-filing-id]").evaluate_all(
         "rows => rows.map(r => r.dataset.filingId)"
@@ -209,7 +214,7 @@ def test_narrow_window_and_print_layouts_and_signs_beside_colours(
     page.set_viewport_size({"width": 760, "height": 900})
     width = page.evaluate("document.documentElement.scrollWidth")
     print(f"queue at 760 px: document {width} px wide")
-    assert width <= 760
+    assert width <= 760, page.evaluate(WIDER_THAN_WINDOW)
     cell = page.locator(f'tr[data-filing-id="{site.filing_id}"] td[data-label="状态"]')
     label = cell.evaluate("td => getComputedStyle(td, '::before').content")
     assert label == '"状态"'
@@ -223,7 +228,7 @@ def test_narrow_window_and_print_layouts_and_signs_beside_colours(
     page.goto(f"{site.base}/filings/{site.filing_id}")
     width = page.evaluate("document.documentElement.scrollWidth")
     print(f"review page at 760 px: document {width} px wide")
-    assert width <= 760
+    assert width <= 760, page.evaluate(WIDER_THAN_WINDOW)
     flagged = page.locator(".box.state-flagged").first
     assert flagged.evaluate("b => getComputedStyle(b, '::after').content") == '"✕"'
     page.emulate_media(media="print")
