@@ -172,8 +172,9 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
         if held is not None:
             count, page, ids = count.where(held), page.where(held), ids.where(held)
     if query.q:
-        # A search no index answers: one pass for the matching ids gives both the count and
-        # the page, instead of scanning once to count and again to page.
+        # A search by `q` (off the trigram index, or a scan for fewer than three characters):
+        # one pass for the matching ids gives both the count and the page, instead of
+        # searching once to count and again to page.
         # (Sorted here: the database may then read a narrow covering index in any order.)
         matched = list(connection.execute(ids, present).scalars())
         total = len(matched)
