@@ -7,6 +7,7 @@ from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request, Response
+from pydantic import StringConstraints
 from sqlalchemy import select
 
 from api.deps import BureauScope, Filter, Offset, SessionDep
@@ -24,10 +25,12 @@ from intake.service.search import page_hits
 router = APIRouter(prefix="/api", tags=["queue"])
 
 MAX_SELECTED = lists.MAX_PAGE_SIZE
+FilingId = Annotated[str, StringConstraints(min_length=1, max_length=LIMITS.filing_id)]
 FilingIds = Annotated[
-    list[str],
+    list[FilingId],
     Query(
         alias="id",
+        min_length=1,
         max_length=MAX_SELECTED,
         description="the chosen filings' ids, each as id=…",
     ),
