@@ -29,8 +29,8 @@ from intake.persistence.text_search import (
     page_text,
 )
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
