@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from api import errors, openapi
 from api.deps import Services
 from api.routes import auth, bureaus, documents, filings, flags, imports, pages, users, work_pages
+from api.routes import queue as queue_routes
 from core.settings import Settings, get_settings
 from intake.jobs.election import ElectedRunner
 from intake.jobs.wiring import PipelineFactory, job_context, make_queue, make_sweeper
@@ -207,7 +208,7 @@ def create_app(
     pages.install_error_pages(app)  # HTML error pages for page paths; /api keeps its JSON
     app.add_middleware(BodyLimit, limit_for=body_limits(settings))
     app.add_middleware(SecurityHeaders)
-    for module in (auth, users, imports, filings, documents, flags, bureaus):
+    for module in (auth, users, imports, filings, documents, flags, bureaus, queue_routes):
         app.include_router(module.router, responses=errors.ERROR_RESPONSES)
     app.include_router(work_pages.router)  # before pages: /filings/new is not a filing id
     app.include_router(pages.router)

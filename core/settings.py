@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     """How often the service sweeps the store for such files (and once when it starts)."""
     events_poll_seconds: float = Field(default=0.5, gt=0)
     events_timeout_seconds: float = Field(default=900.0, gt=0)
+    queue_poll_seconds: float = Field(default=5.0, gt=0)
+    """How often an open queue page asks whether anything in it changed (/api/queue/version)."""
     session_hours: int = Field(default=10, ge=1)
     secure_cookies: bool = False
     """Set true behind HTTPS so the session cookie is sent only over TLS."""

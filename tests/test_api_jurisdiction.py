@@ -70,6 +70,8 @@ ROUTES = [
     Route("GET", "/api/bureaus/{bureau}/summary.xlsx", 200),
     Route("GET", "/api/bureaus/{bureau}/summary.csv", 200),
     Route("GET", "/api/imports/{table}", 200),
+    Route("GET", "/api/selection/summary.xlsx?id={filing}", 200),
+    Route("GET", "/api/selection/summary.csv?id={filing}", 200),
 ]
 ROLES = ["clerk_sz", "clerk_nj", "reviewer", "admin"]
 HOME = {"clerk_sz": SUZHOU, "clerk_nj": NANJING, "reviewer": SUZHOU, "admin": NANJING}

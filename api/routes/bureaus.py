@@ -31,7 +31,7 @@ def _summary(session, scope, code: str, campaign: str | None, status: str | None
     return bureau, summary_rows(session, SummaryQuery(code, campaign, status))
 
 
-def _attachment(filename: str) -> dict[str, str]:
+def attachment(filename: str) -> dict[str, str]:
     return {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename, safe='')}"}
 
 
@@ -48,7 +48,7 @@ def summary_as_xlsx(
     """The bureau's 推荐产品汇总表: one row per filing, its check state and recommendation."""
     bureau, rows = _summary(session, scope, code, campaign, status)
     body = summary_xlsx(bureau, rows, campaign)
-    return Response(body, media_type=XLSX, headers=_attachment(f"{bureau.name}推荐产品汇总表.xlsx"))
+    return Response(body, media_type=XLSX, headers=attachment(f"{bureau.name}推荐产品汇总表.xlsx"))
 
 
 @router.get(
@@ -66,5 +66,5 @@ def summary_as_csv(
     return Response(
         summary_csv(rows),
         media_type="text/csv; charset=utf-8",
-        headers=_attachment(f"{bureau.name}推荐产品汇总表.csv"),
+        headers=attachment(f"{bureau.name}推荐产品汇总表.csv"),
     )

@@ -104,9 +104,12 @@ async def list_filings(
     after: Annotated[
         Filter, Query(description="keyset paging: the last filing_id of the previous page")
     ] = None,
+    text: Annotated[Filter, Query(description="words in the scans' OCR text")] = None,
 ) -> Response:
     """Filings in the caller's scope by id; `count` is every match, `after` (or `offset`) pages."""
-    query = lists.FilingQuery(bureau, status, campaign, q, flag_code, limit, offset, after=after)
+    query = lists.FilingQuery(
+        bureau, status, campaign, q, flag_code, limit, offset, after=after, text=text
+    )
     return await on_session(session, _filings_page, session, scope, query)
 
 

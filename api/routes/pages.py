@@ -39,6 +39,7 @@ from api.page_views import (
 from core.errors import IntakeError
 from intake.persistence.records import utcnow
 from intake.persistence.stored import filing_of, filing_report
+from intake.persistence.text_search import search_terms
 from intake.pipeline.check import campaign_for
 from intake.presentation.comparison import comparison_rows
 from intake.presentation.review_marks import (
@@ -47,9 +48,11 @@ from intake.presentation.review_marks import (
     BoxState,
     review_marks,
 )
+from intake.presentation.times import beijing_iso
 from intake.service import filings as service
 from intake.service import lists
 from intake.service.accounts import scope_of
+from intake.service.search import page_hits
 from validators.bureaus import load_bureaus
 from validators.flags import display_value
 
@@ -77,7 +80,7 @@ templates.env.globals.update(
     box_state_labels=BOX_STATE_LABELS,
     box_states=list(BoxState),
 )
-templates.env.filters.update(localtime=local_time, shown=display_value)
+templates.env.filters.update(localtime=local_time, shown=display_value, beijing_iso=beijing_iso)
 
 
 def render(
@@ -116,10 +119,12 @@ def queue(
     flag_code: str | None = None,
     campaign: str | None = None,
     q: str | None = None,
+    text: Annotated[str | None, Query(max_length=200)] = None,
     sort: str | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> HTMLResponse:
-    """The bureau's filings with their status and open flags, filters, deadlines and downloads."""
+    """The bureau's filings with their status and open flags, filters, deadlines, downloads,
+    the chosen filings' export, search in the scans' text; it follows changes by itself."""
     scope = scope_of(caller.user)
     bureaus = {b.code: b for b in bureau_choices()}
     bureau = scope.bureau or (bureau if bureau in bureaus else None)
@@ -127,7 +132,9 @@ def queue(
     known_campaigns = campaign_choices(settings.campaign_dirs)
     campaign = campaign if campaign in {c.value for c in known_campaigns} else None
     q = (q or "").strip() or None
+    text = " ".join(search_terms(text)) or None
     flag_code = flag_code or None
+    version = lists.queue_version(session, scope, bureau)  # before the rows: no change missed
     counts = service.status_counts(session, scope, bureau, campaign)
     offset = Pager(page, QUEUE_PAGE_SIZE, 0).offset
     sort = sort if sort and sort.lstrip("-") in lists.SORTABLE else None
@@ -141,6 +148,7 @@ def queue(
         offset,
         flag_statuses=("open", "confirmed", "dismissed"),  # a dismissed flag can be audited
         sort=sort or "id",
+        text=text,
     )
     rows, count = lists.list_filings(session, scope, query)
     filters = {
@@ -148,6 +156,7 @@ def queue(
         "status": status,
         "flag_code": flag_code,
         "campaign": campaign,
+        "text": text,
         "sort": sort,
     }
     return render(
@@ -169,6 +178,9 @@ def queue(
             "campaigns": known_campaigns,
             "deadlines": campaign_deadlines(campaign, settings.campaign_dirs, utcnow()),
             "link": _queue_link(filters, q),
+            "hits": page_hits(session, [r.id for r in rows], search_terms(text)),
+            "version": version,
+            "poll_seconds": settings.queue_poll_seconds,
         },
         caller,
     )

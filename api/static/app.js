@@ -827,6 +827,8 @@
     selectField(fieldHash[1], fieldHash[2]);
   } else if (hash === "recommendation" && recommendation) {
     reveal(recommendation);
+  } else if (hash.startsWith("page-")) {
+    showPage(hash.slice(5)); // a page found by a search in the scans' text, from the queue
   }
   if (!currentKey && noPage.hidden) {
     const open = flagItems.findIndex((item) => item.classList.contains("status-open") && item.dataset.pageKey);

@@ -32,6 +32,7 @@ from core.states import ACTIVE_JOB_STATES, JobState
 from intake.persistence.database import Database
 from intake.persistence.records import DocumentRecord, JobRecord, PageRecord, utcnow
 from intake.persistence.storage import Storage
+from intake.persistence.text_search import page_text
 from intake.pipeline.read import Pipeline
 from intake.pipeline.report import field_json, seal_json
 from intake.service.recheck import recheck_filing
@@ -330,6 +331,7 @@ def _store_page(
             fingerprint=page.fingerprint.to_text() if page.fingerprint else None,
             seals=[seal_json(s) for s in page.seals] or None,
             part=page.part.value if page.part else None,
+            text=page_text(line.text for line in page.lines),
         )
         session.add(stored)
         session.flush()

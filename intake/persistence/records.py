@@ -119,6 +119,9 @@ class FilingRecord(Base):
         Index("ix_filings_campaign_code", "campaign", "credit_code_key"),
         Index("ix_filings_campaign_name", "campaign", "name_key"),
         Index("ix_filings_search", "applicant_name", "product_name", "credit_code", "id"),
+        # The queue's change token (the latest change in scope) and its 最近更新 order.
+        Index("ix_filings_updated", "updated_at", "id"),
+        Index("ix_filings_bureau_updated", "bureau", "updated_at", "id"),
     )
 
 
@@ -230,6 +233,9 @@ class PageRecord(Base):
     """The seals read on the page, as the report's JSON (intake.pipeline.report.seal_json)."""
     part: Mapped[str | None] = mapped_column(String(32), nullable=True)
     """For an `other` page, the part of a bound report it is (report_cover, filing_form)."""
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """The page's OCR text, a line a line (None: not read in full); searched by trigram
+    (intake/persistence/text_search.py: SQLite FTS5 kept by triggers, PostgreSQL pg_trgm)."""
 
     __table_args__ = (UniqueConstraint("document_id", "index", name="uq_page_index"),)
 

@@ -57,9 +57,12 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class SummaryQuery:
-    bureau: str
+    bureau: str | None
+    """None with `filing_ids`: the chosen filings of any bureau (the caller checked scope)."""
     campaign: str | None = None
     status: str | None = None
+    filing_ids: tuple[str, ...] | None = None
+    """Only these filings (the queue's selection)."""
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,13 @@ class SummaryRow:
 
 
 def summary_rows(session: Session, query: SummaryQuery) -> list[SummaryRow]:
-    """The bureau's filings in id order, each with the codes of its standing flags."""
-    conditions = [FilingRecord.bureau == query.bureau]
+    """The bureau's filings (or the chosen ones) in id order, each with the codes of its
+    standing flags."""
+    conditions = []
+    if query.bureau is not None:
+        conditions.append(FilingRecord.bureau == query.bureau)
+    if query.filing_ids is not None:
+        conditions.append(FilingRecord.id.in_(query.filing_ids))
     if query.campaign:
         conditions.append(FilingRecord.campaign == query.campaign)
     if query.status:
@@ -120,10 +128,13 @@ def summary_rows(session: Session, query: SummaryQuery) -> list[SummaryRow]:
         session.scalars(select(FilingRecord).where(*conditions).order_by(FilingRecord.id))
     )
     codes: dict[str, set[str]] = defaultdict(set)
+    flag_conditions = [FlagRecord.status.in_(("open", "confirmed"))]
+    if query.bureau is not None:
+        flag_conditions.append(FlagRecord.bureau == query.bureau)
+    if query.filing_ids is not None:
+        flag_conditions.append(FlagRecord.filing_id.in_(query.filing_ids))
     flag_rows = session.execute(
-        select(FlagRecord.filing_id, FlagRecord.code).where(
-            FlagRecord.bureau == query.bureau, FlagRecord.status.in_(("open", "confirmed"))
-        )
+        select(FlagRecord.filing_id, FlagRecord.code).where(*flag_conditions)
     )
     for filing_id, code in flag_rows:
         codes[filing_id].add(code)
@@ -163,17 +174,22 @@ def _safe(value: Any) -> Any:
     return value
 
 
-def summary_title(bureau: Bureau, campaign: str | None) -> str:
-    return f"{bureau.name} 推荐产品汇总表" + (f"（{campaign}）" if campaign else "")
+def summary_title(bureau: Bureau | None, campaign: str | None, chosen: int | None = None) -> str:
+    """The sheet's title: the bureau's, or 「所选 N 项申报」 for a selection from the queue."""
+    who = bureau.name if bureau is not None else f"所选 {chosen or 0} 项申报"
+    return f"{who} 推荐产品汇总表" + (f"（{campaign}）" if campaign else "")
 
 
-def summary_xlsx(bureau: Bureau, rows: list[SummaryRow], campaign: str | None = None) -> bytes:
+def summary_xlsx(
+    bureau: Bureau | None, rows: list[SummaryRow], campaign: str | None = None
+) -> bytes:
+    """The table as XLSX; `bureau` None for a selection of filings (titled by their count)."""
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet("推荐产品汇总表")
     widths = (6, 18, 30, 22, 28, 10, 14, 18, 20, 26, 12, 10, 12, 14, 18, 10, 10, 30, 10, 30)
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[_column_letter(index)].width = width
-    title = WriteOnlyCell(sheet, value=summary_title(bureau, campaign))
+    title = WriteOnlyCell(sheet, value=summary_title(bureau, campaign, len(rows)))
     title.font = Font(bold=True, size=14)
     sheet.append([title])
     header = []

@@ -18,8 +18,10 @@ from sqlalchemy.orm import Session
 
 from core.errors import InvalidInput, NotFound
 from core.states import STANDING_FLAG_STATUSES
-from intake.persistence.records import FilingRecord, FlagRecord
+from intake.persistence.records import FilingRecord, FlagRecord, as_utc
+from intake.persistence.text_search import filing_matches, search_terms
 from intake.service.scope import Scope
+from intake.service.search import text_condition
 
 MAX_PAGE_SIZE = 500
 
@@ -43,6 +45,8 @@ class FilingQuery:
     after: str | None = None
     """Keyset pagination: only filings after this id in the order of `sort` "id" or "-id"
     (the last id of the previous page); `offset` then counts from there."""
+    text: str | None = None
+    """Words in the scans' OCR text: only filings with a page holding all of them."""
 
 
 SORTABLE = {
@@ -51,6 +55,7 @@ SORTABLE = {
     "updated_at": FilingRecord.updated_at,
     "open_flags": FilingRecord.open_flags,
     "applicant_name": FilingRecord.applicant_name,
+    "bureau": FilingRecord.bureau,
     "status": FilingRecord.status,
 }
 
@@ -125,7 +130,8 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
     `offset` choose the page; the count is of every match).
 
     The rows carry the filings' columns by name (as FilingRecord attributes), without `data`.
-    Filters and the order are read off indexes (records.py); only `q` scans.
+    Filters and the order are read off indexes (records.py); `q` and `text` off trigram
+    indexes (intake/persistence/text_search.py), a `q` under three characters by a scan.
     """
     if query.after is not None and query.sort not in ("id", "-id"):
         raise InvalidInput("after 只能用于按编号排序的列表")
@@ -142,20 +148,33 @@ def list_filings(session: Session, scope: Scope, query: FilingQuery) -> tuple[li
         present["bureau"] = bureau  # even empty: `bureau=` matches no filing, as before
     if query.flag_code:
         present["flag_statuses"] = list(query.flag_statuses)
+    connection = session.connection()
+    indexed_q = (
+        filing_matches(query.q.strip()) if query.q and connection.dialect.name == "sqlite" else None
+    )  # SQLite: `q` read off the trigram index; PostgreSQL's LIKE uses its pg_trgm index
+    if indexed_q is not None:
+        present.pop("pattern")
     count, page, ids = _filing_statements(
         bureau is not None,
         bool(query.status),
         bool(query.campaign),
-        bool(query.q),
+        bool(query.q) and indexed_q is None,
         bool(query.flag_code),
         query.sort,
         query.after is not None and not query.q,
     )
     limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
-    connection = session.connection()
+    terms = search_terms(query.text)
+    for held in (
+        indexed_q,
+        text_condition(connection.dialect.name, terms) if terms else None,
+    ):
+        if held is not None:
+            count, page, ids = count.where(held), page.where(held), ids.where(held)
     if query.q:
-        # A search no index answers: one pass for the matching ids gives both the count and
-        # the page, instead of scanning once to count and again to page.
+        # A search by `q` (off the trigram index, or a scan for fewer than three characters):
+        # one pass for the matching ids gives both the count and the page, instead of
+        # searching once to count and again to page.
         # (Sorted here: the database may then read a narrow covering index in any order.)
         matched = list(connection.execute(ids, present).scalars())
         total = len(matched)
@@ -270,3 +289,26 @@ def list_flags(session: Session, scope: Scope, query: FlagQuery) -> tuple[list[R
     limit, offset = min(max(query.limit, 1), MAX_PAGE_SIZE), max(query.offset, 0)
     rows = connection.execute(page, {**present, "limit": limit, "offset": offset}).all()
     return rows, int(total or 0)
+
+
+# --------------------------------------------------------------------------- changes
+
+
+_LATEST = {
+    True: select(func.max(FilingRecord.updated_at), func.count()).where(
+        FilingRecord.bureau == bindparam("bureau")
+    ),
+    False: select(func.max(FilingRecord.updated_at), func.count()).select_from(FilingRecord),
+}
+
+
+def queue_version(session: Session, scope: Scope, bureau: str | None = None) -> str:
+    """A token that changes whenever a filing in scope (narrowed to `bureau`) is added or
+    changes its data, status or flags (`updated_at`, kept by recheck.refresh_status): the
+    latest change and the count, read off the indexes of `updated_at` and `bureau`. Stored in
+    the database, so every service process answers alike."""
+    narrowed = scope.narrowed(bureau)
+    statement = _LATEST[narrowed is not None]
+    latest, count = session.connection().execute(statement, {"bureau": narrowed}).one()
+    moment = as_utc(latest).isoformat() if latest is not None else "-"
+    return f"{moment}/{count}"

@@ -146,6 +146,8 @@ def upsert_flags(
         if print_key not in seen and row.status != FlagStatus.RESOLVED:
             changes.append(FlagChange(row, row.status, FlagStatus.RESOLVED))
             row.status = FlagStatus.RESOLVED
+    if changes:
+        record.updated_at = utcnow()  # a flag raised or changed: the queue shows it
     session.flush()
     for change in changes:
         audit.record(
@@ -178,6 +180,7 @@ def refresh_status(session: Session, record: FilingRecord) -> None:
             JobRecord.filing_id == record.id, JobRecord.state.in_(ACTIVE_JOB_STATES)
         )
     )
+    before = (record.status, record.open_flags)
     record.open_flags = counts.get("open", 0)
     if not has_documents:
         status = "awaiting_upload"
@@ -190,6 +193,8 @@ def refresh_status(session: Session, record: FilingRecord) -> None:
     else:
         status = "clean"
     record.status = status
+    if (status, record.open_flags) != before:
+        record.updated_at = utcnow()  # the queue's change token (lists.queue_version)
 
 
 def lock_filing(session: Session, filing_id: str) -> FilingRecord | None:
