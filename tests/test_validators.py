@@ -804,6 +804,18 @@ def test_a_read_code_failing_its_check_against_a_valid_filed_one_asks_a_person(j
     assert "未通过校验位检查" in flags[0].message and misread in flags[0].message
 
 
+def test_a_name_read_with_a_character_lost_is_the_applicants_when_the_code_agrees(jiangsu):
+    typed = filing(**{"applicant.name": "南京云帆矿业信息科技有限公司"})
+    lost = documents(change={(LIC, "name"): "南京云帆业信息科技有限公司"})
+    assert "applicant_name_mismatch" not in codes(check_filing(typed, lost, jiangsu))
+    # Without the licence's own code to say whose licence it is, the same reading is a mismatch.
+    other_code = with_check("91320500MA1N2B3C4")
+    unsure = documents(
+        change={(LIC, "name"): "南京云帆业信息科技有限公司", (LIC, "credit_code"): other_code}
+    )
+    assert "applicant_name_mismatch" in codes(check_filing(typed, unsure, jiangsu))
+
+
 def test_a_different_valid_code_is_still_a_mismatch(jiangsu):
     other = with_check("91320500MA1N2B3C4")
     assert other != CODE

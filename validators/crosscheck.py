@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from core.filing import Filing
 from core.model import Evidence, Flag, PageKind
 from extractors.normalize import (
     codes_alike,
+    company_key,
     credit_code_region,
     is_valid_credit_code,
     normalize_credit_code,
@@ -59,9 +62,19 @@ def _same_date(filing_value: date, document_value: Any) -> bool:
     return filing_value.isoformat() == str(document_value).strip()
 
 
-def _same_applicant_name(credit_code: str) -> Equal:
+NAME_CHARS_LOST_WHEN_CODE_AGREES = 1
+"""Characters OCR may have lost from a licence's name whose credit code is the filing's."""
+
+
+def _same_applicant_name(credit_code: str, code_agrees: bool = False) -> Equal:
     """Same company; a place name read one character away from the place the credit code
-    names (沈阳 for 沭阳 under a code of 沭阳县) is a misread, not another company."""
+    names (沈阳 for 沭阳 under a code of 沭阳县) is a misread, not another company.
+
+    With `code_agrees` (the licence's own credit code read, valid, and the filing's) the licence
+    is the applicant's: its name read with one character missing (颢 unread, 矿 under a fold)
+    is that name misread. A character read as another (云帆/云航) is still a mismatch: a
+    filing can name its applicant wrongly.
+    """
     try:
         region = credit_code_region(credit_code)
     except ValueError:
@@ -69,11 +82,32 @@ def _same_applicant_name(credit_code: str) -> Equal:
 
     def equal(filing_value: str, document_value: Any) -> bool:
         read = str(document_value)
-        return same_company(filing_value, read) or same_company(
+        if same_company(filing_value, read) or same_company(
             filing_value, repair_by_region(read, region)
+        ):
+            return True
+        filed_key, read_key = company_key(filing_value), company_key(read)
+        return (
+            code_agrees
+            and len(read_key) >= 6
+            and len(filed_key) - len(read_key) == NAME_CHARS_LOST_WHEN_CODE_AGREES
+            and Levenshtein.distance(filed_key, read_key) == NAME_CHARS_LOST_WHEN_CODE_AGREES
         )
 
     return equal
+
+
+def licence_code_agrees(
+    filing: Filing, evidence: dict[tuple[PageKind, str], Any], min_confidence: float
+) -> bool:
+    """Whether the licence's credit code was read surely, passes its check and is the filing's."""
+    reading = read_field(evidence, PageKind.BUSINESS_LICENSE, "credit_code", min_confidence)
+    if reading.status is not ReadStatus.READ:
+        return False
+    read = normalize_credit_code(str(reading.value))
+    return is_valid_credit_code(read) and read == normalize_credit_code(
+        filing.applicant.credit_code or ""
+    )
 
 
 def _same_credit_code(filing_value: str, document_value: Any) -> bool:
@@ -112,8 +146,9 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def comparisons(filing: Filing) -> list[Comparison]:
-    """Every cross-check of the contract, with the filing's side of it."""
+def comparisons(filing: Filing, code_agrees: bool = False) -> list[Comparison]:
+    """Every cross-check of the contract, with the filing's side of it; `code_agrees` as
+    `licence_code_agrees` says."""
     product = FilingProduct.of(filing)
     license_, certificate, report = (
         PageKind.BUSINESS_LICENSE,
@@ -134,7 +169,7 @@ def comparisons(filing: Filing) -> list[Comparison]:
             license_,
             "name",
             filing.applicant.name,
-            _same_applicant_name(filing.applicant.credit_code),
+            _same_applicant_name(filing.applicant.credit_code, code_agrees),
         ),
         Comparison(
             "established_date_mismatch",
@@ -184,7 +219,8 @@ def check_against_filing(
     """
     flags: list[Flag] = []
     old = old_licence(evidence, campaign.min_confidence) is not None
-    for comparison in comparisons(filing):
+    code_agrees = licence_code_agrees(filing, evidence, campaign.min_confidence)
+    for comparison in comparisons(filing, code_agrees):
         if _blank(comparison.filing_value):
             continue
         if old and comparison.field == "credit_code":
