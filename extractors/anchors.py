@@ -72,9 +72,9 @@ def find_anchors(
 ) -> list[Anchor]:
     """Every label that starts a printed segment, longest label first; then near-misses.
 
-    A label must start a line, follow white space or open a bracket (（副本）). Labels in `fuzzy` (long ones) are also
-    taken with one character misread, keeping its first or last character, where no exact label
-    was found at that place.
+    A label must start a line, follow white space or open a bracket (（副本）). Labels in
+    `fuzzy` (long ones) are also taken with one character misread, keeping its first or last
+    character, where no exact label was found at that place.
     """
     anchors = [a for r, row in enumerate(rows) for a in _row_anchors(r, row, labels, fuzzy)]
     return sorted(anchors, key=lambda a: (a.row, a.start))
