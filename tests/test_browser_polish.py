@@ -102,3 +102,44 @@ def test_every_panel_scrolls_to_its_end_inside_the_window(
     assert page.evaluate("() => [window.scrollX, window.scrollY]") == [0, 0]
     context.close()
 
+
+
+def test_a_reviewer_turns_a_page_by_hand(browser, site: Site) -> None:
+    """A page lying on its side turned a quarter turn from the viewer, with a reason: read
+    again upright (its image now taller than wide), the history saying who and why."""
+    filing_id = f"JS2021-{WUXI}-B501"
+    document_id = _read_upload(site, filing_id, 72, [page_png((248, 248, 248), size=(800, 600))])
+    context, page = _signed_in(browser, site, "reviewer", f"/filings/{filing_id}")
+    page.locator(".thumb").first.click()
+    stage = page.locator(f'.stage[data-page-key="{document_id}-0"]')
+    assert (stage.get_attribute("data-width"), stage.get_attribute("data-height")) == (
+        "800",
+        "600",
+    )
+    page.click("#turn-open")
+    dialog = page.locator("#turn-dialog")
+    assert dialog.is_visible() and "附页1.png 第1页" in page.locator("#turn-page").text_content()
+    page.check('#turn-form input[name="turn"][value="270"]')
+    assert "rotate(270deg)" in page.locator("#turn-preview").get_attribute("style")
+    page.click("#turn-go")
+    assert "理由" in dialog.locator(".form-error").text_content()  # a reason first
+    page.fill("#turn-reason", "扫描时横放了")
+    page.click("#turn-go")
+    page.wait_for_load_state()
+    deadline = time.monotonic() + 120
+    while True:  # the page follows the new job, then redraws itself
+        page.wait_for_timeout(500)
+        turned = page.locator(f'.stage[data-page-key="{document_id}-0"]')
+        size = turned.get_attribute("data-width"), turned.get_attribute("data-height")
+        if turned.count() and int(size[1]) > int(size[0]):  # upright: taller than wide
+            break
+        assert time.monotonic() < deadline, "the turned page was not read again"
+        if page.locator("#upload-done").is_visible():
+            page.click('#upload-done [data-action="reload"]')
+    print(f"turned page: {size[0]}×{size[1]}")
+    page.goto(site.base + f"/filings/{filing_id}/history")
+    line = page.locator('tr[data-action="page_turned"]')
+    assert line.locator("td").nth(2).text_content() == "旋转页面"
+    assert "附页1.png 第1页" in line.text_content() and "reviewer" in line.text_content()
+    assert "向左转 90°（理由：扫描时横放了）" in line.text_content()
+    context.close()
