@@ -21,7 +21,6 @@ from validators.campaign import list_campaigns
 from validators.flags import display_value, load_flag_catalogue
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-ROLE_LABELS = {"clerk": "经办人", "reviewer": "审核人", "admin": "管理员"}
 RECOMMENDATION_LABELS = {"recommended": "推荐", "not_recommended": "不推荐"}
 
 

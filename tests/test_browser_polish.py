@@ -12,7 +12,6 @@ from sqlalchemy import select
 
 from intake.persistence.database import Database
 from intake.persistence.records import FlagRecord
-
 from tests.api_support import filing_data, page_png
 from tests.test_browser import (  # noqa: F401 - fixtures
     CHROMIUM,
@@ -101,7 +100,6 @@ def test_every_panel_scrolls_to_its_end_inside_the_window(
     assert page.evaluate("() => document.documentElement.scrollHeight") == size["height"]
     assert page.evaluate("() => [window.scrollX, window.scrollY]") == [0, 0]
     context.close()
-
 
 
 def test_a_reviewer_turns_a_page_by_hand(browser, site: Site) -> None:

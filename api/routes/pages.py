@@ -25,7 +25,6 @@ from api.deps import (
     SignInRequired,
 )
 from api.page_views import (
-    ROLE_LABELS,
     Pager,
     bureau_choices,
     campaign_choices,
@@ -50,6 +49,7 @@ from intake.presentation.review_marks import (
 from intake.service import filings as service
 from intake.service import lists
 from intake.service.accounts import scope_of
+from intake.service.scope import ROLE_LABELS
 from validators.bureaus import load_bureaus
 from validators.flags import display_value
 
