@@ -114,8 +114,13 @@ def test_a_reviewer_turns_a_page_by_hand(browser, site: Site) -> None:
         "800",
         "600",
     )
-    page.click("#turn-open")
+    page.locator("#viewer-scroll").focus()
+    page.keyboard.press("r")  # the shortcut (the toolbar's button does the same)
     dialog = page.locator("#turn-dialog")
+    assert dialog.is_visible()
+    page.click("#turn-cancel")
+    assert not dialog.is_visible()
+    page.click("#turn-open")
     assert dialog.is_visible() and "附页1.png 第1页" in page.locator("#turn-page").text_content()
     page.check('#turn-form input[name="turn"][value="270"]')
     assert "rotate(270deg)" in page.locator("#turn-preview").get_attribute("style")

@@ -486,6 +486,14 @@
       dialog.showModal();
     });
     $("#turn-cancel", dialog).addEventListener("click", () => dialog.close());
+    // r, as the other shortcuts of the page (app.js): the button stays out of the tab order
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "r" || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+      if ($("dialog[open]")) return;
+      event.preventDefault();
+      opener.click();
+    });
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const shown = pageOnShow();
