@@ -18,11 +18,11 @@ from intake.service.import_sheets import MAX_CELLS, _count_cells
 from intake.service.importer import (
     MAX_ROWS,
     ImportInvalid,
-    in_words,
     RowError,
     derive_filing_id,
     header_key,
     import_table,
+    in_words,
     load_column_mapping,
 )
 from tools.import_load import bomb_xlsx, unpacked_size
@@ -320,7 +320,9 @@ def test_schema_failure_names_the_column():
     assert result.filings == []
     assert [(e.row, e.column) for e in result.errors] == [(2, "申报编号")]
     message = result.errors[0].message
-    assert message.startswith("第 2 行 不符合填报表格式：「申报编号」") and "filing_id" not in message
+    assert (
+        message.startswith("第 2 行 不符合填报表格式：「申报编号」") and "filing_id" not in message
+    )
 
 
 def test_a_rows_schema_failure_names_the_field_in_words():
