@@ -14,13 +14,13 @@ from intake.persistence.records import AuditEntry
 from intake.pipeline.check import campaign_for
 from intake.presentation.review_marks import FILING_STATUS_LABELS, FLAG_STATUS_LABELS
 from intake.presentation.times import beijing_text
+from intake.service.documents import TURN_LABELS
 from intake.service.filings import FILING_STATUSES
 from validators.bureaus import Bureau, load_bureaus
 from validators.campaign import list_campaigns
 from validators.flags import display_value, load_flag_catalogue
 
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
-ROLE_LABELS = {"clerk": "经办人", "reviewer": "审核人", "admin": "管理员"}
 RECOMMENDATION_LABELS = {"recommended": "推荐", "not_recommended": "不推荐"}
 
 
@@ -140,6 +140,7 @@ ACTION_LABELS = {
     "document_removed": "删除材料",
     "document_replaced": "替换材料",
     "page_kind_changed": "更改页面类型",
+    "page_turned": "旋转页面",
     "flag_confirmed": "确认疑点",
     "flag_dismissed": "排除疑点",
     "field_corrected": "更正识别值",
@@ -230,6 +231,12 @@ def history_line(
         subject = f"{old.get('source', '')} 第{int(old.get('page', 0)) + 1}页"
         before = catalogue.kind_label(old["kind"]) if old.get("kind") else ""
         after = catalogue.kind_label(new["kind"]) if new.get("kind") else ""
+        if new.get("reason"):
+            after += f"（理由：{new['reason']}）"
+    elif action == "page_turned":
+        old, new = entry.before or {}, entry.after or {}
+        subject = f"{old.get('source', '')} 第{int(old.get('page', 0)) + 1}页"
+        after = TURN_LABELS.get(new.get("turn"), "")
         if new.get("reason"):
             after += f"（理由：{new['reason']}）"
     elif action in ("document_removed", "document_replaced"):

@@ -246,6 +246,17 @@ class PageKindIn(BaseModel):
     reason: Annotated[Reason, Field(description="why the classifier was wrong (required)")] = None
 
 
+class PageTurnIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra=reason_required())
+
+    turn: Literal[90, 180, 270] = Field(
+        description="degrees clockwise to turn the page as it is shown now"
+    )
+    reason: Annotated[
+        Reason, Field(description="why the page's orientation was wrong (required)")
+    ] = None
+
+
 class DocumentRemoved(BaseModel):
     document_id: int
     filing_id: str

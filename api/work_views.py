@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from api.page_views import ROLE_LABELS, local_time
+from api.page_views import local_time
 from intake.persistence.records import ImportRecord, User
 from intake.presentation.comparison import row_specs
+from intake.service.scope import ROLE_LABELS
 from validators.bureaus import load_bureaus
 
 FIELD_KINDS = {
@@ -112,7 +113,9 @@ class ImportView:
         return local_time(self.record.created_at, with_seconds=True)
 
 
-_NAMED_FIELD = re.compile(r"^.*?字段 [A-Za-z_/0-9]+：")
+_NAMED_FIELD = re.compile(r"^.*?(?:字段 [A-Za-z_/0-9]+：|不符合填报表格式：「[^」]+」)")
+"""What a row's message begins with that the column beside it says already: the field it
+names, in words (`…不符合填报表格式：「申报编号」`) or, in an import of before, by its path."""
 
 
 def shown_row_error(error: dict[str, Any]) -> dict[str, Any]:

@@ -78,10 +78,11 @@ def skew_of(quads: list[np.ndarray]) -> float:
 
 
 def upright_lines(
-    lines: list[RawLine], width: int, height: int
+    lines: list[RawLine], width: int, height: int, rotation: int | None = None
 ) -> tuple[PageGeometry, list[TextLine], tuple[int, int]]:
-    """The page's geometry, its lines boxed in the upright deskewed page, and that page's size."""
-    rotation = quarter_turn(lines)
+    """The page's geometry, its lines boxed in the upright deskewed page, and that page's size.
+    `rotation`: the quarter turn when known (a person turned the page), else found here."""
+    rotation = quarter_turn(lines) if rotation is None else rotation % 360
     turned = [_rotate_points(line.quad, rotation, width, height) for line in lines]
     up_w, up_h = (height, width) if rotation in (90, 270) else (width, height)
     # After the quarter turn each quad's own corner order may start anywhere; re-order it

@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
+from core.errors import InvalidInput
 from core.settings import get_settings
 from intake.cli.main import main
 from intake.persistence.database import Database
 from intake.persistence.records import User, utcnow
+from intake.service.accounts import create_user
 from tests.api_support import running_service, service_settings
 
 PASSWORD = "correct-horse"
@@ -178,3 +180,26 @@ def test_intake_users_lists_deactivates_resets_and_rotates(service, monkeypatch,
             assert session.scalar(select(User.active).where(User.name == "clerk_sz")) is True
     finally:
         db.dispose()
+
+
+def test_account_errors_name_the_role_in_chinese_only(service) -> None:
+    """A clerk without a bureau, a reviewer with one, a role there is none of: each refused in
+    words a clerk reads, the role by its Chinese name, never its code."""
+    client, users, settings = service
+    admin = users.headers("admin")
+    no_bureau = client.post("/api/users", json={"name": "新经办", "role": "clerk"}, headers=admin)
+    assert no_bureau.status_code == 422
+    message = no_bureau.json()["error"]["message"]
+    assert message.startswith("经办人须指定受理单位代码，可选：") and "clerk" not in message
+    with_bureau = client.post(
+        "/api/users", json={"name": "新审核", "role": "reviewer", "bureau": "320500"}, headers=admin
+    )
+    assert with_bureau.status_code == 422
+    assert with_bureau.json()["error"]["message"] == "只有经办人属于某个受理单位"
+    db = Database(settings.effective_database_url)
+    try:
+        with db.session(write=True) as session, pytest.raises(InvalidInput) as caught:
+            create_user(session, "新人", "auditor", None, PASSWORD)
+    finally:
+        db.dispose()
+    assert caught.value.message == "角色须为经办人、审核人、管理员之一"

@@ -4,9 +4,11 @@ an upload never dropped without a confirmation."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.api_support import (
     ScriptedEngine,
@@ -242,3 +244,65 @@ def test_another_bureaus_upload_is_as_missing_for_every_new_route(case) -> None:
         shown = theirs.json()["error"]["message"].replace(str(report["id"]), "<id>")
         assert shown == missing.json()["error"]["message"].replace("987654", "<id>")
     assert table_counts(settings.effective_database_url) == before
+
+
+def _upside_down(corner: tuple[int, int, int], size: tuple[int, int] = (240, 320)) -> bytes:
+    """A page that reads as the script of `corner` only once turned half round: that colour
+    is in its bottom-right corner, the engine looks at the top-left (ScriptedEngine)."""
+    image = Image.new("RGB", size, (250, 250, 250))
+    image.paste(corner, (size[0] - 20, size[1] - 20, size[0], size[1]))
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _pages(client, headers, source: str) -> list[dict]:
+    stored = client.get(f"/api/filings/{FILING_ID}/report", headers=headers).json()
+    (document,) = [d for d in stored["documents"] if d["source"] == source]
+    return document["pages"]
+
+
+def test_a_reviewer_turns_a_page_and_it_is_read_upright(case) -> None:
+    """A page scanned upside down, its orientation not found: turned by hand, it is read turned
+    so (here only then its licence lines are seen), recorded in the history with who and why,
+    and kept turned when the document is read again later."""
+    client, users, _settings = case
+    reviewer, clerk = users.headers("reviewer"), users.headers("clerk_sz")
+    files = {"files": ("倒置.png", _upside_down(LICENCE), "image/png")}
+    upload = client.post(f"/api/filings/{FILING_ID}/documents", files=files, headers=clerk)
+    assert upload.status_code == 202, upload.text
+    wait_for_jobs(client, FILING_ID, clerk)
+    document_id = _documents(client, reviewer)["倒置.png"]["id"]
+    (page,) = _pages(client, reviewer, "倒置.png")
+    assert (page["kind"], page["rotation"], page["width"]) == ("other", 0, 240)
+    url = f"/api/documents/{document_id}/pages/0/turn"
+    missing = client.post(url, json={"turn": 180}, headers=reviewer)
+    assert missing.status_code == 422 and "理由" in missing.json()["error"]["message"]
+    crooked = client.post(url, json={"turn": 45, "reason": "歪了"}, headers=reviewer)
+    assert crooked.status_code == 422
+    response = client.post(url, json={"turn": 180, "reason": "扫描时放倒了"}, headers=reviewer)
+    assert response.status_code == 202, response.text
+    assert response.json()["document_id"] == document_id
+    wait_for_jobs(client, FILING_ID, reviewer)
+    (page,) = _pages(client, reviewer, "倒置.png")
+    assert (page["kind"], page["rotation"]) == ("business_license", 180)
+    (entry,) = _history(client, reviewer, "page_turned")
+    assert entry["user_name"] == "reviewer" and entry["after"]["reason"] == "扫描时放倒了"
+    assert entry["before"]["rotation"] == 0 and entry["after"]["turn"] == 180
+    # a quarter turn more, then the kind set by hand: every re-read keeps the page's turn
+    quarter = client.post(url, json={"turn": 90, "reason": "还差一点"}, headers=reviewer)
+    assert quarter.status_code == 202, quarter.text
+    wait_for_jobs(client, FILING_ID, reviewer)
+    (page,) = _pages(client, reviewer, "倒置.png")
+    assert (page["rotation"], page["width"], page["height"]) == (270, 320, 240)
+    kind = client.post(
+        f"/api/documents/{document_id}/pages/0/kind",
+        json={"kind": "business_license", "reason": "是执照"},
+        headers=reviewer,
+    )
+    assert kind.status_code == 202, kind.text
+    wait_for_jobs(client, FILING_ID, reviewer)
+    (page,) = _pages(client, reviewer, "倒置.png")
+    assert (page["kind"], page["rotation"], page["width"]) == ("business_license", 270, 320)
+    theirs = client.post(url, json={"turn": 90, "reason": "x"}, headers=users.headers("clerk_nj"))
+    assert theirs.status_code == 404

@@ -155,6 +155,13 @@ def test_a_clerk_imports_a_table_and_reads_every_bad_row(browser, site: Site, tm
     assert "第 4 行产品名称必填项为空" == rows.nth(1).text_content()
     bad_id = rows.nth(2).text_content()  # the column's printed header, not the field's path
     assert bad_id.startswith("第 5 行申报编号只能由字母、数字") and "filing_id" not in bad_id
+    import_id = page.url.rsplit("/", 1)[1]
+    with site.api("clerk_wx") as api:  # the API's rows too: Chinese, the field by its name
+        errors = api.get(f"/api/imports/{import_id}").json()["result"]["errors"]
+    assert len(errors) == 3
+    for error in errors:
+        assert not LATIN_WORD.search(error["message"]), error
+    assert errors[2]["message"].startswith("第 5 行 不符合填报表格式：「申报编号」只能由字母")
     # the same table again: the good row is unchanged, nothing created twice
     page.goto(site.base + "/imports/new")
     page.set_input_files("#import-file", str(table))

@@ -22,6 +22,7 @@ from intake.service.importer import (
     derive_filing_id,
     header_key,
     import_table,
+    in_words,
     load_column_mapping,
 )
 from tools.import_load import bomb_xlsx, unpacked_size
@@ -318,7 +319,24 @@ def test_schema_failure_names_the_column():
     result = import_table(csv_bytes([row], headers=["申报编号", *HEADERS]), "a.csv", CAMPAIGN)
     assert result.filings == []
     assert [(e.row, e.column) for e in result.errors] == [(2, "申报编号")]
-    assert "filing_id" in result.errors[0].message
+    message = result.errors[0].message
+    assert (
+        message.startswith("第 2 行 不符合填报表格式：「申报编号」") and "filing_id" not in message
+    )
+
+
+def test_a_rows_schema_failure_names_the_field_in_words():
+    """The message names the field as the 征集信息表 prints it, never its internal path."""
+    assert in_words("第 3 行 不符合填报表格式：字段 applicant/credit_code：不能为空") == (
+        "第 3 行 不符合填报表格式：「统一社会信用代码」不能为空"
+    )
+    assert in_words("第 4 行 不符合填报表格式：字段 product/copyright_holders/1：不能为空") == (
+        "第 4 行 不符合填报表格式：「著作权人」不能为空"
+    )
+    assert in_words("第 5 行 不符合填报表格式：字段 bureau：须为 6 位数字") == (
+        "第 5 行 不符合填报表格式：「受理单位」须为 6 位数字"
+    )
+    assert in_words("日期“2021-02-30”不存在") == "日期“2021-02-30”不存在"
 
 
 def test_submitted_at_without_time_is_a_row_error():

@@ -27,6 +27,7 @@ from api.schemas import (
     JobPublic,
     ListOf,
     PageKindIn,
+    PageTurnIn,
     UploadItem,
 )
 from core.errors import Conflict, UploadTooLarge
@@ -323,3 +324,23 @@ def _quote(name: str) -> str:
     from urllib.parse import quote
 
     return quote(name, safe="")
+
+
+@router.post(
+    "/api/documents/{document_id}/pages/{index}/turn", response_model=JobPublic, status_code=202
+)
+def turn_page(
+    document_id: IdPath,
+    index: IdPath,
+    body: PageTurnIn,
+    session: SessionDep,
+    queue: QueueDep,
+    scope: BureauScope,
+) -> JobPublic:
+    """A person turns the page by a quarter turn (with a reason) when its orientation was found
+    wrong: the document is read again, that page turned so (202 with the job), and keeps the
+    turn on later re-reads; audit-logged. 409 while the document is being read."""
+    job = removal.turn_page(session, scope, document_id, index, body.turn, body.reason)
+    session.commit()
+    queue.submit([job.id])
+    return JobPublic.of(job)

@@ -25,7 +25,6 @@ from api.deps import (
     SignInRequired,
 )
 from api.page_views import (
-    ROLE_LABELS,
     Pager,
     bureau_choices,
     campaign_choices,
@@ -52,6 +51,7 @@ from intake.presentation.times import beijing_iso
 from intake.service import filings as service
 from intake.service import lists
 from intake.service.accounts import scope_of
+from intake.service.scope import ROLE_LABELS
 from intake.service.search import page_hits
 from validators.bureaus import load_bureaus
 from validators.flags import display_value

@@ -11,14 +11,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
 from api.deps import IdPath, PageUser, SessionDep, SettingsDep
-from api.page_views import ROLE_LABELS, bureau_choices, campaign_choices
+from api.page_views import bureau_choices, campaign_choices
 from api.routes.pages import render
 from api.work_views import account_rows, filing_form, import_view
 from core.errors import Forbidden
 from intake.service import accounts
 from intake.service import imports as import_service
 from intake.service.accounts import scope_of
-from intake.service.scope import ROLES
+from intake.service.scope import ROLE_LABELS, ROLES
 
 router = APIRouter(include_in_schema=False)
 

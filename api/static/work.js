@@ -463,6 +463,56 @@
     });
   }
 
+  // A person turns the page on show when its orientation was found wrong: the document is read
+  // again with that page turned so; the preview shows the page as it will be read.
+  function turnForm() {
+    const dialog = $("#turn-dialog");
+    const opener = $("#turn-open");
+    if (!dialog || !opener) return;
+    const form = $("#turn-form", dialog);
+    const error = $(".form-error", form);
+    const preview = $("#turn-preview", dialog);
+    const chosen = () => Number(($('input[name="turn"]:checked', form) || {}).value || 0);
+    const turnPreview = () => { preview.style.transform = `rotate(${chosen()}deg)`; };
+    for (const radio of $$('input[name="turn"]', form)) radio.addEventListener("change", turnPreview);
+    opener.addEventListener("click", () => {
+      const shown = pageOnShow();
+      show(error, shown ? "" : "请先在左侧选择要旋转的页面");
+      $("#turn-page", dialog).textContent = shown ? shown.title : "未选择";
+      const image = shown && $(`.stage[data-page-key="${CSS.escape(shown.key)}"] .page-image`);
+      preview.src = image ? image.src : "";
+      $("#turn-go", dialog).disabled = !shown;
+      turnPreview();
+      dialog.showModal();
+    });
+    $("#turn-cancel", dialog).addEventListener("click", () => dialog.close());
+    // r, as the other shortcuts of the page (app.js): the button stays out of the tab order
+    document.addEventListener("keydown", (event) => {
+      if (event.key !== "r" || event.ctrlKey || event.metaKey || event.altKey) return;
+      if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+      if ($("dialog[open]")) return;
+      event.preventDefault();
+      opener.click();
+    });
+    form.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const shown = pageOnShow();
+      const reason = $("#turn-reason", form).value.trim();
+      if (!shown) return show(error, "请先在左侧选择要旋转的页面");
+      if (!reason) return show(error, "旋转页面必须填写理由");
+      const [documentId, index] = shown.key.split("-");
+      const label = $('input[name="turn"]:checked', form).parentElement.textContent.trim();
+      $("#turn-go", dialog).disabled = true;
+      try {
+        await send("POST", `/api/documents/${documentId}/pages/${index}/turn`, { turn: chosen(), reason });
+        reloadWith(`已将「${shown.title}」${label.replace(/^[↺↻]\s*/, "")}，正在重新识别`);
+      } catch (failed) {
+        $("#turn-go", dialog).disabled = false;
+        show(error, failed.message);
+      }
+    });
+  }
+
   function start() {
     showNotice();
     filingForm();
@@ -472,6 +522,7 @@
     uploadFixes();
     fixToggle();
     kindForm();
+    turnForm();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);

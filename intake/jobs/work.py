@@ -185,8 +185,9 @@ def process_claimed(context: JobContext, job_id: int, token: str) -> str:
         key, source, sha = document.storage_key, document.source, document.sha256
         document_id, filing_id = document.id, document.filing_id
         kinds = {int(i): PageKind(k) for i, k in (document.kind_overrides or {}).items()}
+        turns = {int(i): int(t) for i, t in (document.rotation_overrides or {}).items()}
     try:
-        result = _read(context, job_id, token, document_id, key, source, kinds)
+        result = _read(context, job_id, token, document_id, key, source, kinds, turns)
     except LeaseLost:
         raise
     except Exception as exc:  # noqa: BLE001 - one bad document fails its own job only
@@ -276,9 +277,11 @@ def _read(
     key: str,
     source: str,
     kinds: dict[int, PageKind],
+    turns: dict[int, int] | None = None,
 ) -> DocumentResult:
     """Run the pipeline; each page's image and record are stored as soon as it is read
-    (`kinds`: the pages a person set the kind of, read as that kind)."""
+    (`kinds`: the pages a person set the kind of, read as that kind; `turns`: the pages a
+    person turned, read turned so)."""
     pending: list[tuple[PageResult, np.ndarray | None]] = []
 
     def on_page(page: PageResult, image: np.ndarray | None) -> None:
@@ -291,7 +294,7 @@ def _read(
 
     with context.storage.local_copy(key) as path:
         return context.pipeline().read_document(
-            path, source=source, progress=progress, on_page=on_page, kinds=kinds
+            path, source=source, progress=progress, on_page=on_page, kinds=kinds, turns=turns
         )
 
 

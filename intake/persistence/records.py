@@ -145,6 +145,9 @@ class DocumentRecord(Base):
     kind_overrides: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
     """Page kinds a reviewer set by hand ("3" → "business_license"): the pipeline reads those
     pages as that kind instead of classifying them."""
+    rotation_overrides: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    """Quarter turns a reviewer set by hand ("3" → 90, clockwise, of the page as scanned): the
+    pipeline turns those pages so instead of finding their orientation itself."""
 
     filing: Mapped[FilingRecord] = relationship(back_populates="documents")
 

@@ -73,14 +73,17 @@ class Pipeline:
         progress: Callable[[int, int], None] | None = None,
         on_page: Callable[[PageResult, np.ndarray | None], None] | None = None,
         kinds: dict[int, PageKind] | None = None,
+        turns: dict[int, int] | None = None,
     ) -> DocumentResult:
         """Every page of one file with its kind and fields; an unreadable file gets `error`.
 
         `progress(done, total)` is called after each page; `on_page(result, image)` receives the
         upright page image that the page's boxes refer to (for storing and drawing). `kinds`:
         pages whose kind a person set (index → kind), read in full as that kind, unclassified.
+        `turns`: pages a person turned (index → degrees clockwise of the page as scanned), read
+        turned so, their orientation not looked for.
         """
-        kinds = kinds or {}
+        kinds, turns = kinds or {}, turns or {}
         source = source or path.name
         try:
             sha = sha256_of(path)
@@ -99,7 +102,9 @@ class Pipeline:
             read_all = not self.options.triage or doc.page_count <= SMALL_DOCUMENT_PAGES
             for index in range(doc.page_count):
                 try:
-                    page, image = self._read_page(doc, index, read_all, kinds.get(index))
+                    page, image = self._read_page(
+                        doc, index, read_all, kinds.get(index), turns.get(index)
+                    )
                 except DocumentUnreadable as exc:
                     page = PageResult(index=index, kind=PageKind.OTHER, error=exc.message)
                     image = None
@@ -114,9 +119,10 @@ class Pipeline:
 
     # -- pages -----------------------------------------------------------------------------
     def _read_page(
-        self, doc, index: int, read_all: bool, kind: PageKind | None = None
+        self, doc, index: int, read_all: bool, kind: PageKind | None = None, turn: int | None = None
     ) -> tuple[PageResult, np.ndarray]:
-        read_all = read_all or kind is not None  # a kind set by hand: no first pass decides
+        # a kind or a turn set by hand: no first pass decides
+        read_all = read_all or kind is not None or turn is not None
         if doc.kind == "pdf" and not read_all:
             quick = doc.page(index, dpi=TRIAGE_DPI)
             if quick.text_lines is None:
@@ -124,6 +130,13 @@ class Pipeline:
                 if kind_hint == PageKind.OTHER and part is None:
                     return self._unread(index, rotation, flat)
         page = doc.page(index, dpi=self.options.dpi)
+        if turn is not None:  # turned by hand, a text layer too: the pixels are read turned so
+            flat, flattened = (
+                cleanup.flatten_sheet(page.image) if self.options.cleanup else (page.image, False)
+            )
+            if hasattr(self.engine, "read_raw"):
+                return self._read_in_one_pass(page, flat, flattened, kind, turn % 360)
+            return self._read_scan_page(page, flat, turn % 360, flattened, kind)
         if page.text_lines is not None:
             return self._read_text_page(page, kind), page.image
         if not self.options.cleanup:
@@ -143,12 +156,25 @@ class Pipeline:
         return self._read_scan_page(page, flat, rotation, flattened, kind)
 
     def _read_in_one_pass(
-        self, page: PageImage, image: np.ndarray, flattened: bool, kind: PageKind | None = None
+        self,
+        page: PageImage,
+        image: np.ndarray,
+        flattened: bool,
+        kind: PageKind | None = None,
+        turn: int | None = None,
     ) -> tuple[PageResult, np.ndarray]:
-        """OCR the page as it lies; its lines tell the quarter turn and skew, boxes follow."""
+        """OCR the page as it lies; its lines tell the quarter turn and skew, boxes follow.
+        `turn`: the quarter turn a person set, applied first; the lines then tell the skew."""
         if not flattened and page.dpi > self.options.dpi:
             # Only ever shrink: PP-OCR reads 120-DPI print well, and enlarging costs time.
             image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
+        if turn is not None:
+            image = cleanup.rotate_quarter(image, turn)
+            raw = self.engine.read_raw(seals.suppress_red(image))
+            height, width = image.shape[:2]
+            geometry, lines, _size = upright_lines(raw, width, height, rotation=0)
+            upright = cleanup.deskew(image, geometry.skew)
+            return self._page_result(page.index, turn, upright, lines, kind), upright
         raw = self.engine.read_raw(seals.suppress_red(image))
         height, width = image.shape[:2]
         geometry, lines, _size = upright_lines(raw, width, height)
@@ -197,8 +223,8 @@ class Pipeline:
         `image` is the page's pixels, already flattened when `flattened` (a photographed sheet).
         """
         skew = 0.0
+        image = cleanup.rotate_quarter(image, rotation)
         if self.options.cleanup:
-            image = cleanup.rotate_quarter(image, rotation)
             skew = cleanup.estimate_skew(image)
             image = cleanup.deskew(image, skew)
             if not flattened:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from core.errors import Conflict, InvalidInput, NotFound
 from core.filing import LIMITS, bad_character
 from intake.persistence.records import User, WebSession, as_utc, utcnow
-from intake.service.scope import ROLES, Scope
+from intake.service.scope import ROLE_LABELS, ROLES, Scope
 from validators.bureaus import load_bureaus
 
 _HASHER = PasswordHasher()
@@ -53,16 +53,15 @@ def _check_name(name: str) -> str:
 
 def _check_role(role: str, bureau: str | None) -> str | None:
     if role not in ROLES:
-        raise InvalidInput(f"角色须为 {'、'.join(ROLES)} 之一")
+        names = "、".join(ROLE_LABELS[r] for r in ROLES)
+        raise InvalidInput(f"角色须为{names}之一")
     if role == "clerk":
         bureaus = load_bureaus()
         if bureau not in bureaus:
-            raise InvalidInput(
-                f"经办人（clerk）须指定受理单位代码，可选：{'、'.join(sorted(bureaus))}"
-            )
+            raise InvalidInput(f"经办人须指定受理单位代码，可选：{'、'.join(sorted(bureaus))}")
         return bureau
     if bureau is not None:
-        raise InvalidInput("只有经办人（clerk）属于某个受理单位")
+        raise InvalidInput("只有经办人属于某个受理单位")
     return None
 
 

@@ -1,4 +1,5 @@
-"""A wrong upload removed or replaced, a page's kind set by hand: audit-logged, re-checked.
+"""A wrong upload removed or replaced, a page's kind set or the page turned by hand: audit-logged,
+re-checked.
 
 What a person decided on the document — a confirmed or dismissed flag on its pages, a correction
 of one of its values — is never dropped silently: removing such a document is refused with
@@ -205,5 +206,50 @@ def set_page_kind(
         target=f"document:{document.id}:page:{index}",
         before={"kind": page.kind, "source": document.source, "page": index},
         after={"kind": wanted.value, "reason": reason, "job_id": job.id},
+    )
+    return job
+
+
+# --------------------------------------------------------------------------- a page turned by hand
+
+TURN_LABELS = {90: "向右转 90°", 180: "转 180°", 270: "向左转 90°"}
+"""A quarter turn clockwise, in the words of the button that asks for it."""
+
+
+def turn_page(
+    session: Session, scope: Scope, document_id: int, index: int, turn: int, reason: str | None
+) -> JobRecord:
+    """A person turns the stored page by a quarter turn (`turn` degrees clockwise of it as shown)
+    when its orientation was found wrong: the page is read again turned so (a new job of its
+    document; the caller commits and queues it) and stays so on later re-reads. Audit-logged
+    with the page's turn before and after; 409 while the document is being read or when the
+    page has no image; a reason is required."""
+    if turn not in TURN_LABELS:
+        raise InvalidInput("旋转角度须为 90、180 或 270 度（顺时针）")
+    reason = check_text(reason, "理由", LIMITS.reason)
+    if not reason:
+        raise InvalidInput("旋转页面必须填写理由")
+    page = get_page(session, scope, document_id, index)
+    document = session.get(DocumentRecord, document_id)
+    record = lock_filing(session, document.filing_id)
+    latest = latest_jobs(session, [document.id]).get(document.id)
+    if latest is not None and latest.state in ACTIVE_JOB_STATES:
+        raise Conflict(f"「{document.source}」正在识别，请等识别结束后再旋转页面")
+    if not page.image_key:
+        raise Conflict(f"「{document.source}」第{index + 1}页没有可显示的图像，无法旋转")
+    rotation = (page.rotation + turn) % 360  # of the page as scanned: the pipeline's terms
+    overrides = dict(document.rotation_overrides or {})
+    overrides[str(index)] = rotation
+    document.rotation_overrides = overrides
+    job = queued_job(session, record, document)
+    refresh_status(session, record)
+    audit.record(
+        session,
+        scope,
+        "page_turned",
+        record.id,
+        target=f"document:{document.id}:page:{index}",
+        before={"rotation": page.rotation, "source": document.source, "page": index},
+        after={"rotation": rotation, "turn": turn, "reason": reason, "job_id": job.id},
     )
     return job

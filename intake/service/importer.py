@@ -27,6 +27,7 @@ from extractors.normalize import (
     strip_spaces,
     to_halfwidth,
 )
+from intake.presentation.comparison import row_specs
 from intake.service.import_cells import (
     CellInvalid,
     FieldKind,
@@ -214,8 +215,7 @@ def _find_header(
     if best is None or not best.columns:
         raise ImportInvalid(
             f"{filename}：前 {HEADER_SEARCH_ROWS} 行中找不到征集信息表的表头（列名），"
-            f"请导入平台导出的原始表格（no 征集信息表 header row in the first "
-            f"{HEADER_SEARCH_ROWS} rows）"
+            "请导入平台导出的原始表格"
         )
     missing = _missing(best, mapping)
     names = "、".join(mapping.display_name(path) for path in missing)
@@ -263,16 +263,54 @@ def _nest(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _SCHEMA_FIELD = re.compile(r"字段 ([^：]+)：")
+FIELD_NAMES = {
+    "filing_id": "申报编号",
+    "campaign": "征集活动",
+    "bureau": "受理单位",
+    "applicant": "送征单位",
+    "product": "送征产品",
+    "(根)": "申报",
+}
+"""The printed names of the filing's parts the comparison (comparison.yaml) has no row for."""
 
 
-def _column_named_in(message: str, header: HeaderRow) -> str | None:
-    """The column of the field a FilingInvalid message names (`字段 applicant/name：…`), if any."""
+def _schema_path(message: str) -> str | None:
+    """The dotted field a FilingInvalid message names (`字段 applicant/name：…`), if any."""
     match = _SCHEMA_FIELD.search(message)
     if not match:
         return None
-    path = ".".join(part for part in match.group(1).split("/") if not part.isdigit())
-    column = header.column_for(path)
+    return ".".join(part for part in match.group(1).split("/") if not part.isdigit())
+
+
+def _column_named_in(message: str, header: HeaderRow) -> str | None:
+    """The column of the field a FilingInvalid message names, if any."""
+    path = _schema_path(message)
+    column = header.column_for(path) if path else None
     return column.header if column else None
+
+
+@lru_cache(maxsize=1)
+def _printed_names() -> dict[str, str]:
+    return {spec.path: spec.label for spec in row_specs().rows}
+
+
+def field_name(path: str) -> str:
+    """The field's name as the 征集信息表 prints it (`applicant.credit_code` → 统一社会信用代码)."""
+    return (
+        _printed_names().get(path)
+        or FIELD_NAMES.get(path)
+        or FIELD_NAMES.get(path.split(".")[0], "申报")
+    )
+
+
+def in_words(message: str) -> str:
+    """A FilingInvalid message with the field's internal path replaced by its printed name:
+    `第 3 行 不符合填报表格式：字段 applicant/credit_code：不能为空` →
+    `第 3 行 不符合填报表格式：「统一社会信用代码」不能为空`."""
+    path = _schema_path(message)
+    if path is None:
+        return message
+    return _SCHEMA_FIELD.sub(lambda _: f"「{field_name(path)}」", message, count=1)
 
 
 @dataclass(frozen=True)
@@ -313,7 +351,8 @@ class _RowReader:
         try:
             return parse_filing(document, origin=f"第 {number} 行")
         except FilingInvalid as exc:
-            return [RowError(number, _column_named_in(exc.message, self.header), exc.message)]
+            column = _column_named_in(exc.message, self.header)
+            return [RowError(number, column, in_words(exc.message))]
 
 
 def _repeats_header(cells: Cells, header: HeaderRow) -> bool:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, true
 
 ROLES = ("clerk", "reviewer", "admin")
+ROLE_LABELS = {"clerk": "经办人", "reviewer": "审核人", "admin": "管理员"}
+"""Each role as a clerk reads it."""
 
 
 @dataclass(frozen=True)
