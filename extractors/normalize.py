@@ -236,10 +236,9 @@ def normalize_registration_number(text: str) -> str | None:
 
 # --------------------------------------------------------------------------- dates
 
-_CN_DIGITS = {"〇": 0, "○": 0, "◯": 0, "零": 0, "O": 0, "o": 0}
+# 一 read as a dash inside a year in numerals (二〇－一年) is 1.
+_CN_DIGITS = dict.fromkeys("〇○◯零Oo", 0) | dict.fromkeys("-—", 1) | {str(i): i for i in range(10)}
 _CN_DIGITS |= {ch: i for i, ch in enumerate("一二三四五六七八九", start=1)}
-_CN_DIGITS |= {"-": 1, "—": 1}  # 一 read as a dash inside a year in numerals (二〇－一年)
-_CN_DIGITS |= {str(i): i for i in range(10)}
 _YEAR_CHARS = r"0-9〇○◯零Oo一二三四五六七八九\-—"
 _SMALL_CHARS = "一二三四五六七八九十廿卅"
 _DATE_PATTERNS = (
@@ -328,11 +327,6 @@ def parse_chinese_date(text: str) -> date | None:
     """
     matches = date_matches(text)
     return matches[0].value if matches else None
-
-
-def format_iso(d: date | None) -> str | None:
-    """`YYYY-MM-DD`, or None for None."""
-    return d.isoformat() if d is not None else None
 
 
 # --------------------------------------------------------------------------- versions and names

@@ -14,7 +14,6 @@ from extractors.normalize import (
     credit_code_check_char,
     credit_code_region,
     find_dates,
-    format_iso,
     is_valid_credit_code,
     normalize_certificate_no,
     normalize_company_name,
@@ -369,7 +368,7 @@ def test_every_date_style_parses_back(d: date) -> None:
         prefix, suffix = "开发完成日期：", "。盖章"
         text = prefix + style + suffix
         assert find_dates(text) == [(d, len(prefix), len(prefix) + len(style))], style
-        assert format_iso(parse_chinese_date(text)) == d.isoformat()
+        assert parse_chinese_date(text) == d
 
 
 @PROPERTY
@@ -421,11 +420,6 @@ def test_parse_chinese_date_examples(text: str, expected: date | None) -> None:
 def test_find_dates_skips_impossible_dates() -> None:
     text = "2020年2月30日 2020年3月1日"
     assert find_dates(text) == [(date(2020, 3, 1), 11, 20)]
-
-
-def test_format_iso() -> None:
-    assert format_iso(date(2020, 1, 5)) == "2020-01-05"
-    assert format_iso(None) is None
 
 
 # --------------------------------------------------------------------------- versions and names
