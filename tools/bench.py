@@ -3,7 +3,8 @@
 `intake bench` generates held-out cases (never used for tuning), runs each mode in its own process
 (so peak memory is that mode's own), and prints page-kind accuracy, exact-match field accuracy,
 flag precision and recall, seconds per page and peak memory side by side; then the 40-page bundle
-run (triage against full OCR of every page) and the memory of one 300-DPI A4 page.
+read with the first pass (one page at a time and on two threads), in full and by raw RapidOCR,
+with CPU seconds and peak memory of each, and the memory of one 300-DPI A4 page.
 """
 
 from __future__ import annotations
