@@ -75,7 +75,12 @@ class RapidOcrEngine:
         # split spaced labels (名　　称) and lose their first character.
         self._ocr = RapidOCR(max_side_len=max_side, **onnx_threads(threads))
         self._use_cls = use_cls
-        self._lock = threading.Lock()
+        self._page_lock = threading.Lock()
+        """One page's lines are found at a time: at 2000 pixels the detector needs about 550 MB
+        while it runs (and each thread's malloc arena keeps what it freed, so two threads detecting
+        in turn hold it twice). Classifying and recognising lines need little and run on the
+        threads that call them (onnxruntime's sessions may be run concurrently; RapidOCR's steps
+        keep no state)."""
 
     @property
     def models(self):
@@ -85,7 +90,7 @@ class RapidOcrEngine:
     def read(self, image: np.ndarray) -> list[TextLine]:
         if image.ndim == 2:
             image = np.stack([image] * 3, axis=-1)
-        with self._lock:  # onnxruntime sessions are shared; keep one call at a time
+        with self._page_lock:
             result, _ = self._ocr(image, use_cls=self._use_cls)
         lines = []
         for quad, text, score in result or []:
@@ -102,8 +107,7 @@ class RapidOcrEngine:
         """
         if image.ndim == 2:
             image = np.stack([image] * 3, axis=-1)
-        with self._lock:
-            results, _ = self._ocr.text_rec([image], return_word_box=True)
+        results, _ = self._ocr.text_rec([image], return_word_box=True)
         text, score, *info = results[0]
         chars: list[tuple[str, float, float]] = []
         if info and info[0] and text:
@@ -119,21 +123,22 @@ class RapidOcrEngine:
         The same detector, line classifier and recogniser as `read`, called step by step so
         that the classifier's verdicts tell the page's orientation (extractors/orientation.py).
         """
-        if image.ndim == 2:
-            image = np.stack([image] * 3, axis=-1)
         ocr = self._ocr
         raw_h, raw_w = image.shape[:2]
-        with self._lock:
-            img, ratio_h, ratio_w = ocr.preprocess(image)
-            record = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
-            img, record = ocr.maybe_add_letterbox(img, record)
+        img, ratio_h, ratio_w = ocr.preprocess(image)
+        if img.ndim == 2:  # grey made three channels once shrunk: the same pixels, ⅓ the memory
+            img = np.stack([img] * 3, axis=-1)
+        record = {"preprocess": {"ratio_h": ratio_h, "ratio_w": ratio_w}}
+        img, record = ocr.maybe_add_letterbox(img, record)
+        with self._page_lock:
             quads, _ = ocr.auto_text_det(img)
-            if quads is None or len(quads) == 0:
-                return []
-            crops = ocr.get_crop_img_list(img, quads)
-            crops, cls_res, _ = ocr.text_cls(crops)
-            rec_res, _ = ocr.text_rec(crops, False)
-            quads = ocr._get_origin_points(quads, record, raw_h, raw_w)
+        if quads is None or len(quads) == 0:
+            return []
+        crops = ocr.get_crop_img_list(img, quads)
+        del img
+        crops, cls_res, _ = ocr.text_cls(crops)
+        rec_res, _ = ocr.text_rec(crops, False)
+        quads = ocr._get_origin_points(quads, record, raw_h, raw_w)
         lines = []
         for quad, (label, cls_score), (text, score, *_rest) in zip(quads, cls_res, rec_res):
             text = text.strip()

@@ -376,10 +376,13 @@ def _clip_box(box: Box, shape) -> Box:
     )
 
 
-def read_seals(image: np.ndarray, engine: OcrEngine) -> list[SealReading]:
-    """Every seal on the page whose lettering could be read, most seal-like first."""
+def read_seals(
+    image: np.ndarray, engine: OcrEngine, found: list[seals.SealBox] | None = None
+) -> list[SealReading]:
+    """Every seal on the page whose lettering could be read, most seal-like first; `found`: the
+    page's seals by the strict test (seals.find_red_seals), when the caller has them."""
     readings = []
-    for box in seals.seal_candidates(image):
+    for box in seals.seal_candidates(image, found):
         reading = read_seal(image, box, engine)
         if reading is not None:
             readings.append(reading)

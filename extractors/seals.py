@@ -80,14 +80,15 @@ def find_red_seal(image: np.ndarray) -> SealBox | None:
     return seals[0] if seals else None
 
 
-def find_red_stamp(image: np.ndarray) -> SealBox | None:
-    """A seal, or else any stamp-sized, stamp-shaped patch of red ink.
+def find_red_stamp(image: np.ndarray, found: list[SealBox] | None = None) -> SealBox | None:
+    """A seal (the first of `found`, the page's `find_red_seals` if already known), or else any
+    stamp-sized, stamp-shaped patch of red ink.
 
     Real stamps are often cut by the page edge, faded, smudged or overprinted, which the strict
     seal test refuses; a red patch as tall as it is wide, of a seal's size and with enough ink,
     still shows that the page was stamped. Thin red text or rules are too flat to pass.
     """
-    seal = find_red_seal(image)
+    seal = (found[0] if found else None) if found is not None else find_red_seal(image)
     if seal is not None:
         return seal
     bgr = to_bgr(image)
@@ -207,9 +208,10 @@ def _boxes_overlap(a: SealBox, b: SealBox) -> bool:
     return ix * iy > 0.5 * max(1, smaller)
 
 
-def seal_candidates(image: np.ndarray) -> list[SealBox]:
-    """Boxes of round or oval red seals: the strict seal test's first, then fainter rings."""
-    found = list(find_red_seals(image))
+def seal_candidates(image: np.ndarray, strict: list[SealBox] | None = None) -> list[SealBox]:
+    """Boxes of round or oval red seals: the strict seal test's first (`strict`, if the page's
+    `find_red_seals` is already known), then fainter rings."""
+    found = list(find_red_seals(image) if strict is None else strict)
     bgr = to_bgr(image)
     if bgr is None:
         return found

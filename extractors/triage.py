@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 
 import cv2
@@ -50,7 +49,6 @@ class Triager:
         )
         self._ocr = ocr or RapidOCR(**onnx_threads(threads))
         self._det = TextDetector(det_config)
-        self._lock = threading.Lock()
 
     def _boxes(self, image: np.ndarray) -> list[np.ndarray]:
         """Line quads found on a smaller copy (finding lines needs less than reading them)."""
@@ -72,18 +70,19 @@ class Triager:
     def triage(self, image: np.ndarray) -> Triage:
         scale = min(1.0, TRIAGE_SIDE / max(image.shape[:2]))
         small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        with self._lock:
+        # No lock: onnxruntime's sessions run concurrently, and at this size two pages' line
+        # detection at once takes little memory (two pages are looked at on two threads).
+        boxes = self._boxes(small)
+        rotation = 0
+        if boxes and _mostly_vertical(boxes):
+            small = _rotate(small, 90)
+            rotation = 90
             boxes = self._boxes(small)
-            rotation = 0
-            if boxes and _mostly_vertical(boxes):
-                small = _rotate(small, 90)
-                rotation = 90
-                boxes = self._boxes(small)
-            if boxes and self._upside_down_votes(small, boxes) > 0:
-                small = _rotate(small, 180)
-                rotation = (rotation + 180) % 360
-                boxes = self._boxes(small)
-            lines = self._read_some(small, boxes)
+        if boxes and self._upside_down_votes(small, boxes) > 0:
+            small = _rotate(small, 180)
+            rotation = (rotation + 180) % 360
+            boxes = self._boxes(small)
+        lines = self._read_some(small, boxes)
         return Triage(rotation=rotation, lines=lines, scale=scale, height=small.shape[0])
 
     def _read_some(self, image: np.ndarray, boxes: list[np.ndarray]) -> list[TextLine]:

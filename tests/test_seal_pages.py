@@ -30,7 +30,7 @@ SEAL = SealReading(
 def test_a_seal_is_stored_reported_drawn_and_flagged(tmp_path: Path, monkeypatch) -> None:
     read = []
 
-    def seals_of(image, engine):
+    def seals_of(image, engine, found=None):
         # The scripted pages are flat colour: the seal reader is stood in for, on the licence.
         read.append(image.shape)
         return [SEAL]

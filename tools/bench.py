@@ -3,7 +3,8 @@
 `intake bench` generates held-out cases (never used for tuning), runs each mode in its own process
 (so peak memory is that mode's own), and prints page-kind accuracy, exact-match field accuracy,
 flag precision and recall, seconds per page and peak memory side by side; then the 40-page bundle
-run (triage against full OCR of every page) and the memory of one 300-DPI A4 page.
+read with the first pass (one page at a time and on two threads), in full and by raw RapidOCR,
+with CPU seconds and peak memory of each, and the memory of one 300-DPI A4 page.
 """
 
 from __future__ import annotations
@@ -157,15 +158,32 @@ def run_mode(mode: str, cases_dir: Path) -> Tally:
     return total
 
 
-def time_bundle(bundle_case: Path, triage: bool) -> dict:
-    pipeline = Pipeline(PipelineOptions(triage=triage))
+BUNDLE_MODES = {
+    "bundle-triage": PipelineOptions(triage=True),
+    "bundle-triage-2": PipelineOptions(triage=True, page_workers=2),
+    "bundle-full": PipelineOptions(triage=False),
+    "bundle-raw": MODES["raw-rapidocr"],
+}
+"""The bound report read with the first pass (one page at a time, and two on two threads), in
+full (every page cleaned up and read at 300 DPI) and by raw RapidOCR (every page, no clean-up)."""
+
+
+def time_bundle(bundle_case: Path, options: PipelineOptions) -> dict:
+    pipeline = Pipeline(options)
     _ = pipeline.triager  # load the first-pass models before timing
     case = find_cases(bundle_case)[0]
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     docs = [pipeline.read_document(p) for p in case.scans]
     seconds = time.perf_counter() - started
     kinds = Counter(p.kind.value for d in docs for p in d.pages)
-    return {"seconds": seconds, "pages": sum(len(d.pages) for d in docs), "kinds": dict(kinds)}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": time.process_time() - cpu,
+        "peak_mb": peak_mb(),
+        "load": os.getloadavg()[0],
+        "pages": sum(len(d.pages) for d in docs),
+        "kinds": dict(kinds),
+    }
 
 
 def one_page_memory(page_file: Path) -> dict:
@@ -196,10 +214,8 @@ def a4_scan_at_300_dpi(cases: Path) -> Path:
 
 def _worker(argv: list[str]) -> int:
     task, arg, out = argv
-    if task == "bundle-triage":
-        result = time_bundle(Path(arg), triage=True)
-    elif task == "bundle-full":
-        result = time_bundle(Path(arg), triage=False)
+    if task in BUNDLE_MODES:
+        result = time_bundle(Path(arg), BUNDLE_MODES[task])
     elif task == "page":
         result = one_page_memory(Path(arg))
     else:
@@ -283,13 +299,16 @@ def main(argv: list[str] | None = None) -> int:
         bundle = generate_bundle_case(
             workdir / "bundle", seed=args.seed + 7, pages=args.bundle_pages, layouts=args.layouts
         )
-        fast = _in_subprocess("bundle-triage", bundle, workdir)
-        full = _in_subprocess("bundle-full", bundle, workdir)
-        print(
-            f"\n{args.bundle_pages}-page bundle: triage {fast['seconds']:.1f} s, full OCR of every "
-            f"page {full['seconds']:.1f} s, ratio {fast['seconds'] / full['seconds']:.2f} "
-            f"(kinds found: {fast['kinds']})"
-        )
+        runs = {mode: _in_subprocess(mode, bundle, workdir) for mode in BUNDLE_MODES}
+        full, raw = runs["bundle-full"]["seconds"], runs["bundle-raw"]["seconds"]
+        print(f"\n{args.bundle_pages}-page bundle ({bundle.name}), one after another:")
+        for mode, run in runs.items():
+            print(
+                f"  {mode:16} {run['seconds']:6.1f} s (CPU {run['cpu_seconds']:6.1f} s), "
+                f"to full {run['seconds'] / full:.2f}, to raw RapidOCR {run['seconds'] / raw:.2f}, "
+                f"peak {run['peak_mb']:.0f} MB, load {run['load']:.1f}"
+            )
+        print(f"  kinds found with the first pass: {runs['bundle-triage']['kinds']}")
         page = a4_scan_at_300_dpi(cases)
         one = _in_subprocess("page", page, workdir)
         print(

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -26,11 +28,12 @@ from extractors.fingerprint import page_fingerprint
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
 from extractors.orientation import upright_lines
 from extractors.signature import find_signature
-from extractors.triage import Triager
+from extractors.triage import TRIAGE_SIDE, Triager
 from intake.pipeline.sources import InputLimits, open_source, sha256_of
 
 TRIAGE_DPI = 100
-"""Resolution at which bundle pages are rendered for the first pass."""
+"""Resolution for the first pass when a page's size is not known before it is decoded; a PDF
+page is rendered straight at the size the first pass looks at (TRIAGE_SIDE long, ~94 DPI)."""
 SMALL_DOCUMENT_PAGES = 3
 """Documents this short are read in full: each of their pages is likely to matter."""
 
@@ -48,6 +51,10 @@ class PipelineOptions:
     """CPU threads per OCR model; None uses every core (one process per core: set 1)."""
     read_seals: bool = True
     """Read the lettering of red seals on the key pages and the parts of a bound report."""
+    page_workers: int = 1
+    """Pages of one file read at once on threads. Two overlap one page's line detection (one
+    at a time) with the rest of the other page, but hold two pages and their OCR's memory:
+    a 40-page bound report peaks near 1.3 GB against about 1 GB for one (README, Figures)."""
 
 
 class Pipeline:
@@ -100,14 +107,7 @@ class Pipeline:
         try:
             result.page_count = doc.page_count
             read_all = not self.options.triage or doc.page_count <= SMALL_DOCUMENT_PAGES
-            for index in range(doc.page_count):
-                try:
-                    page, image = self._read_page(
-                        doc, index, read_all, kinds.get(index), turns.get(index)
-                    )
-                except DocumentUnreadable as exc:
-                    page = PageResult(index=index, kind=PageKind.OTHER, error=exc.message)
-                    image = None
+            for index, (page, image) in enumerate(self._pages(doc, read_all, kinds, turns)):
                 result.pages.append(page)
                 if on_page:
                     on_page(page, image)
@@ -117,18 +117,63 @@ class Pipeline:
             doc.close()
         return result
 
+    def _pages(
+        self, doc, read_all: bool, kinds: dict[int, PageKind], turns: dict[int, int]
+    ) -> Iterator[tuple[PageResult, np.ndarray | None]]:
+        """Every page read, in order; with more than one worker, the next pages are read on
+        threads while one is handed on (at most one more page in flight than workers)."""
+        workers = min(max(1, self.options.page_workers), doc.page_count)
+        if workers <= 1:
+            for index in range(doc.page_count):
+                yield self._read_page_or_error(doc, index, read_all, kinds, turns)
+            return
+        with ThreadPoolExecutor(workers, thread_name_prefix="intake-page") as pool:
+            pending: deque = deque()
+            following = iter(range(doc.page_count))
+            try:
+                for index in following:
+                    pending.append(
+                        pool.submit(self._read_page_or_error, doc, index, read_all, kinds, turns)
+                    )
+                    if len(pending) > workers:
+                        break
+                while pending:
+                    done = pending.popleft().result()
+                    for index in following:
+                        pending.append(
+                            pool.submit(
+                                self._read_page_or_error, doc, index, read_all, kinds, turns
+                            )
+                        )
+                        break
+                    yield done
+            finally:
+                for future in pending:
+                    future.cancel()
+
+    def _read_page_or_error(
+        self, doc, index: int, read_all: bool, kinds: dict[int, PageKind], turns: dict[int, int]
+    ):
+        try:
+            return self._read_page(doc, index, read_all, kinds.get(index), turns.get(index))
+        except DocumentUnreadable as exc:
+            return PageResult(index=index, kind=PageKind.OTHER, error=exc.message), None
+
     # -- pages -----------------------------------------------------------------------------
     def _read_page(
         self, doc, index: int, read_all: bool, kind: PageKind | None = None, turn: int | None = None
     ) -> tuple[PageResult, np.ndarray]:
         # a kind or a turn set by hand: no first pass decides
         read_all = read_all or kind is not None or turn is not None
+        first_turn = 0  # the first pass's quarter turn: a turned key page is read once, turned
         if doc.kind == "pdf" and not read_all:
-            quick = doc.page(index, dpi=TRIAGE_DPI)
+            quick = doc.page(index, dpi=doc.dpi_for_side(index, TRIAGE_SIDE) or TRIAGE_DPI)
             if quick.text_lines is None:
-                kind_hint, rotation, flat, part = self._triage(quick.image)
+                kind_hint, first_turn, flat, part = self._triage(quick.image)
                 if kind_hint == PageKind.OTHER and part is None:
-                    return self._unread(index, rotation, flat)
+                    return self._unread(index, first_turn, flat)
+                del flat
+            del quick
         page = doc.page(index, dpi=self.options.dpi)
         if turn is not None:  # turned by hand, a text layer too: the pixels are read turned so
             flat, flattened = (
@@ -149,10 +194,11 @@ class Pipeline:
             if kind_hint == PageKind.OTHER and part is None:
                 return self._unread(index, rotation, flat)
             flattened = flat is not page.image
+            first_turn = rotation
         if hasattr(self.engine, "read_raw"):  # RapidOCR 1.4 and 3: one pass tells the turn
-            return self._read_in_one_pass(page, flat, flattened, kind)
-        if rotation is None:
-            _, rotation, _, _ = self._triage(flat)
+            return self._read_in_one_pass(page, flat, flattened, kind, first_turn=first_turn)
+        if rotation is None:  # a PDF looked at by the first pass has its turn already
+            rotation = first_turn if doc.kind == "pdf" and not read_all else self._triage(flat)[1]
         return self._read_scan_page(page, flat, rotation, flattened, kind)
 
     def _read_in_one_pass(
@@ -162,9 +208,11 @@ class Pipeline:
         flattened: bool,
         kind: PageKind | None = None,
         turn: int | None = None,
+        first_turn: int = 0,
     ) -> tuple[PageResult, np.ndarray]:
-        """OCR the page as it lies; its lines tell the quarter turn and skew, boxes follow.
-        `turn`: the quarter turn a person set, applied first; the lines then tell the skew."""
+        """OCR the page as it lies (turned by `first_turn`, the first pass's verdict, if any);
+        its lines tell the quarter turn and skew, boxes follow. `turn`: the quarter turn a
+        person set, applied first; the lines then tell the skew."""
         if not flattened and page.dpi > self.options.dpi:
             # Only ever shrink: PP-OCR reads 120-DPI print well, and enlarging costs time.
             image, _ = cleanup.normalize_size(image, page.dpi, self.options.dpi)
@@ -175,6 +223,8 @@ class Pipeline:
             geometry, lines, _size = upright_lines(raw, width, height, rotation=0)
             upright = cleanup.deskew(image, geometry.skew)
             return self._page_result(page.index, turn, upright, lines, kind), upright
+        if first_turn:
+            image = cleanup.rotate_quarter(image, first_turn)
         raw = self.engine.read_raw(seals.suppress_red(image))
         height, width = image.shape[:2]
         geometry, lines, _size = upright_lines(raw, width, height)
@@ -188,6 +238,7 @@ class Pipeline:
             geometry, lines, _size = upright_lines(raw, width, height)
             rotation = (rotation + geometry.rotation) % 360
         upright = cleanup.deskew(cleanup.rotate_quarter(image, geometry.rotation), geometry.skew)
+        rotation = (rotation + first_turn) % 360
         return self._page_result(page.index, rotation, upright, lines, kind), upright
 
     def _unread(
@@ -260,7 +311,8 @@ class Pipeline:
         kind: PageKind | None = None,
     ) -> PageResult:
         height, width = image.shape[:2]
-        lines = _without_seal_lettering(lines, image)
+        found = seals.find_red_seals(image)  # found once: for the lettering, the seals, has_seal
+        lines = _without_seal_lettering(lines, image, found)
         verdict = classify_lines(lines, height)
         if kind is not None:  # set by a person: read as that kind whatever the titles say
             verdict = replace(verdict, kind=kind)
@@ -283,24 +335,26 @@ class Pipeline:
             # 证书号 and 登记号 fit their year's offset: each confirms the other's digits.
             result.fields = certificate_numbers.confirm_numbers(result.fields)
         if verdict.kind == PageKind.USAGE_REPORT:
-            result.fields["has_seal"] = _seal_field(image)
+            result.fields["has_seal"] = _seal_field(image, found)
             signed = find_signature(image, lines)
             if signed is not None:
                 result.fields["has_signature"] = signed
         if self.options.read_seals and (verdict.kind != PageKind.OTHER or result.part):
-            result.seals = seal_text.read_seals(image, self.engine)
+            result.seals = seal_text.read_seals(image, self.engine, found)
         if verdict.kind != PageKind.OTHER:
             result.fingerprint = page_fingerprint(image, lines)
         return result
 
 
-def _without_seal_lettering(lines: list[TextLine], image: np.ndarray) -> list[TextLine]:
+def _without_seal_lettering(
+    lines: list[TextLine], image: np.ndarray, found: list[seals.SealBox]
+) -> list[TextLine]:
     """Drop what OCR read of a red seal's own lettering, keeping text printed under the seal.
 
     A line counts as lettering when it lies inside a seal, has no digits (a date under a seal
     stays) and most of its ink is red; black print beneath the seal is not.
+    `found`: the page's seals (seals.find_red_seals).
     """
-    found = seals.find_red_seals(image)
     if not found:
         return lines
     red = seals.red_mask(image)
@@ -322,10 +376,10 @@ def _without_seal_lettering(lines: list[TextLine], image: np.ndarray) -> list[Te
     return kept
 
 
-def _seal_field(image: np.ndarray | None):
+def _seal_field(image: np.ndarray | None, found: list[seals.SealBox] | None = None):
     from core.model import FieldValue
 
-    box = seals.find_red_stamp(image) if image is not None else None
+    box = seals.find_red_stamp(image, found) if image is not None else None
     return FieldValue(
         name="has_seal",
         value=box is not None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -33,6 +34,11 @@ MAX_PIXELS = 50_000_000
 """Pixels of one page image: an A4 page at 600 DPI (35 million) or a 50-megapixel photo fit; a
 larger one (the 9990×9990 PNG of 307 KB) is refused at upload from its header and never decoded.
 Decoding one costs about 4 bytes a pixel, so a page at the bound takes about 300 MB."""
+
+_PDFIUM = threading.Lock()
+"""pdfium may not be called from two threads at once, not even for two documents (nor is
+pdfplumber's parser shared safely): pages of one file are read on two threads, so every call
+into them takes this lock."""
 
 
 @dataclass(frozen=True)
@@ -107,6 +113,11 @@ class SourceDocument:
         """Page `index` as pixels; `dpi` None means the page's own resolution (300 for PDFs)."""
         raise NotImplementedError
 
+    def dpi_for_side(self, index: int, side: int) -> float | None:
+        """The resolution at which page `index` is `side` pixels long, when known before decoding
+        (a PDF's page box); None otherwise."""
+        return None
+
     def close(self) -> None:
         pass
 
@@ -118,24 +129,29 @@ class PdfDocument(SourceDocument):
         import pypdfium2 as pdfium
 
         try:
-            self._pdfium = pdfium.PdfDocument(str(path))
+            with _PDFIUM:
+                self._pdfium = pdfium.PdfDocument(str(path))
+                n = len(self._pdfium)
         except pdfium.PdfiumError as exc:
             if "password" in str(exc).lower():
                 raise EncryptedPdf(
                     "PDF 文件已加密（需要密码），无法读取；请提交未加密的扫描件"
                 ) from None
             raise CorruptFile(f"PDF 文件已损坏，无法打开（{exc}）") from None
-        n = len(self._pdfium)
         if n == 0:
             raise CorruptFile("PDF 文件没有任何页面")
         if n > limits.max_pages:
-            self._pdfium.close()
+            with _PDFIUM:
+                self._pdfium.close()
             raise TooManyPages(
                 f"PDF 共 {n} 页，超过单个文件 {limits.max_pages} 页的上限；请只上传申报材料相关部分"
             )
         self._n = n
+        self._lines: dict[int, list[TextLine] | None] = {}
+        """Each page's text layer in points, parsed once whatever resolution is rendered."""
         try:
-            self._plumber = pdfplumber.open(str(path))
+            with _PDFIUM:
+                self._plumber = pdfplumber.open(str(path))
         except Exception:  # noqa: BLE001 - a text layer is optional; pixels still render
             self._plumber = None
 
@@ -144,6 +160,18 @@ class PdfDocument(SourceDocument):
         return self._n
 
     def _text_lines(self, index: int, scale: float) -> list[TextLine] | None:
+        if index not in self._lines:
+            self._lines[index] = self._parse_text_lines(index)
+        lines = self._lines[index]
+        if lines is None:
+            return None
+        return [
+            TextLine(text=ln.text, box=tuple(v * scale for v in ln.box), confidence=ln.confidence)
+            for ln in lines
+        ]
+
+    def _parse_text_lines(self, index: int) -> list[TextLine] | None:
+        """The page's text layer, boxes in points; None when it has too little text to read."""
         if self._plumber is None:
             return None
         try:
@@ -152,18 +180,24 @@ class PdfDocument(SourceDocument):
         except Exception:  # noqa: BLE001 - broken text layer: fall back to OCR
             return None
         lines = [
-            TextLine(
-                text=ln["text"],
-                box=(ln["x0"] * scale, ln["top"] * scale, ln["x1"] * scale, ln["bottom"] * scale),
-            )
+            TextLine(text=ln["text"], box=(ln["x0"], ln["top"], ln["x1"], ln["bottom"]))
             for ln in raw
             if ln["text"].strip()
         ]
         meaningful = sum(1 for ln in lines for ch in ln.text if ch.isalnum())
         return lines if meaningful >= 20 else None
 
+    def dpi_for_side(self, index: int, side: int) -> float | None:
+        with _PDFIUM:
+            w_pt, h_pt = self._pdfium[index].get_size()
+        return side * 72.0 / max(w_pt, h_pt, 1.0)
+
     def page(self, index: int, dpi: float | None = None) -> PageImage:
         dpi = dpi or 300.0
+        with _PDFIUM:
+            return self._page(index, dpi)
+
+    def _page(self, index: int, dpi: float) -> PageImage:
         pdf_page = self._pdfium[index]
         w_pt, h_pt = pdf_page.get_size()
         # A page too large for the requested DPI is rendered at a lower one, never refused:
@@ -188,9 +222,10 @@ class PdfDocument(SourceDocument):
         )
 
     def close(self) -> None:
-        self._pdfium.close()
-        if self._plumber is not None:
-            self._plumber.close()
+        with _PDFIUM:
+            self._pdfium.close()
+            if self._plumber is not None:
+                self._plumber.close()
 
 
 class ImageDocument(SourceDocument):
