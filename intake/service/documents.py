@@ -184,12 +184,7 @@ def set_page_kind(
     reason = check_text(reason, "理由", LIMITS.reason)
     if not reason:
         raise InvalidInput("更改页面类型必须填写理由")
-    page = get_page(session, scope, document_id, index)
-    document = session.get(DocumentRecord, document_id)
-    record = lock_filing(session, document.filing_id)
-    latest = latest_jobs(session, [document.id]).get(document.id)
-    if latest is not None and latest.state in ACTIVE_JOB_STATES:
-        raise Conflict(f"「{document.source}」正在识别，请等识别结束后再更改页面类型")
+    page, document, record = _page_to_change(session, scope, document_id, index, "更改页面类型")
     catalogue = load_flag_catalogue()
     if page.kind == wanted.value:
         raise Conflict(f"第{index + 1}页已经是「{catalogue.kind_label(wanted)}」")
@@ -208,6 +203,18 @@ def set_page_kind(
         after={"kind": wanted.value, "reason": reason, "job_id": job.id},
     )
     return job
+
+
+def _page_to_change(session: Session, scope: Scope, document_id: int, index: int, action: str):
+    """The page a person changes by hand, its document and its filing (locked); 409 while the
+    document is being read (`action` names the change in the message)."""
+    page = get_page(session, scope, document_id, index)
+    document = session.get(DocumentRecord, document_id)
+    record = lock_filing(session, document.filing_id)
+    latest = latest_jobs(session, [document.id]).get(document.id)
+    if latest is not None and latest.state in ACTIVE_JOB_STATES:
+        raise Conflict(f"「{document.source}」正在识别，请等识别结束后再{action}")
+    return page, document, record
 
 
 # --------------------------------------------------------------------------- a page turned by hand
@@ -229,12 +236,7 @@ def turn_page(
     reason = check_text(reason, "理由", LIMITS.reason)
     if not reason:
         raise InvalidInput("旋转页面必须填写理由")
-    page = get_page(session, scope, document_id, index)
-    document = session.get(DocumentRecord, document_id)
-    record = lock_filing(session, document.filing_id)
-    latest = latest_jobs(session, [document.id]).get(document.id)
-    if latest is not None and latest.state in ACTIVE_JOB_STATES:
-        raise Conflict(f"「{document.source}」正在识别，请等识别结束后再旋转页面")
+    page, document, record = _page_to_change(session, scope, document_id, index, "旋转页面")
     if not page.image_key:
         raise Conflict(f"「{document.source}」第{index + 1}页没有可显示的图像，无法旋转")
     rotation = (page.rotation + turn) % 360  # of the page as scanned: the pipeline's terms
