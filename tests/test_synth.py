@@ -498,3 +498,23 @@ def test_a_watermark_is_printed_at_a_slant(tmp_path: Path) -> None:
         chars = pdf.pages[0].chars
     assert "".join(c["text"] for c in chars) == "仅限首版次软件申报使用"
     assert chars[0]["top"] > chars[-1]["top"] + 60 and chars[0]["x0"] < chars[-1]["x0"]
+
+
+def test_a_branch_or_individual_licence_expects_the_independent_entity_flag():
+    from tools.synth.arrival import QUALITIES
+    from tools.synth.cases import expected_flag_keys, plan_case
+
+    seen = set()
+    for index in range(12):
+        plan = plan_case("heldout", 731001, index, QUALITIES[0])
+        layouts = [
+            p.layout.layout
+            for d in plan.documents
+            for p in d.pages
+            if p.layout.kind.value == "business_license"
+        ]
+        dependent = any(not lay.startswith("license_company_") for lay in layouts)
+        flagged = ("not_independent_legal_entity", "company_type") in expected_flag_keys(plan)
+        assert flagged == (dependent and plan.truth.scenario.campaign.independent_legal_entity)
+        seen.add(flagged)
+    assert seen == {True, False}

@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from core.model import PageKind
 from tools.synth.arrival import (
     QUALITIES,
     Quality,
@@ -115,8 +116,29 @@ def expected_json(plan: CasePlan) -> dict[str, Any]:
         "filing_id": plan.truth.filing.filing_id,
         "arrival": [way.value for way in Way if way in used],
         "documents": [expected_document(d) for d in plan.documents],
-        "flags": [{"code": f.code, "field": f.field} for f in plan.truth.flags],
+        "flags": [{"code": code, "field": field} for code, field in expected_flag_keys(plan)],
     }
+
+
+DEPENDENT_LICENCES = ("license_branch_", "license_partnership_", "license_individual_")
+"""Randomised licence layouts (tools/synth/licenses.py) whose printed 类型 is no legal entity."""
+
+
+def expected_flag_keys(plan: CasePlan) -> list[tuple[str, str | None]]:
+    """The scenario's flags, and `not_independent_legal_entity` where the licence printed is a
+    branch's, a partnership's or an individual's (its family is drawn with the layout)."""
+    keys = {(f.code, f.field) for f in plan.truth.flags}
+    printed = (
+        page.layout.layout
+        for document in plan.documents
+        for page in document.pages
+        if page.layout.kind == PageKind.BUSINESS_LICENSE
+    )
+    if plan.truth.scenario.campaign.independent_legal_entity and any(
+        layout.startswith(DEPENDENT_LICENCES) for layout in printed
+    ):
+        keys.add(("not_independent_legal_entity", "company_type"))
+    return sorted(keys, key=lambda k: (k[0], k[1] or ""))
 
 
 def filing_json(plan: CasePlan) -> dict[str, Any]:

@@ -32,6 +32,8 @@ class CampaignRules:
     usage_report_must_be_stamped: bool = False
     applicant_must_hold_copyright: bool = True
     credit_code_must_be_valid: bool = True
+    independent_legal_entity: bool = False
+    """Notice 000 一（一）1: a branch, partnership or 个体工商户 licence is no applicant."""
 
 
 JIANGSU = CampaignRules(
@@ -44,6 +46,7 @@ JIANGSU = CampaignRules(
     required_standard=STANDARD_5116,
     qualified_institutions=frozenset(QUALIFIED_INSTITUTIONS),
     rd_minimum_wan=200,
+    independent_legal_entity=True,
 )
 CITIF = CampaignRules(
     id="citif-2021-2022-excellent",
