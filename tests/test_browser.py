@@ -496,7 +496,8 @@ def test_a_failed_file_is_read_again_from_its_button(browser, site: Site) -> Non
         timeout=60_000,
     )
     new_id = page.locator(".doc").get_attribute("data-job-id")
-    assert page.locator(f'[data-retry-job="{new_id}"]').is_visible()
+    # The row is redrawn as the job ends: wait for its button rather than look at one instant.
+    page.locator(f'[data-retry-job="{new_id}"]').wait_for(state="visible", timeout=10_000)
     assert page.locator(".doc-error").is_visible()
     context.close()
     with site.api("clerk_wx") as api:
