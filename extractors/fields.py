@@ -374,8 +374,7 @@ def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValu
     for field in spec.fields:
         span = page.read(field)
         if field.below and (span is None or not nz.find_dates(span.text)):
-            filled = filled_in_dates(lines)
-            span = page.last_date(field.labels) or (filled[-1] if filled else None)
+            span = page.last_date(field.labels) or next(reversed(filled_in_dates(lines)), None)
         if span is None:
             span = _fallback(page, kind, field.name)
         if span is None:
