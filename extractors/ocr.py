@@ -194,6 +194,30 @@ class RapidOcr3Engine:
                 lines.append(TextLine(text=text, box=quad_to_box(quad), confidence=float(score)))
         return lines
 
+    def recognize_line(self, image: np.ndarray) -> LineChars:
+        """As RapidOcrEngine.recognize_line: one line's characters with their places along it."""
+        if image.ndim == 2:
+            image = np.stack([image] * 3, axis=-1)
+        ocr = self._ocr
+        with self._lock:
+            ocr.update_params(return_word_box=True)
+            try:
+                rec = ocr.recognize_txt([image])
+            except Exception:  # noqa: BLE001 - RapidOCRError: nothing recognised
+                return LineChars("", 0.0, ())
+            finally:
+                ocr.update_params(return_word_box=False)
+        text, score = rec.txts[0].strip(), float(rec.scores[0] or 0.0)
+        info = rec.word_results[0]
+        chars: list[tuple[str, float, float]] = []
+        if info is not None and text and info.line_txt_len:
+            flat = [(c, col) for word, cols in zip(info.words, info.word_cols)
+                    for c, col in zip(word, cols)]
+            if len(flat) == len(info.confs):
+                total = info.line_txt_len
+                chars = [(c, col / total, float(p)) for (c, col), p in zip(flat, info.confs)]
+        return LineChars(text, score, tuple(chars))
+
     def read_raw(self, image: np.ndarray) -> list[RawLine]:
         """As RapidOcrEngine.read_raw: detector, line classifier and recogniser step by step."""
         from rapidocr.utils.process_img import map_boxes_to_original

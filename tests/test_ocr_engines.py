@@ -51,3 +51,15 @@ def test_rapidocr3_raw_lines_tell_an_upside_down_page(engine):
     assert upright and not any(line.flipped for line in upright)
     assert turned and all(line.flipped for line in turned)
     assert TEXT in [line.text.replace(" ", "") for line in turned]
+
+
+def test_rapidocr3_recognises_one_line_with_each_characters_place(engine):
+    strip = np.full((64, 900, 3), 255, np.uint8)
+    cv2.putText(strip, TEXT, (30, 48), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (0, 0, 0), 3)
+    reading = engine.recognize_line(strip)
+    assert reading.text.replace(" ", "") == TEXT and reading.confidence > 0.8
+    places = [place for _, place, _ in reading.chars]
+    assert [c for c, _, _ in reading.chars] == list(TEXT)
+    assert places == sorted(places) and 0.0 < places[0] < 0.15 and 0.6 < places[-1] < 1.0
+    # the engine's next page is read as before: detection is on and no word boxes are kept
+    assert TEXT in [line.text.replace(" ", "") for line in engine.read(page())]
