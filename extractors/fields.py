@@ -160,10 +160,13 @@ class PageReader:
         """A value up to a wide gap or the start of another text block: a field is printed as
         one run, and text that OCR read as another line several characters further on, or that
         starts where the lines of a block of text start, is the next column's (its label unread),
-        a list of notes or a watermark."""
+        a list of notes or a watermark. The value's own first line is never that: after a label
+        read with its colon as one line, the value starts the column of values."""
+        started = False
         for i in range(1, len(chars)):
             prev, c = chars[i - 1], chars[i]
-            if c.line is prev.line:
+            started = started or prev.char not in SEPARATORS
+            if c.line is prev.line or not started:
                 continue
             if c.box[0] - prev.box[2] > GAP_UNITS * self.unit or self.layout.starts_block(
                 c.box[0], (c.box[1] + c.box[3]) / 2

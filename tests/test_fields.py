@@ -230,6 +230,29 @@ def test_a_value_stops_at_a_wide_gap_and_at_a_block_of_notes():
     assert got["address"] == "娄星区金谷市场55栋"
 
 
+def test_a_column_of_values_after_labels_read_with_their_colons_is_no_block_of_notes():
+    # Each label is one OCR line with its colon; every value starts on one left edge, four rows
+    # or more: that edge is the column of values, and each value is its label's.
+    rows = [
+        ("软件名称：", "新盛智能电表嵌入式云平台"),
+        ("版本号：", "V1.1"),
+        ("权利人：", "徐州新盛数据科技有限公司"),
+        ("开发完成日期：", "2020年7月19日"),
+        ("首次发表日期：", "2020年9月9日"),
+        ("登记号：", "2020SR1302421"),
+    ]
+    lines = [line("计算机软件著作权登记证书", 500, 0)]
+    for n, (label, value) in enumerate(rows, start=1):
+        lines += [line(label, 200, n), line(value, 520, n)]
+    got = values(PageKind.COPYRIGHT_CERTIFICATE, lines)
+    assert got["software_name"] == "新盛智能电表嵌入式云平台"
+    assert got["software_version"] == "V1.1"
+    assert got["copyright_holders"] == ["徐州新盛数据科技有限公司"]
+    assert got["development_completed_date"] == "2020-07-19"
+    assert got["first_published_date"] == "2020-09-09"
+    assert got["registration_no"] == "2020SR1302421"
+
+
 def test_a_vertical_watermark_never_joins_a_value():
     lines = [
         line("名称", 200, 2),
