@@ -319,3 +319,20 @@ def test_a_date_filled_into_the_printed_year_month_day_boxes():
         TextLine("26", (1545, 601, 1600, 649), 1.0),
     ]
     assert values(PageKind.BUSINESS_LICENSE, lines)["issue_date"] == "2019-09-26"
+
+
+def test_a_report_covers_unlabelled_date_under_its_institution_is_its_issue_date():
+    lines = [
+        line("报告编号：JSSTC-2020-R2333", 900, 0),
+        line("软件产品检测报告", 500, 1),
+        line("软件名称", 200, 3),
+        line("中创时序数据库平台", 420, 3),
+        line("检测时间", 200, 4),
+        line("2020年7月1日至2020年7月20日", 420, 4),
+        line("委托方江苏中创网络科技有限公司", 200, 5),
+        line("江苏省软件产品检测中心", 600, 9),
+        line("二〇二〇年八月二十二日", 620, 10),
+    ]
+    got = values(PageKind.TEST_REPORT, lines)
+    assert got["issue_date"] == "2020-08-22"
+    assert got["testing_institution"] == "江苏省软件产品检测中心"
