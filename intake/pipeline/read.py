@@ -352,8 +352,9 @@ def _without_seal_lettering(
     """Drop what OCR read of a red seal's own lettering, keeping text printed under the seal.
 
     A line counts as lettering when it lies inside a seal, has no digits (a date under a seal
-    stays) and most of its ink is red; black print beneath the seal is not.
-    `found`: the page's seals (seals.find_red_seals).
+    stays) and its ink is red: black print beneath the seal — the institution's name and the
+    date printed under a report's seal, whose ring and star crowd the same box — keeps dark ink
+    that is not red of at least half its red ink. `found`: the page's seals (seals.find_red_seals).
     """
     if not found:
         return lines
@@ -368,9 +369,10 @@ def _without_seal_lettering(
             for sx0, sy0, sx1, sy1 in found
         )
         if inside >= 0.6 and not any(c.isdigit() for c in line.text):
-            ink = int(np.count_nonzero(grey[y0:y1, x0:x1] < 170))
-            red_ink = int(np.count_nonzero(red[y0:y1, x0:x1]))
-            if ink and red_ink >= 0.5 * ink:
+            in_red = red[y0:y1, x0:x1] > 0
+            red_ink = int(np.count_nonzero(in_red))
+            black_ink = int(np.count_nonzero((grey[y0:y1, x0:x1] < 170) & ~in_red))
+            if red_ink and black_ink < 0.5 * red_ink:
                 continue
         kept.append(line)
     return kept

@@ -1,0 +1,48 @@
+"""What OCR read of a seal's own red lettering is dropped; black print under the seal is kept."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+from core.model import TextLine
+from intake.pipeline.read import _without_seal_lettering
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+RED, BLACK = (238, 138, 138), (20, 20, 20)  # RGB: stamp ink as scanned, lighter than print
+
+
+def _page() -> tuple[np.ndarray, dict[str, tuple[int, int, int, int]]]:
+    """A report cover's foot: a red seal (ring, star, straight lettering) over the
+    institution's name and the date printed in black."""
+    image = Image.new("RGB", (900, 900), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.truetype(FONT, 40)
+    draw.ellipse((250, 250, 650, 650), outline=RED, width=22)
+    for n in range(24):  # the lettering round the ring, crowding every box inside it
+        a = 2 * np.pi * n / 24
+        x, y = 450 + 165 * np.cos(a), 450 + 165 * np.sin(a)
+        draw.text((x - 18, y - 18), "章", font=ImageFont.truetype(FONT, 36), fill=RED)
+    star = [(450 + r * np.sin(a), 450 - r * np.cos(a))
+            for i, a in enumerate(np.linspace(0, 4 * np.pi, 6)[:-1]) for r in (120,)]  # fmt: skip
+    draw.polygon(star, fill=RED)
+    boxes = {}
+    for key, text, xy, colour in (
+        ("lettering", "检验检测专用章", (310, 560), RED),
+        ("institution", "山东省软件评测中心", (270, 425), BLACK),
+        ("date", "二〇二〇年三月二十三日", (230, 640), BLACK),
+    ):
+        draw.text(xy, text, font=font, fill=colour)
+        x0, y0, x1, y1 = draw.textbbox(xy, text, font=font)
+        boxes[key] = (x0 - 6, y0 - 16, x1 + 6, y1 + 16)  # as loose as OCR draws them
+    return cv2.cvtColor(np.array(image), cv2.COLOR_RGB2BGR), boxes
+
+
+def test_black_print_under_a_seal_stays_and_the_seals_lettering_goes():
+    image, boxes = _page()
+    texts = {"lettering": "检验检测专用章", "institution": "山东省软件评测中心",
+             "date": "二〇二〇年三月二十三日"}  # fmt: skip
+    lines = [TextLine(texts[k], tuple(float(v) for v in box), 0.95) for k, box in boxes.items()]
+    kept = [line.text for line in _without_seal_lettering(lines, image, [(240, 240, 660, 660)])]
+    assert kept == ["山东省软件评测中心", "二〇二〇年三月二十三日"]
