@@ -367,6 +367,13 @@ def _field(name: str, parsed: Parsed, span: Span) -> FieldValue:
     )
 
 
+def dates_under_seal(kind: PageKind) -> tuple[str, ...]:
+    """The fields of `kind` printed as a date under its seal (labels.yaml: `below`)."""
+    if kind == PageKind.OTHER:
+        return ()
+    return tuple(f.name for f in load_specs()[kind].fields if f.below)
+
+
 def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValue]:
     """All contract fields of `kind` found among `lines`, with value, raw text, confidence and box."""
     if kind == PageKind.OTHER:

@@ -46,3 +46,21 @@ def test_black_print_under_a_seal_stays_and_the_seals_lettering_goes():
     lines = [TextLine(texts[k], tuple(float(v) for v in box), 0.95) for k, box in boxes.items()]
     kept = [line.text for line in _without_seal_lettering(lines, image, [(240, 240, 660, 660)])]
     assert kept == ["山东省软件评测中心", "二〇二〇年三月二十三日"]
+
+
+def test_print_under_a_seal_is_read_again_from_the_seals_region_in_page_pixels():
+    from extractors.normalize import find_dates
+    from extractors.ocr import get_engine
+    from extractors.under_seals import lines_under_seals
+
+    image, boxes = _page()
+    page = np.full((1400, 1600, 3), 255, np.uint8)
+    page[300:1200, 500:1400] = image  # the seal's foot placed on a larger page
+    held = TextLine("山东省软件评测中心", (770.0, 709.0, 1130.0, 781.0), 0.9)
+    extra = lines_under_seals(page, get_engine("rapidocr"), [(740, 540, 1160, 960)], [held])
+    dated = [line for line in extra if find_dates(line.text)]
+    assert [line.text for line in dated] == ["二〇二〇年三月二十三日"]
+    x0, y0, x1, y1 = boxes["date"]
+    box = dated[0].box
+    assert abs(box[0] - (x0 + 500)) < 30 and abs(box[1] - (y0 + 300)) < 30
+    assert not any("山东省" in line.text for line in extra)  # a line already held is not added

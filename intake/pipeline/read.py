@@ -21,9 +21,9 @@ from core.model import (
     PageResult,
     TextLine,
 )
-from extractors import certificate_numbers, cleanup, qr, seal_text, seals
+from extractors import certificate_numbers, cleanup, qr, seal_text, seals, under_seals
 from extractors.classify import classify_lines, classify_part
-from extractors.fields import extract_fields
+from extractors.fields import dates_under_seal, extract_fields
 from extractors.fingerprint import page_fingerprint
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
 from extractors.orientation import upright_lines
@@ -327,6 +327,14 @@ class Pipeline:
         if verdict.kind == PageKind.OTHER:
             result.part = classify_part(lines, height)
         result.fields = extract_fields(verdict.kind, lines)
+        lost = [name for name in dates_under_seal(verdict.kind) if name not in result.fields]
+        if lost and found:
+            # The date under the seal was lost on the whole page: its region is read again.
+            extra = under_seals.lines_under_seals(image, self.engine, found, lines)
+            if extra:
+                result.lines = lines = sorted(lines + extra, key=lambda ln: (ln.box[1], ln.box[0]))
+                again = extract_fields(verdict.kind, lines)
+                result.fields |= {name: again[name] for name in lost if name in again}
         if verdict.kind == PageKind.BUSINESS_LICENSE:
             # The QR code is a second reading of the printed codes: it confirms, never invents.
             fields = result.fields | qr.qr_fields(qr.read_qr_codes(image))
