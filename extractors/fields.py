@@ -195,10 +195,13 @@ class PageReader:
         chars: list[CharRef] = []
         left = (first[0].box[0] if first else hit.right) - 1.0 * self.unit
         last_bottom = max((c.box[3] for c in first), default=hit.bottom)
+        beside = bool(first) and first[0].box[0] >= hit.right - 0.5 * self.unit
         for r in range(first_row + 1, len(self.rows)):
             row = self.rows[r]
             if row.top >= bottom - 0.2 * self.unit:
                 break
+            if beside and self._opens_label_column(r, hit, left):
+                break  # the next field's label, even one misread past knowing, stands there
             own = self._region_chars(r, left, right)
             if not own:
                 if row.top - last_bottom > 1.5 * self.unit:
@@ -227,6 +230,15 @@ class PageReader:
             chars.extend(own)
             last_bottom = max(c.box[3] for c in own)
         return chars
+
+    def _opens_label_column(self, r: int, hit: Anchor, value_left: float) -> bool:
+        """Whether row `r` has text where `hit` stands, left of its value: a value printed beside
+        its label wraps inside the value's column, so text under the label is another label."""
+        return any(
+            c.box[0] < min(value_left, hit.right) and c.box[2] > hit.left - 0.5 * self.unit
+            for c in self.rows[r].chars
+            if not isinstance(c.line, StackedChar)
+        )
 
     def _rows_above(self, hit: Anchor, value: list[CharRef], right: float) -> list[CharRef]:
         """Lines of a table cell that stand above its vertically centred label.

@@ -336,3 +336,20 @@ def test_a_report_covers_unlabelled_date_under_its_institution_is_its_issue_date
     got = values(PageKind.TEST_REPORT, lines)
     assert got["issue_date"] == "2020-08-22"
     assert got["testing_institution"] == "江苏省软件产品检测中心"
+
+
+def test_a_value_never_wraps_onto_a_row_whose_label_was_misread_past_knowing():
+    # 类型's second character read with stray marks (DC型): no label is found on that row, but
+    # text stands under 名称 itself, so the name's value has ended.
+    lines = [
+        TextLine("名类", (180, 200, 230, 390), 0.9),  # 名 and 类 read as one line, stacked
+        line("称", 320, 2),
+        line("河南睿玮力商贸有限公司", 500, 2),
+        line("DC型", 240, 3, width=120),
+        line("有限责任公司（自然人投资或控股）", 500, 3),
+        line("法定代表人", 200, 4),
+        line("姚文瑞", 500, 4),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["name"] == "河南睿玮力商贸有限公司"
+    assert got["legal_representative"] == "姚文瑞"
