@@ -21,6 +21,7 @@ from extractors.layout import (
     Span,
     StackedChar,
     group_rows,
+    same_print,
     span_of,
     strip_separators,
 )
@@ -168,6 +169,8 @@ class PageReader:
             started = started or prev.char not in SEPARATORS
             if c.line is prev.line or not started:
                 continue
+            if not same_print(prev.line, c.line):
+                return chars[:i]
             if c.box[0] - prev.box[2] > GAP_UNITS * self.unit or self.layout.starts_block(
                 c.box[0], (c.box[1] + c.box[3]) / 2
             ):
@@ -214,6 +217,10 @@ class PageReader:
                 continue  # a second, overlapping reading of the line above, not its wrap
             if own[0].box[0] >= self.layout.next_column_left(hit):
                 break  # a wrapped line starts in its own column; this is the next column's
+            if first:
+                own = [c for c in own if same_print(first[0].line, c.line)]
+                if not own:
+                    continue
             own = self._before_gap(own)
             # A label in the value's column, or inside its span, starts the next field.
             stops = [

@@ -89,6 +89,23 @@ class StackedChar(TextLine):
     """
 
 
+def _pitch(line: TextLine) -> float:
+    """Width per character, a Latin letter or digit counted as half a Chinese character."""
+    units = sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in "".join(line.text.split()))
+    return (line.box[2] - line.box[0]) / max(units, 1.0)
+
+
+def same_print(a: TextLine, b: TextLine) -> bool:
+    """Whether two lines are set in about one size of type: a value is printed in one size, and
+    a line much taller, or its characters spread much wider, is another print laid over it (a
+    website's watermark, 中国制造网, across a photographed licence)."""
+    low, high = sorted((a.height, b.height))
+    if high > 1.6 * max(low, 1.0):
+        return False
+    low, high = sorted((_pitch(a), _pitch(b)))
+    return high <= 2.0 * max(low, 1.0)
+
+
 def split_vertical(lines: list[TextLine]) -> list[TextLine]:
     """A box far taller than wide holding several characters is a column of single characters
     (the first characters of spaced labels stacked one above another, 名/类/住): one line each."""

@@ -353,3 +353,21 @@ def test_a_value_never_wraps_onto_a_row_whose_label_was_misread_past_knowing():
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["name"] == "河南睿玮力商贸有限公司"
     assert got["legal_representative"] == "姚文瑞"
+
+
+def test_a_watermark_in_larger_or_wider_print_never_joins_a_value():
+    lines = [
+        line("法定代表人", 200, 2),
+        line("潘桂东", 500, 2),
+        TextLine("中国制造网", (640, 190, 1000, 265), 0.9),  # twice the height, spread wide
+        line("住所", 200, 3),
+        line("深圳市宝安区西乡街道62区安圣大厦二层A214室", 500, 3),
+        TextLine("制造网", (1500, 330, 2200, 420), 0.9),
+        line("营业期限", 200, 4),
+        line("长期", 500, 4),
+        TextLine("造", (600, 395, 880, 460), 0.9),  # one character 280 pixels wide
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["legal_representative"] == "潘桂东"
+    assert got["address"] == "深圳市宝安区西乡街道62区安圣大厦二层A214室"
+    assert got["business_term"] == "长期"
