@@ -121,42 +121,49 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
 def tail_anchors(
     rows: list[Row], anchors: list[Anchor], labels_by_field: dict[str, tuple[str, ...]]
 ) -> list[Anchor]:
-    """Two-character labels whose first character OCR lost, found by their second alone.
+    """Two-character labels with one character lost, found by the other standing alone.
 
     Spaced labels are printed justified: 名　　称, 类　　型 and 法定代表人 share a left and a
     right edge. A lone 称 that starts a printed segment where two other labels end (their right
-    edges within half a label height) is the label 名称; only a character that ends the labels
-    of one field, and of no other, is taken so.
+    edges within half a label height) is the label 名称; a lone 住 that stands alone where two
+    other labels start (their left edges so) is 住所. Only a character that ends (or starts) the
+    labels of one field, and of no other, is taken so.
     """
     if len(anchors) < 2:
         return []
-    fields_ending: dict[str, set[str]] = {}
-    for name, labels in labels_by_field.items():
-        for label in labels:
-            fields_ending.setdefault(label[-1], set()).add(name)
-    tails = {
-        label[-1]: label
-        for name, labels in labels_by_field.items()
-        for label in labels
-        if len(label) == 2 and fields_ending[label[-1]] == {name}
-    }
     unit = statistics.median(a.bottom - a.top for a in anchors)
     taken = {(a.row, i) for a in anchors for i in range(a.start, a.end)}
-    rows_with = {a.row for a in anchors}
     found = []
     for r, row in enumerate(rows):
         for i, c in enumerate(row.chars):
-            label = tails.get(c.char)
-            if label is None or not c.boundary or (r, i) in taken:
+            if not c.boundary or (r, i) in taken:
                 continue
             if i > 0 and row.chars[i - 1].line is c.line:
                 continue
-            if r in rows_with and any(a.right > c.box[0] for a in anchors if a.row == r):
-                continue
-            lined_up = [a for a in anchors if abs(a.right - c.box[2]) <= 0.5 * unit]
-            if len(lined_up) >= 2:
-                found.append(Anchor(r, i, i + 1, label, c.box))
-    return found
+            if any(a.right > c.box[0] for a in anchors if a.row == r):
+                continue  # a label of this row stands right of it: it is that label's value
+            lone = i + 1 == len(row.chars) or row.chars[i + 1].line is not c.line
+            for end, edge in ((-1, 2), (0, 0)):
+                label = _only_label(labels_by_field, c.char, end)
+                if label is None or (end == 0 and not lone):
+                    continue
+                edge_of = (lambda a: a.right) if edge == 2 else (lambda a: a.left)
+                if sum(abs(edge_of(a) - c.box[edge]) <= 0.5 * unit for a in anchors) >= 2:
+                    found.append((end, Anchor(r, i, i + 1, label, c.box)))
+                    break
+    # 名 … 称 both standing alone: the label is split, and its value follows the second.
+    tails = {(a.row, a.label) for end, a in found if end == -1}
+    return [a for end, a in found if end == -1 or (a.row, a.label) not in tails]
+
+
+def _only_label(labels_by_field: dict[str, tuple[str, ...]], char: str, end: int) -> str | None:
+    """The two-character label whose character at `end` (0: first, -1: last) is `char`, when
+    the labels of one field only have `char` there."""
+    fields = {name for name, labels in labels_by_field.items() for lab in labels if lab[end] == char}
+    if len(fields) != 1:
+        return None
+    (name,) = fields
+    return next((lab for lab in labels_by_field[name] if len(lab) == 2 and lab[end] == char), None)
 
 
 class Layout:

@@ -371,3 +371,41 @@ def test_a_watermark_in_larger_or_wider_print_never_joins_a_value():
     assert got["legal_representative"] == "潘桂东"
     assert got["address"] == "深圳市宝安区西乡街道62区安圣大厦二层A214室"
     assert got["business_term"] == "长期"
+
+
+def test_a_label_whose_second_character_was_lost_is_found_by_its_first_standing_where_labels_start():
+    lines = [
+        line("名称山东联创矿业设计有限公司", 200, 1),
+        line("注册资本陆佰万元整", 1400, 1),
+        line("类型有限责任公司（自然人投资或控股）", 200, 2),
+        line("成立日期", 1400, 2),
+        line("2009年05月20日", 1600, 2, width=300),
+        line("法定代表人", 200, 3),
+        line("马冀春", 420, 3),
+        line("营业期限", 1400, 3),
+        line("2009年05月20日至长期", 1600, 3, width=420),
+        line("经营范围", 200, 4),
+        line("矿山采选工程、冶炼工程", 420, 4),
+        line("住", 1400, 4),  # 所 lost under a fold
+        line("山东省济南市高新区舜华路2000号", 1600, 4, width=560),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["address"] == "山东省济南市高新区舜华路2000号"
+    assert got["business_term"] == "2009年05月20日至长期"
+
+
+def test_a_split_label_standing_alone_at_both_ends_is_read_after_its_second_half():
+    lines = [
+        line("统一社会信用代码", 200, 0),
+        line("名", 200, 1),
+        line("米", 300, 1),
+        line("称上海声康环境科技有限公司", 420, 1),
+        line("类", 200, 2),
+        line("型", 420, 2),
+        line("有限责任公司", 600, 2),
+        line("住", 200, 3),
+        line("所", 420, 3),
+        line("上海市崇明区陈海公路299号", 600, 3),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["name"] == "上海声康环境科技有限公司"
