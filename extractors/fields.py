@@ -21,6 +21,7 @@ from extractors.layout import (
     Span,
     StackedChar,
     group_rows,
+    overlaid_print,
     same_print,
     span_of,
     strip_separators,
@@ -93,6 +94,7 @@ class PageReader:
 
     def __init__(self, lines: list[TextLine], spec: KindSpec):
         self.rows = group_rows(lines)
+        self._overlaid = overlaid_print([ln for row in self.rows for ln in row.lines])
         self.spec = spec
         labels = spec.all_labels
         fuzzy = frozenset(lab for lab in labels if len(lab) >= FUZZY_MIN_LENGTH)
@@ -144,7 +146,7 @@ class PageReader:
         out = []
         for i, c in enumerate(self.rows[r].chars[after:], start=after):
             middle = (c.box[0] + c.box[2]) / 2
-            if isinstance(c.line, StackedChar):
+            if isinstance(c.line, StackedChar) or id(c.line) in self._overlaid:
                 continue
             if x_from <= middle < x_to and not self.layout.is_label_char(r, i):
                 out.append(c)

@@ -89,7 +89,7 @@ class StackedChar(TextLine):
     """
 
 
-def _pitch(line: TextLine) -> float:
+def pitch(line: TextLine) -> float:
     """Width per character, a Latin letter or digit counted as half a Chinese character."""
     units = sum(1.0 if ord(c) >= 0x2E80 else 0.55 for c in "".join(line.text.split()))
     return (line.box[2] - line.box[0]) / max(units, 1.0)
@@ -102,8 +102,22 @@ def same_print(a: TextLine, b: TextLine) -> bool:
     low, high = sorted((a.height, b.height))
     if high > 1.6 * max(low, 1.0):
         return False
-    low, high = sorted((_pitch(a), _pitch(b)))
+    low, high = sorted((pitch(a), pitch(b)))
     return high <= 2.0 * max(low, 1.0)
+
+
+def overlaid_print(lines: list[TextLine]) -> set[int]:
+    """Ids of lines set far larger and wider than the page's body text: print laid over the
+    page (a website's watermark across a photo), never a field's value. Titles are such lines
+    too, and are no value either."""
+    body = [ln for ln in lines if not isinstance(ln, StackedChar) and ln.text.strip()]
+    if len(body) < 5:
+        return set()
+    height = statistics.median(ln.height for ln in body)
+    spread = statistics.median(pitch(ln) for ln in body)
+    return {
+        id(ln) for ln in body if ln.height > 1.6 * height and pitch(ln) > 1.8 * spread
+    }
 
 
 def split_vertical(lines: list[TextLine]) -> list[TextLine]:

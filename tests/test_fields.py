@@ -409,3 +409,20 @@ def test_a_split_label_standing_alone_at_both_ends_is_read_after_its_second_half
     ]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["name"] == "上海声康环境科技有限公司"
+
+
+def test_print_laid_over_the_page_far_larger_and_wider_than_its_text_is_no_value():
+    lines = [
+        line("名称", 200, 1),
+        line("珠海云控电子科技有限公司", 420, 1),
+        line("类型", 200, 2),
+        line("有限责任公司", 420, 2),
+        line("住所", 200, 3),
+        TextLine("中国制造网", (420, 280, 1400, 370), 0.9),  # a watermark over the value's place
+        line("珠海市吉大景园路6号5楼V2", 420, 3.8, width=560),
+        line("法定代表人", 200, 5),
+        line("苏亮伟", 420, 5),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["address"] == "珠海市吉大景园路6号5楼V2"
+    assert got["legal_representative"] == "苏亮伟"
