@@ -82,6 +82,8 @@ GAP_UNITS = 4.0
 """A gap this many label heights wide inside a row ends a value."""
 FAR_UNITS = 10.0
 """Text this many label heights right of a label (past a table's cell) is not its value."""
+UNDER_UNITS = 3.0
+"""How far left of its label a date printed under the label may start (centred under a seal)."""
 
 
 class PageReader:
@@ -313,7 +315,10 @@ class PageReader:
                 if field.type != "date" or nz.find_dates(span_of(chars).text):
                     break
                 if hit.row + extra < len(self.rows):
-                    chars = self.rows[hit.row + extra].chars
+                    # under the label, not across the row: the other column's text is not it
+                    chars = self._region_chars(
+                        hit.row + extra, hit.left - UNDER_UNITS * self.unit, right
+                    )
             if chars:
                 return span_of(chars)
         return None

@@ -426,3 +426,19 @@ def test_print_laid_over_the_page_far_larger_and_wider_than_its_text_is_no_value
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["address"] == "珠海市吉大景园路6号5楼V2"
     assert got["legal_representative"] == "苏亮伟"
+
+
+def test_a_date_under_its_label_is_read_there_not_from_the_other_columns_text():
+    lines = [
+        line("名称", 200, 1),
+        line("北京汽车之家信息技术有限公司", 420, 1),
+        line("经营范围", 200, 2),
+        line("技、财经、体育、教育等专业类视听节目的汇集、播出服", 420, 2, width=1000),
+        line("登记机关", 1600, 2),
+        line("务（信息网络传播视听节目许可证有效期至2021年02月13", 420, 3, width=1000),
+        line("日）（企业依法自主选择经营项目，开展经营活动；依", 420, 4, width=1000),
+        line("2020", 1620, 4.6, width=100),
+        line("年01月22日", 1730, 4.6, width=220),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["issue_date"] == "2020-01-22"
