@@ -26,7 +26,7 @@ from extractors.layout import (
     span_of,
     strip_separators,
 )
-from extractors.values import PARSERS, Parsed, is_organisation_name
+from extractors.values import PARSERS, Parsed, is_company_form, is_organisation_name
 
 
 @dataclass(frozen=True)
@@ -348,15 +348,18 @@ class PageReader:
                     return span_of(row.chars[start:end])
         return None
 
-    def first_line_that(self, test) -> Span | None:
+    def first_line_that(self, test, beside_labels: bool = False) -> Span | None:
         """The first printed line, top to bottom, that is wholly what `test` accepts and
-        stands in no label's row (a licence's name whose 名称 label was cut off the photo)."""
+        stands in no label's row (a licence's name whose 名称 label was cut off the photo);
+        with `beside_labels`, in any row, holding no label (a 类型 whose label was misread)."""
         for r, row in enumerate(self.rows):
-            if self.layout.anchors_on(r):
+            if self.layout.anchors_on(r) and not beside_labels:
                 continue
             for ln in row.lines:
+                chars = [c for c in row.chars if c.line is ln]
+                if any(self.layout.is_label_char(r, row.chars.index(c)) for c in chars):
+                    continue
                 if test(ln.text):
-                    chars = [c for c in row.chars if c.line is ln]
                     return span_of(chars)
         return None
 
@@ -437,6 +440,8 @@ def _fallback(page: PageReader, kind: PageKind, name: str) -> Span | None:
         return page.organisation_line()
     if name == "name" and kind == PageKind.BUSINESS_LICENSE:
         return page.first_line_that(is_organisation_name)
+    if name == "company_type" and kind == PageKind.BUSINESS_LICENSE:
+        return page.first_line_that(is_company_form, beside_labels=True)
     return None
 
 

@@ -51,6 +51,16 @@ def is_organisation_name(text: str) -> bool:
     return _WHOLE_NAME.fullmatch(nz.strip_spaces(nz.to_halfwidth(text))) is not None
 
 
+def is_company_form(text: str) -> bool:
+    """Whether `text` is, whole, one of the forms a licence prints under 类型 (a character or
+    two off, a stray mark after it at most)."""
+    text = nz.normalize_company_name(nz.strip_spaces(nz.to_halfwidth(text)))
+    form = known_form(text)
+    if form is None or len(text) > len(form) + 2:
+        return False
+    return len(form) > 4 or text == form  # a short form (联营) a character off is another word
+
+
 MAX_TAIL = 8
 """Characters after a name's organisational form that are a watermark or a stray word."""
 

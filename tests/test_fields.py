@@ -442,3 +442,23 @@ def test_a_date_under_its_label_is_read_there_not_from_the_other_columns_text():
     ]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["issue_date"] == "2020-01-22"
+
+
+def test_a_company_type_whose_label_was_misread_is_found_by_its_printed_form():
+    lines = [
+        line("名称", 200, 1),
+        line("河南睿玮力商贸有限公司", 420, 1),
+        line("注册资本", 1400, 1),
+        line("贰佰零壹万圆整", 1600, 1),
+        line("DC墅", 200, 2, width=100),  # 类型 lost under a watermark
+        line("有限责任公司（自然人投资或控股）", 420, 2),
+        line("成立日期", 1400, 2),
+        line("2017年11月15日", 1600, 2, width=300),
+        line("经营范围", 200, 3),
+        line("国营", 420, 3),  # a short form (联营) a character off is another word
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["company_type"] == "有限责任公司（自然人投资或控股）"
+    assert got["established_date"] == "2017-11-15"
+    del lines[5]
+    assert "company_type" not in values(PageKind.BUSINESS_LICENSE, lines)
