@@ -98,8 +98,8 @@ def repair_by_region(text: str, region: str) -> str:
 
     "沈阳" read at the start of a company name whose code says 321322 (沭阳县) is a misread of
     沭阳: the code and the name are two readings of the same fact. Only a name at the start of
-    the text (or after the province) is looked at, and never one that is itself a place of the
-    code's province.
+    the text (after the province, or inside a bracket) is looked at, and never one that is itself
+    a place of the code's province.
     """
     if not text or len(region) != 6 or not region.isdigit():
         return text
@@ -116,8 +116,9 @@ def repair_by_region(text: str, region: str) -> str:
 
 
 def _name_starts(text: str, region: str) -> list[int]:
-    """Where a place name may begin: the start, and right after the province's or city's name."""
-    starts = [0]
+    """Where a place name may begin: the start, right after the province's or city's name, and
+    inside a bracket (联峰（沭阳）信息科技有限公司 names its place after the brand)."""
+    starts = [0] + [i + 1 for i, c in enumerate(text) if c in "（("]
     for place in places_of_code(region)[1:]:
         for full in (place, place + "省", place + "市"):
             if text.startswith(full):

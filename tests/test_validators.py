@@ -303,6 +303,22 @@ def test_applicant_not_copyright_holder(jiangsu):
     assert flag.box == box_of(CERT, "copyright_holders")
 
 
+def test_a_holder_whose_place_is_misread_by_one_character_is_still_the_applicant(jiangsu):
+    shuyang = with_check("91321322MA1XYW45N")  # 321322 沭阳县
+    applicant = {"applicant.name": "联峰（沭阳）信息科技有限公司", "applicant.credit_code": shuyang}
+    misread = {
+        (LIC, "name"): "联峰（沭阳）信息科技有限公司",
+        (LIC, "credit_code"): shuyang,
+        (CERT, "copyright_holders"): ["联峰（流阳）信息科技有限公司"],
+    }
+    flags = check_filing(filing(**applicant), documents(change=misread), jiangsu)
+    assert "applicant_not_copyright_holder" not in codes(flags)
+    # Another company of another place is still not the applicant.
+    misread[(CERT, "copyright_holders")] = ["联峰（泗阳）信息科技有限公司"]
+    flags = check_filing(filing(**applicant), documents(change=misread), jiangsu)
+    assert "applicant_not_copyright_holder" in codes(flags)
+
+
 def test_applicant_among_several_holders_passes(jiangsu):
     holders = ["苏州别家软件有限公司", "南京云帆信息科技有限公司"]
     assert (
@@ -824,14 +840,14 @@ def test_a_different_valid_code_is_still_a_mismatch(jiangsu):
 
 
 def test_a_place_misread_by_one_character_is_no_name_mismatch_when_the_code_names_the_place():
-    from validators.crosscheck import _same_applicant_name
+    from validators.crosscheck import same_applicant_name
 
-    shuyang = _same_applicant_name("91321322MA1XXXXXX0")  # 321322 沭阳县
+    shuyang = same_applicant_name("91321322MA1XXXXXX0")  # 321322 沭阳县
     assert shuyang("沭阳新河电子科技有限公司", "沈阳新河电子科技有限公司")
     assert shuyang("江苏沭阳新河电子有限公司", "江苏沈阳新河电子有限公司")
     # Another brand (two characters differ), or a code of another place: a real mismatch.
     assert not shuyang("沭阳新河电子科技有限公司", "沈北新河电子科技有限公司")
-    assert not _same_applicant_name("91320583MA1XXXXXX0")(
+    assert not same_applicant_name("91320583MA1XXXXXX0")(
         "沭阳新河电子科技有限公司", "沈阳新河电子科技有限公司"
     )
     # A name that is itself a place of the province is never "repaired" (泗阳 is 321323).

@@ -66,7 +66,7 @@ NAME_CHARS_LOST_WHEN_CODE_AGREES = 1
 """Characters OCR may have lost from a licence's name whose credit code is the filing's."""
 
 
-def _same_applicant_name(credit_code: str, code_agrees: bool = False) -> Equal:
+def same_applicant_name(credit_code: str, code_agrees: bool = False) -> Equal:
     """Same company; a place name read one character away from the place the credit code
     names (沈阳 for 沭阳 under a code of 沭阳县) is a misread, not another company.
 
@@ -169,7 +169,7 @@ def comparisons(filing: Filing, code_agrees: bool = False) -> list[Comparison]:
             license_,
             "name",
             filing.applicant.name,
-            _same_applicant_name(filing.applicant.credit_code, code_agrees),
+            same_applicant_name(filing.applicant.credit_code, code_agrees),
         ),
         Comparison(
             "established_date_mismatch",

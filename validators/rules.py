@@ -16,11 +16,10 @@ from extractors.normalize import (
     normalize_software_name,
     normalize_standard,
     normalize_version,
-    same_company,
     split_name_version,
 )
 from validators.campaign import Campaign, PreviousCatalog
-from validators.crosscheck import FilingProduct
+from validators.crosscheck import FilingProduct, same_applicant_name
 from validators.evidence import Reading, ReadStatus, is_empty, read_field, unreadable_flag
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
 from validators.licence import old_licence
@@ -94,7 +93,10 @@ def _rule_copyright_holder(rule_input: RuleInput, flags: list[Flag]) -> None:
     license_name = rule_input.read(PageKind.BUSINESS_LICENSE, "name")
     if license_name.status is ReadStatus.READ:
         applicant_names.append(str(license_name.value))
-    if not any(same_company(a, h) for a in applicant_names for h in holder_names):
+    # A place in a holder's name read one character off the county the credit code names
+    # (沐阳 for 沭阳) is a misread, as on the licence.
+    same = same_applicant_name(filing.applicant.credit_code or "")
+    if not any(same(a, h) for a in applicant_names for h in holder_names):
         flags.append(
             make_flag(
                 "applicant_not_copyright_holder",
