@@ -143,6 +143,19 @@ def tail_anchors(
             if any(a.right > c.box[0] for a in anchors if a.row == r):
                 continue  # a label of this row stands right of it: it is that label's value
             lone = i + 1 == len(row.chars) or row.chars[i + 1].line is not c.line
+            label = _only_label(labels_by_field, c.char, -1)
+            before = row.chars[i - 1] if i > 0 else None
+            if label and before and before.char == label[0] and (r, i - 1) not in taken:
+                # 住 read as the end of the next column's line, 所 as the start of the value's:
+                # the label is split across the two lines exactly.
+                box = (
+                    before.box[0],
+                    min(before.box[1], c.box[1]),
+                    c.box[2],
+                    max(before.box[3], c.box[3]),
+                )
+                found.append((-1, Anchor(r, i - 1, i + 1, label, box)))
+                continue
             for end, edge in ((-1, 2), (0, 0)):
                 label = _only_label(labels_by_field, c.char, end)
                 if label is None or (end == 0 and not lone):
@@ -159,7 +172,9 @@ def tail_anchors(
 def _only_label(labels_by_field: dict[str, tuple[str, ...]], char: str, end: int) -> str | None:
     """The two-character label whose character at `end` (0: first, -1: last) is `char`, when
     the labels of one field only have `char` there."""
-    fields = {name for name, labels in labels_by_field.items() for lab in labels if lab[end] == char}
+    fields = {
+        name for name, labels in labels_by_field.items() for lab in labels if lab[end] == char
+    }
     if len(fields) != 1:
         return None
     (name,) = fields

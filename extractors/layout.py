@@ -115,9 +115,7 @@ def overlaid_print(lines: list[TextLine]) -> set[int]:
         return set()
     height = statistics.median(ln.height for ln in body)
     spread = statistics.median(pitch(ln) for ln in body)
-    return {
-        id(ln) for ln in body if ln.height > 1.6 * height and pitch(ln) > 1.8 * spread
-    }
+    return {id(ln) for ln in body if ln.height > 1.6 * height and pitch(ln) > 1.8 * spread}
 
 
 def split_vertical(lines: list[TextLine]) -> list[TextLine]:

@@ -211,8 +211,11 @@ class RapidOcr3Engine:
         info = rec.word_results[0]
         chars: list[tuple[str, float, float]] = []
         if info is not None and text and info.line_txt_len:
-            flat = [(c, col) for word, cols in zip(info.words, info.word_cols)
-                    for c, col in zip(word, cols)]
+            flat = [
+                (c, col)
+                for word, cols in zip(info.words, info.word_cols)
+                for c, col in zip(word, cols)
+            ]
             if len(flat) == len(info.confs):
                 total = info.line_txt_len
                 chars = [(c, col / total, float(p)) for (c, col), p in zip(flat, info.confs)]

@@ -462,3 +462,18 @@ def test_a_company_type_whose_label_was_misread_is_found_by_its_printed_form():
     assert got["established_date"] == "2017-11-15"
     del lines[5]
     assert "company_type" not in values(PageKind.BUSINESS_LICENSE, lines)
+
+
+def test_a_label_split_across_two_lines_exactly_is_found_there():
+    # OCR glued 住 to the end of the business scope's line and read 所 as its value's start.
+    lines = [
+        line("注册资本", 1000, 1),
+        line("壹仟万圆整", 1200, 1),
+        line("成立日期", 1000, 2),
+        line("2021年05月18日", 1200, 2, width=300),
+        line("经营范围", 200, 3),
+        line("一般项目技术服务、技术转让住", 420, 3, width=14 * 42),
+        line("所武汉东湖新技术开发区光谷大道58号", 1050, 3, width=18 * 30),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["address"] == "武汉东湖新技术开发区光谷大道58号"
