@@ -4,7 +4,8 @@ Prints, per field, exact accuracy of the full pipeline beside raw RapidOCR's ver
 the same images (the share of legible values that its plain text holds character for character),
 the share of documents with no false alarm on a filing that agrees with the paper, the QR decode
 rate, and seconds per page (pipeline against raw RapidOCR, each timed over the same images).
-With `--seals`, the seals instead (tools/real_seals.py).
+With `--seals`, the seals instead (tools/real_seals.py); with `--first-pass`, the first pass's
+look (tools/real_first_pass.py).
 """
 
 from __future__ import annotations
@@ -128,6 +129,10 @@ def _pct(right: int, total: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv and "--first-pass" in argv:
+        from tools.real_first_pass import main as first_pass_main
+
+        return first_pass_main([a for a in argv if a != "--first-pass"])
     if argv and "--seals" in argv:
         from tools.real_seals import main as seals_main
 

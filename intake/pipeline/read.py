@@ -252,6 +252,10 @@ class Pipeline:
         )
         return page, upright
 
+    def first_pass_kind(self, image: np.ndarray) -> PageKind:
+        """The kind the first pass sends a page of a bound report on as (`other`: not read)."""
+        return self._triage(image)[0]
+
     def _triage(self, image: np.ndarray) -> tuple[PageKind, int, np.ndarray, PagePart | None]:
         """The first pass: page kind hint, quarter turn, the sheet flattened if photographed, and
         for an `other` page the part of a bound report it is (its cover, the 征集信息表)."""
