@@ -10,7 +10,7 @@ from importlib import resources
 import yaml
 
 from core.errors import IntakeError
-from core.model import Box, FieldValue, PageKind, TextLine
+from core.model import FieldValue, PageKind, TextLine
 from extractors import normalize as nz
 from extractors.anchors import FUZZY_MIN_LENGTH, Anchor, Layout, find_anchors, tail_anchors
 from extractors.entities import organisations
@@ -84,8 +84,6 @@ FAR_UNITS = 10.0
 """Text this many label heights right of a label (past a table's cell) is not its value."""
 UNDER_UNITS = 3.0
 """How far left of its label a date printed under the label may start (centred under a seal)."""
-REREAD_ROWS = 6.0
-"""Label heights under a date's label read again when the page's reading lost the date."""
 
 
 class PageReader:
@@ -403,22 +401,6 @@ def dates_under_seal(kind: PageKind) -> tuple[str, ...]:
     if kind == PageKind.OTHER:
         return ()
     return tuple(f.name for f in load_specs()[kind].fields if f.below)
-
-
-def regions_under_labels(kind: PageKind, lines: list[TextLine], names: list[str]) -> list[Box]:
-    """Where the values of fields `names` would stand under their labels found on the page: a
-    date under 登记机关 that the page's reading lost, to be read there again."""
-    spec = load_specs()[kind]
-    wanted = {lab for f in spec.fields if f.name in names for lab in f.labels}
-    page = PageReader(lines, spec)
-    unit = page.unit
-    regions: list[Box] = []
-    for hit in page.hits:
-        if hit.label in wanted:
-            right = min(page.layout.right_bound(hit), hit.right + FAR_UNITS * unit)
-            bottom = hit.bottom + REREAD_ROWS * unit
-            regions.append((hit.left - UNDER_UNITS * unit, hit.top - 0.5 * unit, right, bottom))
-    return regions
 
 
 def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValue]:

@@ -499,19 +499,3 @@ def test_a_licence_under_slanted_watermarks_is_known_by_its_title_and_one_cut_sh
     assert classify_lines([code, cut, *small], 1000, candidate=True).kind == (
         PageKind.BUSINESS_LICENSE
     )
-
-
-def test_the_region_under_a_lost_dates_label_is_where_it_is_read_again():
-    from extractors.fields import regions_under_labels
-
-    lines = [
-        line("名称", 200, 1),
-        line("宿迁瑞澜软件技术有限公司", 420, 1),
-        line("经营范围", 1400, 2),
-        line("人工智能应用软件开发", 1600, 2),
-        line("登记机关", 1500, 8),
-    ]
-    assert "issue_date" not in values(PageKind.BUSINESS_LICENSE, lines)
-    ((x0, y0, x1, y1),) = regions_under_labels(PageKind.BUSINESS_LICENSE, lines, ["issue_date"])
-    assert x0 < 1500 < 1660 < x1 and y0 <= 800 and y1 >= 800 + 5 * H  # the label and rows under it
-    assert regions_under_labels(PageKind.BUSINESS_LICENSE, lines, ["address"]) == []

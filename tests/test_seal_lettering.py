@@ -51,14 +51,13 @@ def test_black_print_under_a_seal_stays_and_the_seals_lettering_goes():
 def test_print_under_a_seal_is_read_again_from_the_seals_region_in_page_pixels():
     from extractors.normalize import find_dates
     from extractors.ocr import get_engine
-    from extractors.under_seals import lines_in_regions, seal_regions
+    from extractors.under_seals import lines_under_seals
 
     image, boxes = _page()
     page = np.full((1400, 1600, 3), 255, np.uint8)
     page[300:1200, 500:1400] = image  # the seal's foot placed on a larger page
     held = TextLine("山东省软件评测中心", (770.0, 709.0, 1130.0, 781.0), 0.9)
-    regions = seal_regions([(740, 540, 1160, 960)])
-    extra = lines_in_regions(page, get_engine("rapidocr"), regions, [held])
+    extra = lines_under_seals(page, get_engine("rapidocr"), [(740, 540, 1160, 960)], [held])
     dated = [line for line in extra if find_dates(line.text)]
     assert [line.text for line in dated] == ["二〇二〇年三月二十三日"]
     x0, y0, x1, y1 = boxes["date"]

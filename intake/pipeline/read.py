@@ -23,7 +23,7 @@ from core.model import (
 )
 from extractors import certificate_numbers, cleanup, qr, seal_text, seals, under_seals
 from extractors.classify import classify_lines, classify_part
-from extractors.fields import dates_under_seal, extract_fields, regions_under_labels
+from extractors.fields import dates_under_seal, extract_fields
 from extractors.fingerprint import page_fingerprint
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
 from extractors.orientation import upright_lines
@@ -332,13 +332,9 @@ class Pipeline:
             result.part = classify_part(lines, height)
         result.fields = extract_fields(verdict.kind, lines)
         lost = [name for name in dates_under_seal(verdict.kind) if name not in result.fields]
-        if lost:
-            # The date under the seal was lost on the whole page: the seals' regions and the
-            # region under the date's label are read again.
-            regions = under_seals.seal_regions(found) + regions_under_labels(
-                verdict.kind, lines, lost
-            )
-            extra = under_seals.lines_in_regions(image, self.engine, regions, lines)
+        if lost and found:
+            # The date under the seal was lost on the whole page: its region is read again.
+            extra = under_seals.lines_under_seals(image, self.engine, found, lines)
             if extra:
                 result.lines = lines = sorted(lines + extra, key=lambda ln: (ln.box[1], ln.box[0]))
                 again = extract_fields(verdict.kind, lines)
