@@ -12,7 +12,6 @@ import yaml
 
 from core.errors import IntakeError
 from core.model import PageKind, PagePart, TextLine
-from extractors.layout import pitch
 from extractors.normalize import strip_spaces, to_halfwidth
 
 TITLE_SCORE = 3.0
@@ -78,11 +77,7 @@ def title_lines(lines: list[TextLine], page_height: float) -> list[TextLine]:
     if not lines:
         return []
     median = statistics.median(ln.height for ln in lines)
-    # A box far taller than its characters are wide holds slanted or upright-running text (a
-    # watermark across a photo), never a headline.
-    upper = [
-        ln for ln in lines if ln.center_y < page_height * 0.45 and pitch(ln) >= 0.5 * ln.height
-    ]
+    upper = [ln for ln in lines if ln.center_y < page_height * 0.45]
     tall = sorted((ln for ln in upper if ln.height >= 1.3 * median), key=lambda ln: -ln.height)
     return tall[:3] if tall else sorted(upper, key=lambda ln: ln.box[1])[:1]
 

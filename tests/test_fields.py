@@ -477,25 +477,3 @@ def test_a_label_split_across_two_lines_exactly_is_found_there():
     ]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["address"] == "武汉东湖新技术开发区光谷大道58号"
-
-
-def test_a_licence_under_slanted_watermarks_is_known_by_its_title_and_one_cut_short_too():
-    watermarks = [  # diagonal text: boxes far taller than their characters are wide
-        TextLine("此复印件仅用于新浪网站（WWW", (232, 0, 516, 169), 0.8),
-        TextLine("w.sina.com.cn）亮照，复印无效", (0, 29, 261, 210), 0.8),
-        TextLine("n.cn）亮照，复印无效", (102, 223, 301, 358), 0.8),
-    ]
-    title = TextLine("营业执照", (400, 192, 701, 252), 0.95)
-    body = [TextLine("(副本)(1-1)", (506, 250, 637, 290), 0.9)]
-    assert classify_lines([*watermarks, title, *body], 1500, candidate=True).kind == (
-        PageKind.BUSINESS_LICENSE
-    )
-    cut = TextLine("营业执", (408, 173, 666, 257), 0.95)  # 照 lost at the photo's edge
-    code = TextLine("统一社会信用代码", (104, 177, 301, 208), 0.95)
-    small = [
-        TextLine("名", (109, 323, 132, 353), 0.9),
-        TextLine("型个体工商户", (186, 367, 308, 400), 0.9),
-    ]
-    assert classify_lines([code, cut, *small], 1000, candidate=True).kind == (
-        PageKind.BUSINESS_LICENSE
-    )
