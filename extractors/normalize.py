@@ -386,7 +386,7 @@ _BARE_NUMBER = re.compile(r"(?<![0-9])([0-9]{5,9})(?![0-9])")
 _DASHES = str.maketrans("‐‑‒–—―−﹣", "--------")
 _SLASHES = str.maketrans("∕⁄", "//")
 _STANDARD_NO = re.compile(
-    r"(?<![A-Z])(?P<org>GB|GJB|SJ|YD|JR|GA|JB|DB\d{2})\s*(?:/\s*)?(?P<kind>[TZ](?![A-Z]))?\s*"
+    r"(?<![A-Z])(?P<org>GB|GJB|SJ|YD|JR|GA|JB|DB\d{2})\s*(?:/\s*)?(?P<kind>[TZ](?![A-Z]))?[\s.·-]*"
     r"(?P<number>\d+(?:\s*\.\s*\d+)*)(?:\s*-+\s*|\s+)(?P<year>\d{4})(?!\d)"
 )
 _ISO_NO = re.compile(
@@ -417,7 +417,8 @@ def normalize_certificate_no(text: str) -> str | None:
 def normalize_standard(text: str) -> str | None:
     """The first standard number in `text` as `GB/T 25000.51-2016` (or `ISO/IEC 25051:2014`).
 
-    Accepts GBT, GB/T25000…, GB／T, GB T, and any dash (—, －, –) before the year.
+    Accepts GBT, GB/T25000…, GB／T, GB T, GB/T-25000 or GB/T.25000 (a dash or a dot read for the
+    space), and any dash (—, －, –) before the year.
     """
     work = to_halfwidth(text).translate(_DASHES).translate(_SLASHES).upper()
     found = [m for pattern in (_STANDARD_NO, _ISO_NO) if (m := pattern.search(work))]
