@@ -80,6 +80,19 @@ def find_anchors(
     return sorted(anchors, key=lambda a: (a.row, a.start))
 
 
+LEAD_MARKS = "·•・.,，、'\"`*-_|"
+"""What OCR reads for a speck or a bullet before a label (·权利人): no text of the page's own."""
+
+
+def _after_marks(row: Row, s: int) -> bool:
+    """Whether only stray marks stand between the start of its line and character `s`."""
+    line = row.chars[s].line
+    j = s - 1
+    while j >= 0 and row.chars[j].line is line and row.chars[j].char in LEAD_MARKS:
+        j -= 1
+    return j < s - 1 and (j < 0 or row.chars[j].line is not line) and row.chars[j + 1].boundary
+
+
 def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> list[Anchor]:
     text = row.text
     taken = [False] * len(text)
@@ -87,7 +100,7 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
 
     def free(s: int, e: int) -> bool:
         starts = row.chars[s].boundary or (s > 0 and row.chars[s - 1].char in "（(")
-        return starts and not any(taken[s:e])
+        return (starts or _after_marks(row, s)) and not any(taken[s:e])
 
     def take(s: int, e: int, label: str) -> None:
         found.append(Anchor(r, s, e, label, _box(row.chars[s:e])))

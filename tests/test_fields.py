@@ -477,3 +477,15 @@ def test_a_label_split_across_two_lines_exactly_is_found_there():
     ]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["address"] == "武汉东湖新技术开发区光谷大道58号"
+
+
+def test_a_label_after_a_speck_read_as_a_mark_is_still_a_label():
+    lines = [
+        line("计算机软件著作权登记证书", 500, 0),
+        line("软件名称：科天分布式消息中间件软件", 200, 1),
+        line("·权利人：昆山科天软件技术有限公司", 180, 2),
+        line("开发完成日期：2020年03月04日", 200, 3),
+    ]
+    got = values(PageKind.COPYRIGHT_CERTIFICATE, lines)
+    assert got["copyright_holders"] == ["昆山科天软件技术有限公司"]
+    assert got["software_name"] == "科天分布式消息中间件软件"
