@@ -65,12 +65,17 @@ def read_entries(
     return tally, raw_seconds
 
 
-def _raw_read(entry: TruthEntry, engine):
+def first_page_image(entry: TruthEntry):
+    """The entry's first page at 300 DPI, as the pipeline renders it."""
     doc = open_source(entry.image)
     try:
-        image = doc.page(0, dpi=300).image
+        return doc.page(0, dpi=300).image
     finally:
         doc.close()
+
+
+def _raw_read(entry: TruthEntry, engine):
+    image = first_page_image(entry)
     started = time.perf_counter()
     lines = engine.read(image)
     return lines, time.perf_counter() - started

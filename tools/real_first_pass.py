@@ -14,7 +14,7 @@ import time
 from collections import Counter
 
 from intake.pipeline.read import Pipeline
-from intake.pipeline.sources import open_source
+from tools.real_bench import first_page_image
 from tools.real_paper import SCORED_FIELDS, load_truth, real_dev_missing_reason
 
 
@@ -33,11 +33,7 @@ def main(argv: list[str] | None = None) -> int:
     _ = pipeline.triager  # models loaded before timing
     sent, total, misses, seconds = Counter(), Counter(), [], 0.0
     for entry in entries:
-        doc = open_source(entry.image)
-        try:
-            image = doc.page(0, dpi=300).image
-        finally:
-            doc.close()
+        image = first_page_image(entry)
         started = time.perf_counter()
         kind = pipeline.first_pass_kind(image)
         seconds += time.perf_counter() - started
