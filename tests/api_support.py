@@ -23,6 +23,8 @@ from intake.pipeline.read import Pipeline, PipelineOptions
 from intake.service.accounts import create_user
 
 CAMPAIGN = "jiangsu-2021-first-edition"
+LICENCE, CERTIFICATE, REPORT = (235, 235, 225), (205, 220, 240), (220, 240, 205)
+"""Page colours the scripted engine reads as each document (no red: red is taken for seals)."""
 SUZHOU, NANJING = "320500", "320100"
 Color = tuple[int, int, int]
 

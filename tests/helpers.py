@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,3 +37,32 @@ def assert_valid_report(report: dict) -> None:
 
 def sample_cases() -> list[Path]:
     return sorted(p.parent for p in SAMPLES.glob("*/filing.json"))
+
+
+PG_ADMIN = os.environ.get("INTAKE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database for one test module or test (SQLAlchemy URL), dropped after;
+    the test is skipped, saying why, where no server answers (.ci/run starts one)."""
+    import pytest
+
+    psycopg = pytest.importorskip("psycopg")
+    for user in ("postgres", "root"):
+        url = PG_ADMIN.replace("postgres@", f"{user}@", 1)
+        try:
+            admin = psycopg.connect(url, autocommit=True, connect_timeout=3)
+            break
+        except psycopg.OperationalError:
+            continue
+    else:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN} (start it, e.g. with .ci/run)")
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()

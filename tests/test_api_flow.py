@@ -11,6 +11,9 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.api_support import (
+    CERTIFICATE,
+    LICENCE,
+    REPORT,
     SUZHOU,
     ScriptedEngine,
     certificate_lines,
@@ -25,8 +28,6 @@ from tests.api_support import (
 )
 from tests.helpers import SAMPLES, assert_valid_report
 
-LICENCE, CERTIFICATE, REPORT = (235, 235, 225), (205, 220, 240), (220, 240, 205)
-"""Page colours the scripted engine reads as each document (no red: red is taken for seals)."""
 FILING_ID = "JS2021-320500-T001"
 
 

@@ -15,6 +15,7 @@ import pytest
 
 from tests.api_support import (
     CAMPAIGN,
+    LICENCE,
     NANJING,
     SUZHOU,
     ScriptedEngine,
@@ -29,7 +30,6 @@ from tests.api_support import (
     wait_for_jobs,
 )
 
-LICENCE = (235, 235, 225)
 OWN_FILING = {SUZHOU: "JS-320500-SZ-1", NANJING: "JS-320100-NJ-1"}
 MISSING = {
     "filing": "JS-NOPE-404",

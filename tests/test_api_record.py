@@ -14,7 +14,10 @@ from intake.persistence.stored import filing_of
 from intake.pipeline.check import campaign_for
 from intake.presentation.review_marks import BoxState, review_marks
 from tests.api_support import (
+    CERTIFICATE,
+    LICENCE,
     NANJING,
+    REPORT,
     SUZHOU,
     ScriptedEngine,
     certificate_lines,
@@ -29,7 +32,6 @@ from tests.api_support import (
 )
 from tests.helpers import assert_valid_report
 
-LICENCE, CERTIFICATE, REPORT = (235, 235, 225), (205, 220, 240), (220, 240, 205)
 FILING_ID = "JS2021-320500-R001"
 FILED_NO, PRINTED_NO = "JSSC-2021-0312", "JSSC-2021-0313"
 

@@ -11,6 +11,9 @@ import pytest
 from PIL import Image
 
 from tests.api_support import (
+    CERTIFICATE,
+    LICENCE,
+    REPORT,
     ScriptedEngine,
     certificate_lines,
     filing_data,
@@ -25,12 +28,7 @@ from tests.api_support import (
     wait_for_jobs,
 )
 
-LICENCE, CERTIFICATE, REPORT, WRONG = (
-    (235, 235, 225),
-    (205, 220, 240),
-    (220, 240, 205),
-    (60, 60, 60),
-)
+WRONG = (60, 60, 60)
 FILING_ID = "JS2021-320500-D001"
 PRINTED_NO = "JSSC-2021-0313"
 

@@ -5,8 +5,6 @@ filings chosen on the queue."""
 from __future__ import annotations
 
 import io
-import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,7 +16,10 @@ from intake.persistence.database import Database, upgrade
 from intake.persistence.records import DocumentRecord, FilingRecord, PageRecord
 from intake.persistence.text_search import search_terms, snippet
 from tests.api_support import (
+    CERTIFICATE,
+    LICENCE,
     NANJING,
+    REPORT,
     SUZHOU,
     ScriptedEngine,
     certificate_lines,
@@ -31,12 +32,11 @@ from tests.api_support import (
     service_settings,
     wait_for_jobs,
 )
+from tests.helpers import scratch_postgres
 
-LICENCE, CERTIFICATE, REPORT = (235, 235, 225), (205, 220, 240), (220, 240, 205)
 ANNEX = (180, 200, 180)
 FIRST, SECOND = "JS2021-320500-S001", "JS2021-320500-S002"
 OTHER = "JS2021-320100-S003"
-PG_ADMIN = os.environ.get("INTAKE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
 def _engine() -> ScriptedEngine:
@@ -267,19 +267,8 @@ def test_snippet_marks_the_words_around_the_first_match() -> None:
 
 @pytest.fixture
 def pg_url() -> Iterator[str]:
-    psycopg = pytest.importorskip("psycopg")
-    try:
-        admin = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3)
-    except psycopg.OperationalError:
-        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN}")
-    name = f"intake_search_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = PG_ADMIN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_postgres("intake_search") as url:
+        yield url
 
 
 def test_search_in_ocr_text_on_postgresql(tmp_path: Path, pg_url: str) -> None:

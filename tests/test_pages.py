@@ -18,7 +18,10 @@ from intake.persistence.records import FlagRecord, User, WebSession
 from intake.presentation.annotated_pdf import FALLBACK_CJK_FONT, cjk_font
 from tests import new_rule
 from tests.api_support import (
+    CERTIFICATE,
+    LICENCE,
     NANJING,
+    REPORT,
     SUZHOU,
     ScriptedEngine,
     certificate_lines,
@@ -35,7 +38,6 @@ from tests.api_support import (
 PASSWORD = "correct-horse"
 FILING_ID = "JS2021-320500-P001"
 NANJING_ID = "JS2021-320100-P002"
-LICENCE, CERTIFICATE, REPORT = (235, 235, 225), (205, 220, 240), (220, 240, 205)
 
 
 class Elements(HTMLParser):

@@ -30,39 +30,19 @@ from intake.persistence.database import Database
 from intake.persistence.records import utcnow
 from intake.persistence.storage import S3Storage
 from tests.api_support import CAMPAIGN, ROOT_DIR, add_accounts, wait_for_import, wait_for_jobs
-from tests.helpers import SAMPLES, assert_valid_report
+from tests.helpers import SAMPLES, assert_valid_report, scratch_postgres
 from tests.test_importer import csv_bytes, platform_row
 
 pytestmark = pytest.mark.slow
 
-PG_ADMIN = os.environ.get("INTAKE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS = os.environ.get("INTAKE_TEST_REDIS", "redis://127.0.0.1:6379/13")
 CASE = SAMPLES / "dev-2021-003-established_date_mismatch"
 
 
-def _postgres_admin():
-    import psycopg
-
-    for user in ("postgres", "root"):
-        url = PG_ADMIN.replace("postgres@", f"{user}@", 1)
-        try:
-            return psycopg.connect(url, autocommit=True, connect_timeout=3), url
-        except psycopg.OperationalError:
-            continue
-    pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN} (start it, e.g. with .ci/run)")
-
-
 @pytest.fixture(scope="module")
 def database_url() -> Iterator[str]:
-    admin, admin_url = _postgres_admin()
-    name = f"intake_test_{uuid.uuid4().hex[:10]}"
-    admin.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://", 1)
-    try:
-        yield f"{base}/{name}"
-    finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
+    with scratch_postgres("intake_test") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

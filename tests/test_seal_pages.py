@@ -11,6 +11,7 @@ import pdfplumber
 from core.model import PageKind, SealReading
 from extractors import seal_text
 from tests.api_support import (
+    LICENCE,
     ScriptedEngine,
     filing_data,
     licence_lines,
@@ -20,7 +21,7 @@ from tests.api_support import (
     service_settings,
     wait_for_jobs,
 )
-from tests.test_pages import LICENCE, Elements, _sign_in
+from tests.test_pages import Elements, _sign_in
 
 SEAL = SealReading(
     box=(150.0, 220.0, 230.0, 300.0), text="杭州市市场监督管理局", confidence=0.97, star=True
