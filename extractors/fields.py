@@ -356,11 +356,11 @@ class PageReader:
             if self.layout.anchors_on(r) and not beside_labels:
                 continue
             for ln in row.lines:
-                chars = [c for c in row.chars if c.line is ln]
-                if any(self.layout.is_label_char(r, row.chars.index(c)) for c in chars):
+                places = [i for i, c in enumerate(row.chars) if c.line is ln]
+                if any(self.layout.is_label_char(r, i) for i in places):
                     continue
                 if test(ln.text):
-                    return span_of(chars)
+                    return span_of([row.chars[i] for i in places])
         return None
 
     def search(self, pattern: re.Pattern[str]) -> Span | None:
