@@ -10,7 +10,7 @@ from importlib import resources
 import yaml
 
 from core.errors import IntakeError
-from core.model import FieldValue, PageKind, TextLine
+from core.model import Box, FieldValue, PageKind, TextLine
 from extractors import normalize as nz
 from extractors.anchors import FUZZY_MIN_LENGTH, Anchor, Layout, find_anchors, tail_anchors
 from extractors.entities import organisations
@@ -333,19 +333,30 @@ class PageReader:
                     keep[i] = False
         return strip_separators([c for c, k in zip(chars, keep) if k])
 
-    def last_date(self, own_labels: tuple[str, ...] = ()) -> Span | None:
+    def last_date(
+        self, own_labels: tuple[str, ...] = (), taken: tuple[Box, ...] = ()
+    ) -> Span | None:
         """The lowest date printed on the page: the date under a seal or a signature.
 
         A date that stands beside another label on its row (after 成立日期, the end of 营业期限)
-        is that label's value, not the date the page was signed.
+        or lies in another field's value (`taken`: the boxes of the values read) is that
+        field's, not the date the page was signed; nor is one above the date's own label
+        (登记机关) where that was read.
         """
-        for r in range(len(self.rows) - 1, -1, -1):
+        own_rows = [h.row for h in self.hits if h.label in own_labels]
+        for r in range(len(self.rows) - 1, min(own_rows, default=0) - 1, -1):
             row = self.rows[r]
             others = [a for a in self.layout.anchors_on(r) if a.label not in own_labels]
             for _, start, end in reversed(nz.find_dates(row.text)):
-                x = row.chars[start].box[0]
-                if not any(a.right - self.unit <= x < self.layout.right_bound(a) for a in others):
-                    return span_of(row.chars[start:end])
+                first = row.chars[start].box
+                x, y = (first[0] + first[2]) / 2, (first[1] + first[3]) / 2
+                if any(
+                    a.right - self.unit <= first[0] < self.layout.right_bound(a) for a in others
+                ):
+                    continue
+                if any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in taken):
+                    continue
+                return span_of(row.chars[start:end])
         return None
 
     def first_line_that(self, test, beside_labels: bool = False) -> Span | None:
@@ -413,7 +424,10 @@ def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValu
     for field in spec.fields:
         span = page.read(field)
         if field.below and (span is None or not nz.find_dates(span.text)):
-            span = page.last_date(field.labels) or next(reversed(filled_in_dates(lines)), None)
+            taken = tuple(v.box for v in out.values() if v.box is not None)
+            span = page.last_date(field.labels, taken) or next(
+                reversed(filled_in_dates(lines)), None
+            )
         if span is None:
             span = _fallback(page, kind, field.name)
         if span is None:

@@ -304,6 +304,32 @@ def test_the_date_under_the_seal_is_not_another_labels_date():
     assert values(PageKind.BUSINESS_LICENSE, lines)["issue_date"] == "2019-06-21"
 
 
+def test_a_value_read_under_its_label_is_not_the_date_under_the_seal():
+    # 营业期限 printed on its own row, its dates on the row below; no 登记机关 was read
+    lines = [
+        line("成立日期", 200, 2),
+        line("二〇一〇年三月九日", 200, 3),
+        line("营业期限", 200, 4),
+        line("二〇一〇年三月九日至二〇三〇年三月八日", 200, 5),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["established_date"] == "2010-03-09"
+    assert "issue_date" not in got
+
+
+def test_a_date_above_the_registration_authority_is_not_its_date():
+    # The right column's labels were lost to a fold: its date stands alone, above 登记机关.
+    lines = [
+        line("类型", 200, 2),
+        line("1999年10月28日", 1300, 2),
+        line("登记机关", 1200, 6),
+        line("2019", 1300, 7),
+    ]
+    assert "issue_date" not in values(PageKind.BUSINESS_LICENSE, lines)
+    lines[-1] = line("2019年09月19日", 1300, 7)
+    assert values(PageKind.BUSINESS_LICENSE, lines)["issue_date"] == "2019-09-19"
+
+
 def test_spacer_dots_read_as_zeros_and_a_one_read_as_a_dash():
     lines = [line("成〇立〇日〇期二〇－一年十一月一日", 200, 2)]
     assert values(PageKind.BUSINESS_LICENSE, lines)["established_date"] == "2011-11-01"
