@@ -20,6 +20,14 @@ SKEW_WORK_SIDE = 1200
 MIN_SHEET_FRACTION = 0.30  # a sheet must cover at least this share of the photo
 FILLS_FRAME_FRACTION = 0.93  # above this share the "sheet" is the whole frame: a flatbed scan
 MIN_SHEET_CONTRAST = 30  # grey levels between the sheet and the background around it
+# A sheet's edge is a step in brightness along most of its length: where more of an edge than
+# this runs on between two sides of one shade, it is a line drawn across the paper (a lighting
+# gradient, a printed border), not the sheet's edge.
+MAX_EDGE_CONTINUED = 0.45
+EDGE_STEP = 12  # grey levels between the two sides of an edge at a point where it is a step
+# Print outside the sheet, on paper of the sheet's own shade, is print the crop would cut away:
+# more than this share of the print inside means the quadrilateral lies within the document.
+MAX_PRINT_LEFT_OUTSIDE = 0.30
 MAX_SKEW_DEGREES = 15.0
 MIN_DESKEW_DEGREES = 0.2
 WHITE = 255
@@ -166,7 +174,53 @@ def _judge_sheet(corners: Corners, small: np.ndarray) -> str:
     background_level = np.median(small[inside == 0])
     if sheet_level - background_level < MIN_SHEET_CONTRAST:
         return "reject"
+    if _edge_continued(corners, small) > MAX_EDGE_CONTINUED:
+        return "reject"
+    if _print_left_outside(inside > 0, small) > MAX_PRINT_LEFT_OUTSIDE:
+        return "reject"
     return "sheet"
+
+
+def _edge_continued(corners: Corners, small: np.ndarray, samples: int = 40) -> float:
+    """The largest share of an edge along which the outside looks like the inside.
+
+    Each edge is sampled a little inside and a little outside; points whose outside falls off
+    the photo (a sheet cut by the frame) do not count, nor does an edge with too few points.
+    """
+    height, width = small.shape
+    offset = 0.02 * max(height, width)
+    centre = corners.mean(axis=0)
+
+    def level(point: np.ndarray) -> float:
+        x, y = int(point[0]), int(point[1])
+        return float(np.median(small[max(0, y - 3) : y + 4, max(0, x - 3) : x + 4]))
+
+    worst = 0.0
+    for index in range(4):
+        start, along = corners[index], corners[(index + 1) % 4] - corners[index]
+        normal = np.array([along[1], -along[0]]) / (np.linalg.norm(along) + 1e-9)
+        if np.dot(centre - start, normal) > 0:
+            normal = -normal  # pointing out of the sheet
+        steps = continued = 0
+        for t in np.linspace(0.05, 0.95, samples):
+            point = start + t * along
+            outside = point + offset * normal
+            if not (0 <= outside[0] < width and 0 <= outside[1] < height):
+                continue
+            steps += 1
+            continued += abs(level(point - offset * normal) - level(outside)) < EDGE_STEP
+        if steps >= samples // 5:
+            worst = max(worst, continued / steps)
+    return worst
+
+
+def _print_left_outside(inside: np.ndarray, small: np.ndarray) -> float:
+    """Dark strokes outside the sheet on paper of the sheet's shade, per stroke inside it."""
+    paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, np.ones((15, 15), np.uint8))
+    stroke = paper.astype(np.int16) - small.astype(np.int16) > 30
+    sheet_paper = np.abs(paper.astype(np.int16) - int(np.median(paper[inside]))) < 25
+    inked = stroke & sheet_paper
+    return float((inked & ~inside).sum()) / max(int((inked & inside).sum()), 1)
 
 
 def _flat_size(corners: Corners, image_width: int, image_height: int) -> tuple[int, int]:

@@ -342,6 +342,15 @@ def test_flatten_sheet_ignores_scanner_edge_shadow(page: np.ndarray) -> None:
     assert not flattened and result.shape == scan.shape
 
 
+def test_flatten_sheet_does_not_cut_a_page_its_light_falls_across(page: np.ndarray) -> None:
+    # A photo filling the frame, lit from one side: its darker side is no desk to crop.
+    photo = page.astype(np.float32)
+    light = np.linspace(0.5, 1.0, photo.shape[1], dtype=np.float32)
+    photo = scanned(np.clip(photo * light[None, :, None], 0, 255).astype(np.uint8))
+    result, flattened = flatten_sheet(photo)
+    assert not flattened and result.shape == photo.shape
+
+
 def test_flatten_sheet_without_sheet_returns_input() -> None:
     photo = desk(900, 1200, seed=5)
     result, flattened = flatten_sheet(photo)
