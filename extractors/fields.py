@@ -84,6 +84,8 @@ FAR_UNITS = 10.0
 """Text this many label heights right of a label (past a table's cell) is not its value."""
 UNDER_UNITS = 3.0
 """How far left of its label a date printed under the label may start (centred under a seal)."""
+PERIOD_MARKS = frozenset("自至起")
+"""Characters joining a date to a period (自…至…): such a date is a term's, not a signing date."""
 
 
 class PageReader:
@@ -341,7 +343,7 @@ class PageReader:
         A date that stands beside another label on its row (after 成立日期, the end of 营业期限)
         or lies in another field's value (`taken`: the boxes of the values read) is that
         field's, not the date the page was signed; nor is one above the date's own label
-        (登记机关) where that was read.
+        (登记机关) where that was read, nor an end of a period (自…至…: 执照有效期).
         """
         own_rows = [h.row for h in self.hits if h.label in own_labels]
         for r in range(len(self.rows) - 1, min(own_rows, default=0) - 1, -1):
@@ -355,6 +357,10 @@ class PageReader:
                 ):
                     continue
                 if any(b[0] <= x <= b[2] and b[1] <= y <= b[3] for b in taken):
+                    continue
+                if row.text[max(0, start - 1) : start] in PERIOD_MARKS or (
+                    row.text[end : end + 1] in PERIOD_MARKS
+                ):
                     continue
                 return span_of(row.chars[start:end])
         return None

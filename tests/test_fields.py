@@ -317,6 +317,16 @@ def test_a_value_read_under_its_label_is_not_the_date_under_the_seal():
     assert "issue_date" not in got
 
 
+def test_the_end_of_a_period_is_not_the_date_under_the_seal():
+    lines = [
+        line("执照有效期：2008年12月5日", 1200, 4),
+        line("至2018年12月4日", 1400, 5),
+    ]
+    assert "issue_date" not in values(PageKind.BUSINESS_LICENSE, lines)
+    lines.append(line("二〇〇八年十二月五日", 1400, 7))
+    assert values(PageKind.BUSINESS_LICENSE, lines)["issue_date"] == "2008-12-05"
+
+
 def test_a_date_above_the_registration_authority_is_not_its_date():
     # The right column's labels were lost to a fold: its date stands alone, above 登记机关.
     lines = [
