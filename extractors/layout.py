@@ -10,7 +10,7 @@ from core.model import Box, TextLine
 from extractors.normalize import to_halfwidth
 
 _SPACE = re.compile(r"\s")
-SEPARATORS = ":：;；,，.。、 "
+SEPARATORS = ":：;；,，.。、·• "
 
 
 @dataclass(frozen=True)

@@ -544,3 +544,8 @@ def test_a_name_whose_label_was_lost_is_found_left_of_the_other_columns_label():
     lines[2] = line("徐州德谷智能科技有限公司", 1400, 5)
     lines.append(line("成立日期", 1000, 5))
     assert "name" not in values(PageKind.BUSINESS_LICENSE, lines)
+
+
+def test_a_dot_of_noise_before_a_value_is_no_part_of_it():
+    lines = [line("住所", 200, 4), line("·盐城市盐都区开放大道596号B座19层", 420, 4)]
+    assert values(PageKind.BUSINESS_LICENSE, lines)["address"] == "盐城市盐都区开放大道596号B座19层"
