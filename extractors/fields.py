@@ -367,14 +367,12 @@ class PageReader:
 
     def first_line_that(self, test, beside_labels: bool = False) -> Span | None:
         """The first printed line, top to bottom, that is wholly what `test` accepts and
-        stands in no label's row or left of all its labels (a licence's name whose 名称 label
-        was cut off the photo: values stand right of their labels); with `beside_labels`, in any
-        row, holding no label (a 类型 whose label was misread)."""
+        stands in no label's row (a licence's name whose 名称 label was cut off the photo);
+        with `beside_labels`, in any row, holding no label (a 类型 whose label was misread)."""
         for r, row in enumerate(self.rows):
-            anchors = self.layout.anchors_on(r)
+            if self.layout.anchors_on(r) and not beside_labels:
+                continue
             for ln in row.lines:
-                if anchors and not beside_labels and ln.box[2] > min(a.left for a in anchors):
-                    continue
                 places = [i for i, c in enumerate(row.chars) if c.line is ln]
                 if any(self.layout.is_label_char(r, i) for i in places):
                     continue

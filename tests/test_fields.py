@@ -527,25 +527,6 @@ def test_a_label_after_a_speck_read_as_a_mark_is_still_a_label():
     assert got["software_name"] == "科天分布式消息中间件软件"
 
 
-def test_a_name_whose_label_was_lost_is_found_left_of_the_other_columns_label():
-    lines = [
-        line("统一社会信用代码", 200, 1),
-        line("9132030365015276XQ", 200, 2, width=500),
-        line("徐州德谷智能科技有限公司", 420, 3),
-        line("成立日期2009年12月01日", 1400, 3),
-        line("类型", 200, 4),
-        line("有限合伙企业", 420, 4),
-        line("合伙期限2009年12月01日至长期", 1400, 4),
-    ]
-    got = values(PageKind.BUSINESS_LICENSE, lines)
-    assert got["name"] == "徐州德谷智能科技有限公司"
-    assert got["established_date"] == "2009-12-01"
-    # a name right of a label on its row is that label's value, not a lost 名称's
-    lines[2] = line("徐州德谷智能科技有限公司", 1400, 5)
-    lines.append(line("成立日期", 1000, 5))
-    assert "name" not in values(PageKind.BUSINESS_LICENSE, lines)
-
-
 def test_a_dot_of_noise_before_a_value_is_no_part_of_it():
     lines = [line("住所", 200, 4), line("·盐城市盐都区开放大道596号B座19层", 420, 4)]
     assert values(PageKind.BUSINESS_LICENSE, lines)["address"] == "盐城市盐都区开放大道596号B座19层"
