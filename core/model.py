@@ -138,6 +138,9 @@ class PageResult:
     """The red seals found on the page and what their lettering says."""
     part: PagePart | None = None
     """For an `other` page: the part of a bound report it is (its cover, the 征集信息表)."""
+    ink_lines: list[TextLine] = field(default_factory=list)
+    """The page read again with only its darkest ink, when a field every such page prints was
+    not found (extractors/faint_print.py); the fields it alone found come from these lines."""
 
 
 @dataclass

@@ -37,6 +37,8 @@ class FieldSpec:
     multiline: bool = False
     below: int = 0
     """Rows under the label where the value may stand (a date under a seal)."""
+    always: bool = False
+    """Printed on every page of its kind: not found, the page's reading lost it."""
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ def load_specs() -> dict[PageKind, KindSpec]:
                         type=spec["type"],
                         multiline=bool(spec.get("multiline", False)),
                         below=int(spec.get("below", 0)),
+                        always=bool(spec.get("always", False)),
                     )
                     for name, spec in body["fields"].items()
                 ),
@@ -418,6 +421,22 @@ def dates_under_seal(kind: PageKind) -> tuple[str, ...]:
     if kind == PageKind.OTHER:
         return ()
     return tuple(f.name for f in load_specs()[kind].fields if f.below)
+
+
+def always_printed(kind: PageKind) -> tuple[str, ...]:
+    """The fields every page of `kind` carries (labels.yaml: `always`)."""
+    if kind == PageKind.OTHER:
+        return ()
+    return tuple(f.name for f in load_specs()[kind].fields if f.always)
+
+
+def fill_from_darkest_ink(
+    kind: PageKind, fields: dict[str, FieldValue], ink_lines: list[TextLine]
+) -> dict[str, FieldValue]:
+    """`fields` with those it lacks taken from the page read again with only its darkest ink
+    (extractors/faint_print.py); what the first reading found stands."""
+    again = extract_fields(kind, ink_lines)
+    return fields | {name: value for name, value in again.items() if name not in fields}
 
 
 def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValue]:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from core.model import DocumentResult, PageKind
 from extractors import certificate_numbers, qr
-from extractors.fields import extract_fields
+from extractors.fields import extract_fields, fill_from_darkest_ink
 from extractors.layout import group_rows
 from intake.pipeline.check import check_case
 from tools.real_paper import RealTally, agreeing_filing, load_truth, score_document
@@ -31,6 +31,8 @@ def reread(document: DocumentResult) -> DocumentResult:
     pages = []
     for page in document.pages:
         fields = extract_fields(page.kind, page.lines)
+        if page.ink_lines:
+            fields = fill_from_darkest_ink(page.kind, fields, page.ink_lines)
         fields |= {k: v for k, v in page.fields.items() if k in _SECOND_READINGS}
         if page.kind == PageKind.BUSINESS_LICENSE:
             fields = qr.confirm_printed(fields)

@@ -334,7 +334,7 @@ def _store_page(
             fingerprint=page.fingerprint.to_text() if page.fingerprint else None,
             seals=[seal_json(s) for s in page.seals] or None,
             part=page.part.value if page.part else None,
-            text=page_text(line.text for line in page.lines),
+            text=page_text(line.text for line in page.lines + page.ink_lines),
         )
         session.add(stored)
         session.flush()

@@ -21,9 +21,22 @@ from core.model import (
     PageResult,
     TextLine,
 )
-from extractors import certificate_numbers, cleanup, qr, seal_text, seals, under_seals
+from extractors import (
+    certificate_numbers,
+    cleanup,
+    faint_print,
+    qr,
+    seal_text,
+    seals,
+    under_seals,
+)
 from extractors.classify import classify_lines, classify_part
-from extractors.fields import dates_under_seal, extract_fields
+from extractors.fields import (
+    always_printed,
+    dates_under_seal,
+    extract_fields,
+    fill_from_darkest_ink,
+)
 from extractors.fingerprint import page_fingerprint
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
 from extractors.orientation import upright_lines
@@ -268,7 +281,9 @@ class Pipeline:
         return verdict.kind, triage.rotation, flat if flattened else image, part
 
     def _read_text_page(self, page: PageImage, kind: PageKind | None = None) -> PageResult:
-        return self._page_result(page.index, 0, page.image, page.text_lines or [], kind)
+        return self._page_result(
+            page.index, 0, page.image, page.text_lines or [], kind, text_layer=True
+        )
 
     def clean(
         self, page: PageImage, image: np.ndarray, rotation: int, flattened: bool
@@ -313,6 +328,7 @@ class Pipeline:
         image: np.ndarray,
         lines: list[TextLine],
         kind: PageKind | None = None,
+        text_layer: bool = False,
     ) -> PageResult:
         height, width = image.shape[:2]
         found = seals.find_red_seals(image)  # found once: for the lettering, the seals, has_seal
@@ -331,6 +347,9 @@ class Pipeline:
         if verdict.kind == PageKind.OTHER:
             result.part = classify_part(lines, height)
         result.fields = extract_fields(verdict.kind, lines)
+        lost = [name for name in always_printed(verdict.kind) if name not in result.fields]
+        if lost and not text_layer:  # a text layer holds its words whatever crosses them
+            self._read_darkest_ink(result, image)
         lost = [name for name in dates_under_seal(verdict.kind) if name not in result.fields]
         if lost and found:
             # The date under the seal was lost on the whole page: its region is read again.
@@ -356,6 +375,16 @@ class Pipeline:
         if verdict.kind != PageKind.OTHER:
             result.fingerprint = page_fingerprint(image, lines)
         return result
+
+    def _read_darkest_ink(self, result: PageResult, image: np.ndarray) -> None:
+        """A field every such page prints was lost: read the page again with only its darkest
+        ink (a watermark or an emblem crossed the line) and take the fields the first reading
+        lacks from that second reading, kept on the page as its `ink_lines`."""
+        ink = faint_print.darkest_ink(seals.suppress_red(image))
+        if ink is None:
+            return
+        result.ink_lines = self.engine.read(ink)
+        result.fields = fill_from_darkest_ink(result.kind, result.fields, result.ink_lines)
 
 
 def _without_seal_lettering(
