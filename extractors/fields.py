@@ -315,7 +315,7 @@ class PageReader:
                     + chars
                     + self._continuation(hit, first_row, chars, right, bottom)
                 )
-                chars = self._without_noise(chars)
+                chars = _without_stray_closes(self._without_noise(chars))
             for extra in range(1, field.below + 1):
                 if field.type != "date" or nz.find_dates(span_of(chars).text):
                     break
@@ -421,6 +421,22 @@ def dates_under_seal(kind: PageKind) -> tuple[str, ...]:
     if kind == PageKind.OTHER:
         return ()
     return tuple(f.name for f in load_specs()[kind].fields if f.below)
+
+
+OPENING, CLOSING = frozenset("(（"), frozenset(")）")
+
+
+def _without_stray_closes(chars: list[CharRef]) -> list[CharRef]:
+    """A value wrapped onto more lines without the closing brackets its line ends were read
+    with where the brackets do not balance (…（自贸区武汉） | 片区）: the first is a misread)."""
+    excess = sum(c.char in CLOSING for c in chars) - sum(c.char in OPENING for c in chars)
+    drop: set[int] = set()
+    for i, c in enumerate(chars[:-1]):
+        wraps = chars[i + 1].line is not c.line and chars[i + 1].box[1] >= c.box[3] - 1
+        if excess > len(drop) and c.char in CLOSING and wraps:
+            if any(later.char in CLOSING for later in chars[i + 1 :]):
+                drop.add(i)
+    return [c for i, c in enumerate(chars) if i not in drop]
 
 
 def always_printed(kind: PageKind) -> tuple[str, ...]:

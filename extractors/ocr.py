@@ -123,6 +123,27 @@ class RapidOcrEngine:
         The same detector, line classifier and recogniser as `read`, called step by step so
         that the classifier's verdicts tell the page's orientation (extractors/orientation.py).
         """
+        img, quads, page_quads = self._detect(image)
+        return self._recognise(img, quads, page_quads)
+
+    def read_new(self, image: np.ndarray, known: list[TextLine]) -> list[TextLine]:
+        """`read`, but a line found where one of `known` stands in the same place keeps that
+        line's reading instead of being recognised again (a second reading of a page)."""
+        img, quads, page_quads = self._detect(image)
+        same = [_in_same_place(quad_to_box(quad), known) for quad in page_quads]
+        new = [i for i, line in enumerate(same) if line is None]
+        read = iter(self._recognise(img, quads[new], page_quads[new], keep_empty=True))
+        lines = []
+        for line in same:
+            if line is None:
+                raw = next(read)
+                line = raw and TextLine(raw.text, quad_to_box(raw.quad), raw.confidence)
+            if line is not None:
+                lines.append(line)
+        return lines
+
+    def _detect(self, image: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The detector's input image, its line quads there, and the same quads in `image`."""
         ocr = self._ocr
         raw_h, raw_w = image.shape[:2]
         img, ratio_h, ratio_w = ocr.preprocess(image)
@@ -133,19 +154,54 @@ class RapidOcrEngine:
         with self._page_lock:
             quads, _ = ocr.auto_text_det(img)
         if quads is None or len(quads) == 0:
+            empty = np.zeros((0, 4, 2), np.float32)
+            return img, empty, empty
+        page_quads = np.asarray(ocr._get_origin_points(quads, record, raw_h, raw_w), np.float32)
+        return img, np.asarray(quads), page_quads
+
+    def _recognise(
+        self, img: np.ndarray, quads: np.ndarray, page_quads: np.ndarray, keep_empty: bool = False
+    ) -> list[RawLine]:
+        """The lines at `quads` of the detector's image, placed at `page_quads`; with
+        `keep_empty`, None where nothing was read, one entry per quad."""
+        if len(quads) == 0:
             return []
+        ocr = self._ocr
         crops = ocr.get_crop_img_list(img, quads)
-        del img
         crops, cls_res, _ = ocr.text_cls(crops)
         rec_res, _ = ocr.text_rec(crops, False)
-        quads = ocr._get_origin_points(quads, record, raw_h, raw_w)
         lines = []
-        for quad, (label, cls_score), (text, score, *_rest) in zip(quads, cls_res, rec_res):
+        for quad, (label, cls_score), (text, score, *_rest) in zip(page_quads, cls_res, rec_res):
             text = text.strip()
             if text and score >= ocr.text_score:
                 flipped = label == "180" and cls_score > ocr.text_cls.cls_thresh
                 lines.append(RawLine(text, float(score), np.asarray(quad, np.float32), flipped))
+            elif keep_empty:
+                lines.append(None)
         return lines
+
+
+SAME_PLACE_IOU = 0.8
+"""Two lines' boxes overlapping this much (intersection over union) stand in the same place."""
+
+
+def _in_same_place(box: tuple[float, float, float, float], known: list[TextLine]):
+    """The line of `known` standing where `box` stands, if any."""
+    for line in known:
+        k = line.box
+        ix = max(0.0, min(box[2], k[2]) - max(box[0], k[0]))
+        iy = max(0.0, min(box[3], k[3]) - max(box[1], k[1]))
+        union = (box[2] - box[0]) * (box[3] - box[1]) + (k[2] - k[0]) * (k[3] - k[1]) - ix * iy
+        if union > 0 and ix * iy / union >= SAME_PLACE_IOU:
+            return line
+    return None
+
+
+def read_again(engine: OcrEngine, image: np.ndarray, known: list[TextLine]) -> list[TextLine]:
+    """A second reading of a page whose first reading gave `known`: with the default engine,
+    only lines not already read in the same place are recognised."""
+    read_new = getattr(engine, "read_new", None)
+    return read_new(image, known) if read_new is not None else engine.read(image)
 
 
 RAPIDOCR3_MODELS = {

@@ -114,3 +114,15 @@ def test_a_licence_read_in_full_is_read_once(tmp_path: Path):
     result = _read(tmp_path, engine)
     assert len(engine.images) == 1 and result.ink_lines == []
     assert result.fields["established_date"].value == "2016-07-04"
+
+
+def test_a_second_reading_recognises_only_the_lines_not_read_in_the_same_place():
+    from extractors.ocr import get_engine
+
+    engine = get_engine("rapidocr")
+    ink = darkest_ink(_watermarked()[0])
+    first = engine.read(ink)
+    assert first, "the darkest ink of the row reads"
+    stand_in = [TextLine("已读的行", line.box, 0.5) for line in first]  # same places, other words
+    assert [line.text for line in engine.read_new(ink, stand_in)] == ["已读的行"] * len(first)
+    assert [line.text for line in engine.read_new(ink, [])] == [line.text for line in first]

@@ -530,3 +530,18 @@ def test_a_label_after_a_speck_read_as_a_mark_is_still_a_label():
 def test_a_dot_of_noise_before_a_value_is_no_part_of_it():
     lines = [line("住所", 200, 4), line("·盐城市盐都区开放大道596号B座19层", 420, 4)]
     assert values(PageKind.BUSINESS_LICENSE, lines)["address"] == "盐城市盐都区开放大道596号B座19层"
+
+
+def test_a_closing_bracket_read_at_a_wraps_end_that_leaves_the_value_unbalanced_goes():
+    lines = [
+        line("住所", 200, 3),
+        line("武汉东湖新技术开发区光谷大道58号（自贸区武汉）", 500, 3),
+        line("片区）", 500, 3.45),
+        line("营业期限", 200, 4),
+        line("长期", 500, 4),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["address"] == "武汉东湖新技术开发区光谷大道58号(自贸区武汉片区)"
+    lines[1:3] = [line("武汉市洪山区（光谷）", 500, 3), line("创业街（一期）", 500, 3.45)]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["address"] == "武汉市洪山区(光谷)创业街(一期)"  # balanced: kept as read

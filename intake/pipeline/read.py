@@ -38,7 +38,7 @@ from extractors.fields import (
     fill_from_darkest_ink,
 )
 from extractors.fingerprint import page_fingerprint
-from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine
+from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine, read_again
 from extractors.orientation import upright_lines
 from extractors.signature import find_signature
 from extractors.triage import TRIAGE_SIDE, Triager
@@ -383,7 +383,7 @@ class Pipeline:
         ink = faint_print.darkest_ink(seals.suppress_red(image))
         if ink is None:
             return
-        result.ink_lines = self.engine.read(ink)
+        result.ink_lines = read_again(self.engine, ink, result.lines)
         result.fields = fill_from_darkest_ink(result.kind, result.fields, result.ink_lines)
 
 
