@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Protocol
 
+import cv2
 import numpy as np
 
 from core.errors import OcrEngineUnavailable
@@ -197,11 +198,24 @@ def _in_same_place(box: tuple[float, float, float, float], known: list[TextLine]
     return None
 
 
-def read_again(engine: OcrEngine, image: np.ndarray, known: list[TextLine]) -> list[TextLine]:
-    """A second reading of a page whose first reading gave `known`: with the default engine,
-    only lines not already read in the same place are recognised."""
+def read_again(
+    engine: OcrEngine, image: np.ndarray, known: list[TextLine], scale: float = 1.0
+) -> list[TextLine]:
+    """A second reading of a page whose first reading gave `known`, on `image` shrunk by
+    `scale`, in `image`'s pixels; with the default engine only lines not already read in the
+    same place are recognised."""
+    if scale < 1.0:
+        size = (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        known = [_scaled(line, scale) for line in known]
     read_new = getattr(engine, "read_new", None)
-    return read_new(image, known) if read_new is not None else engine.read(image)
+    lines = read_new(image, known) if read_new is not None else engine.read(image)
+    return [_scaled(line, 1.0 / scale) for line in lines] if scale < 1.0 else lines
+
+
+def _scaled(line: TextLine, scale: float) -> TextLine:
+    x0, y0, x1, y1 = line.box
+    return TextLine(line.text, (x0 * scale, y0 * scale, x1 * scale, y1 * scale), line.confidence)
 
 
 RAPIDOCR3_MODELS = {

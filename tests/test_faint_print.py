@@ -126,3 +126,15 @@ def test_a_second_reading_recognises_only_the_lines_not_read_in_the_same_place()
     stand_in = [TextLine("已读的行", line.box, 0.5) for line in first]  # same places, other words
     assert [line.text for line in engine.read_new(ink, stand_in)] == ["已读的行"] * len(first)
     assert [line.text for line in engine.read_new(ink, [])] == [line.text for line in first]
+
+
+def test_a_second_reading_at_a_smaller_size_gives_boxes_in_the_pages_pixels():
+    from extractors.ocr import read_again
+
+    class Halved:
+        def read(self, image: np.ndarray) -> list[TextLine]:
+            assert image.shape == (350, 600)
+            return [TextLine("成立日期", (35.0, 70.0, 175.0, 105.0), 0.9)]
+
+    got = read_again(Halved(), np.zeros((500, 857), np.uint8), [], scale=0.7)
+    assert [round(v) for v in got[0].box] == [50, 100, 250, 150]

@@ -47,6 +47,10 @@ from intake.pipeline.sources import InputLimits, open_source, sha256_of
 TRIAGE_DPI = 100
 """Resolution for the first pass when a page's size is not known before it is decoded; a PDF
 page is rendered straight at the size the first pass looks at (TRIAGE_SIDE long, ~94 DPI)."""
+INK_READING_SCALE = 0.7
+"""The darkest ink is read at this share of the page's size: clean black print on white, its
+lines are found in less time at a smaller size (on five tune pages, 2.3 times faster for the
+same fields but one date under a seal; on the whole tune part one date fewer than full size)."""
 SMALL_DOCUMENT_PAGES = 3
 """Documents this short are read in full: each of their pages is likely to matter."""
 
@@ -383,7 +387,7 @@ class Pipeline:
         ink = faint_print.darkest_ink(seals.suppress_red(image))
         if ink is None:
             return
-        result.ink_lines = read_again(self.engine, ink, result.lines)
+        result.ink_lines = read_again(self.engine, ink, result.lines, scale=INK_READING_SCALE)
         result.fields = fill_from_darkest_ink(result.kind, result.fields, result.ink_lines)
 
 
