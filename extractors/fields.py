@@ -25,6 +25,7 @@ from extractors.layout import (
     same_print,
     span_of,
     strip_separators,
+    without_stray_closes,
 )
 from extractors.values import PARSERS, Parsed, is_company_form, is_organisation_name
 
@@ -315,7 +316,7 @@ class PageReader:
                     + chars
                     + self._continuation(hit, first_row, chars, right, bottom)
                 )
-                chars = _without_stray_closes(self._without_noise(chars))
+                chars = without_stray_closes(self._without_noise(chars))
             for extra in range(1, field.below + 1):
                 if field.type != "date" or nz.find_dates(span_of(chars).text):
                     break
@@ -423,22 +424,6 @@ def dates_under_seal(kind: PageKind) -> tuple[str, ...]:
     return tuple(f.name for f in load_specs()[kind].fields if f.below)
 
 
-OPENING, CLOSING = frozenset("(（"), frozenset(")）")
-
-
-def _without_stray_closes(chars: list[CharRef]) -> list[CharRef]:
-    """A value wrapped onto more lines without the closing brackets its line ends were read
-    with where the brackets do not balance (…（自贸区武汉） | 片区）: the first is a misread)."""
-    excess = sum(c.char in CLOSING for c in chars) - sum(c.char in OPENING for c in chars)
-    drop: set[int] = set()
-    for i, c in enumerate(chars[:-1]):
-        wraps = chars[i + 1].line is not c.line and chars[i + 1].box[1] >= c.box[3] - 1
-        if excess > len(drop) and c.char in CLOSING and wraps:
-            if any(later.char in CLOSING for later in chars[i + 1 :]):
-                drop.add(i)
-    return [c for i, c in enumerate(chars) if i not in drop]
-
-
 def always_printed(kind: PageKind) -> tuple[str, ...]:
     """The fields every page of `kind` carries (labels.yaml: `always`)."""
     if kind == PageKind.OTHER:
@@ -449,10 +434,8 @@ def always_printed(kind: PageKind) -> tuple[str, ...]:
 def fill_from_darkest_ink(
     kind: PageKind, fields: dict[str, FieldValue], ink_lines: list[TextLine]
 ) -> dict[str, FieldValue]:
-    """`fields` with those it lacks taken from the page read again with only its darkest ink
-    (extractors/faint_print.py); what the first reading found stands."""
-    again = extract_fields(kind, ink_lines)
-    return fields | {name: value for name, value in again.items() if name not in fields}
+    """`fields` and those it lacks read on the page's darkest ink (extractors/faint_print.py)."""
+    return extract_fields(kind, ink_lines) | fields
 
 
 def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValue]:

@@ -199,3 +199,19 @@ def strip_separators(chars: list[CharRef]) -> list[CharRef]:
     while end > start and chars[end - 1].char in SEPARATORS and chars[end - 1].char != "。":
         end -= 1
     return chars[start:end]
+
+
+OPENING, CLOSING = frozenset("(（"), frozenset(")）")
+
+
+def without_stray_closes(chars: list[CharRef]) -> list[CharRef]:
+    """A value wrapped onto more lines without the closing brackets its line ends were read
+    with where the brackets do not balance (…（自贸区武汉） | 片区）: the first is a misread)."""
+    excess = sum(c.char in CLOSING for c in chars) - sum(c.char in OPENING for c in chars)
+    drop: set[int] = set()
+    for i, c in enumerate(chars[:-1]):
+        wraps = chars[i + 1].line is not c.line and chars[i + 1].box[1] >= c.box[3] - 1
+        if excess > len(drop) and c.char in CLOSING and wraps:
+            if any(later.char in CLOSING for later in chars[i + 1 :]):
+                drop.add(i)
+    return [c for i, c in enumerate(chars) if i not in drop]
