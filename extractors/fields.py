@@ -3,18 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
-import yaml
-
-from core.errors import IntakeError
 from core.model import Box, FieldValue, PageKind, TextLine
 from extractors import normalize as nz
 from extractors.anchors import FUZZY_MIN_LENGTH, Anchor, Layout, find_anchors, tail_anchors
 from extractors.entities import organisations
 from extractors.filled_dates import filled_in_dates
+from extractors.label_specs import FieldSpec, KindSpec, load_specs
 from extractors.layout import (
     SEPARATORS,
     CharRef,
@@ -28,59 +23,6 @@ from extractors.layout import (
     without_stray_closes,
 )
 from extractors.values import PARSERS, Parsed, is_company_form, is_organisation_name
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    name: str
-    labels: tuple[str, ...]
-    type: str
-    multiline: bool = False
-    below: int = 0
-    """Rows under the label where the value may stand (a date under a seal)."""
-    always: bool = False
-    """Printed on every page of its kind: not found, the page's reading lost it."""
-
-
-@dataclass(frozen=True)
-class KindSpec:
-    fields: tuple[FieldSpec, ...]
-    stops: tuple[str, ...]
-    noise: tuple[str, ...] = ()
-    headings: frozenset[str] = frozenset()
-
-    @property
-    def all_labels(self) -> list[str]:
-        labels = {lab for f in self.fields for lab in f.labels} | set(self.stops) | self.headings
-        return sorted(labels, key=len, reverse=True)
-
-
-@lru_cache(maxsize=1)
-def load_specs() -> dict[PageKind, KindSpec]:
-    raw = yaml.safe_load(resources.files("extractors").joinpath("labels.yaml").read_text("utf-8"))
-    try:
-        return {
-            PageKind(kind): KindSpec(
-                fields=tuple(
-                    FieldSpec(
-                        name=name,
-                        labels=tuple(nz.strip_spaces(lab) for lab in spec["labels"]),
-                        type=spec["type"],
-                        multiline=bool(spec.get("multiline", False)),
-                        below=int(spec.get("below", 0)),
-                        always=bool(spec.get("always", False)),
-                    )
-                    for name, spec in body["fields"].items()
-                ),
-                stops=tuple(nz.strip_spaces(s) for s in body.get("stops", [])),
-                noise=tuple(nz.to_halfwidth(nz.strip_spaces(s)) for s in body.get("noise", [])),
-                headings=frozenset(nz.strip_spaces(s) for s in body.get("headings", [])),
-            )
-            for kind, body in raw.items()
-        }
-    except (KeyError, TypeError, ValueError) as exc:
-        raise IntakeError(f"labels.yaml 配置有误：{exc!r}") from exc
-
 
 GAP_UNITS = 4.0
 """A gap this many label heights wide inside a row ends a value."""
@@ -165,7 +107,22 @@ class PageReader:
         chars = self._region_chars(hit.row, hit.right - 0.3 * self.unit, right, after=hit.end)
         if chars and chars[0].box[0] - hit.right > FAR_UNITS * self.unit:
             return []  # text far along the label's row is another block's; the value is lower
+        if (
+            chars
+            and chars[0].box[0] - hit.right > GAP_UNITS * self.unit
+            and self._beside_below(hit)
+        ):
+            return []  # a gap that would end a value, and the value's line sits just lower
         return strip_separators(self._before_gap(chars))
+
+    def _beside_below(self, hit: Anchor) -> bool:
+        """The next row holds a line starting at the label's right edge, beside the label."""
+        if hit.row + 1 >= len(self.rows):
+            return False
+        near = self._region_chars(
+            hit.row + 1, hit.right - 0.3 * self.unit, hit.right + 1.5 * self.unit
+        )
+        return bool(near) and near[0].box[1] < hit.bottom
 
     def _before_gap(self, chars: list[CharRef]) -> list[CharRef]:
         """A value up to a wide gap or the start of another text block: a field is printed as
@@ -415,20 +372,6 @@ def _field(name: str, parsed: Parsed, span: Span) -> FieldValue:
     return FieldValue(
         name=name, value=parsed.value, raw=span.raw, confidence=round(confidence, 4), box=span.box
     )
-
-
-def dates_under_seal(kind: PageKind) -> tuple[str, ...]:
-    """The fields of `kind` printed as a date under its seal (labels.yaml: `below`)."""
-    if kind == PageKind.OTHER:
-        return ()
-    return tuple(f.name for f in load_specs()[kind].fields if f.below)
-
-
-def always_printed(kind: PageKind) -> tuple[str, ...]:
-    """The fields every page of `kind` carries (labels.yaml: `always`)."""
-    if kind == PageKind.OTHER:
-        return ()
-    return tuple(f.name for f in load_specs()[kind].fields if f.always)
 
 
 def fill_from_darkest_ink(

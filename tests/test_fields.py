@@ -545,3 +545,19 @@ def test_a_closing_bracket_read_at_a_wraps_end_that_leaves_the_value_unbalanced_
     lines[1:3] = [line("武汉市洪山区（光谷）", 500, 3), line("创业街（一期）", 500, 3.45)]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["address"] == "武汉市洪山区(光谷)创业街(一期)"  # balanced: kept as read
+
+
+def test_text_a_wide_gap_along_the_labels_row_is_not_the_value_printed_just_lower_beside_it():
+    lines = [
+        line("类型", 200, 2),
+        line("有限责任公司", 500, 2),
+        TextLine("住", (200, 300, 240, 350), 0.99),  # a stacked initial's box, taller
+        TextLine("所", (380, 323, 420, 360), 0.99),
+        TextLine("加固之家", (700, 301, 860, 333), 0.96),  # a watermark's words, up the row
+        TextLine("深圳市龙华新区观澜大道芷峪澜湾D栋27C房", (440, 332, 1400, 368), 0.99),
+        line("法定代表人", 200, 4.2),
+        line("卜俊奇", 500, 4.2),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["address"] == "深圳市龙华新区观澜大道芷峪澜湾D栋27C房"
+    assert got["legal_representative"] == "卜俊奇"

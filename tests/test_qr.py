@@ -123,12 +123,13 @@ def test_confirm_printed_takes_the_qr_characters_for_a_look_alike_misread():
 class NoOcr:
     name = "none"
 
-    def read(self, image):  # pragma: no cover - _page_result is given the lines
+    def read(self, image):  # pragma: no cover - _page_result is given every line a licence prints
         raise AssertionError("no OCR in these tests")
 
 
 def licence_lines(code: str) -> list[TextLine]:
-    rows = ["营业执照", f"统一社会信用代码 {code}", f"名称 {APPLICANT}", "成立日期 2015年06月01日"]
+    rows = ["营业执照", f"统一社会信用代码 {code}", f"名称 {APPLICANT}", "类型 有限责任公司",
+            "法定代表人 张三", "住所 南京市玄武区珠江路1号", "成立日期 2015年06月01日"]  # fmt: skip
     return [
         TextLine(text, (300.0, 500.0 + 120 * i, 300.0 + 60 * len(text), 560.0 + 120 * i), 0.97)
         for i, text in enumerate(rows)

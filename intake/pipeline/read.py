@@ -31,13 +31,9 @@ from extractors import (
     under_seals,
 )
 from extractors.classify import classify_lines, classify_part
-from extractors.fields import (
-    always_printed,
-    dates_under_seal,
-    extract_fields,
-    fill_from_darkest_ink,
-)
+from extractors.fields import extract_fields, fill_from_darkest_ink
 from extractors.fingerprint import page_fingerprint
+from extractors.label_specs import always_printed, dates_under_seal
 from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine, read_again
 from extractors.orientation import upright_lines
 from extractors.signature import find_signature

@@ -12,7 +12,7 @@ from core.errors import Conflict, Forbidden, InvalidInput
 from core.filing import LIMITS, check_text
 from core.model import PageKind
 from core.states import FINISHED_JOB_STATES, FlagStatus
-from extractors.fields import load_specs
+from extractors.label_specs import load_specs
 from extractors.values import PARSERS
 from intake.persistence.records import (
     CorrectionRecord,
