@@ -12,6 +12,14 @@ Box = tuple[float, float, float, float]
 """[x0, y0, x1, y1] in pixels of the upright page image."""
 
 
+def box_iou(a: Box, b: Box) -> float:
+    """Intersection over union of two boxes."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
+    return ix * iy / union if union > 0 else 0.0
+
+
 class PageKind(StrEnum):
     BUSINESS_LICENSE = "business_license"
     COPYRIGHT_CERTIFICATE = "copyright_certificate"

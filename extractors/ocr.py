@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from core.errors import OcrEngineUnavailable
-from core.model import TextLine
+from core.model import Box, TextLine, box_iou
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ class RapidOcrEngine:
         that the classifier's verdicts tell the page's orientation (extractors/orientation.py).
         """
         img, quads, page_quads = self._detect(image)
-        return self._recognise(img, quads, page_quads)
+        return [line for line in self._recognise(img, quads, page_quads) if line is not None]
 
     def read_new(self, image: np.ndarray, known: list[TextLine]) -> list[TextLine]:
         """`read`, but a line found where one of `known` stands in the same place keeps that
@@ -162,7 +162,7 @@ class RapidOcrEngine:
 
     def _recognise(
         self, img: np.ndarray, quads: np.ndarray, page_quads: np.ndarray, keep_empty: bool = False
-    ) -> list[RawLine]:
+    ) -> list[RawLine | None]:
         """The lines at `quads` of the detector's image, placed at `page_quads`; with
         `keep_empty`, None where nothing was read, one entry per quad."""
         if len(quads) == 0:
@@ -186,16 +186,9 @@ SAME_PLACE_IOU = 0.8
 """Two lines' boxes overlapping this much (intersection over union) stand in the same place."""
 
 
-def _in_same_place(box: tuple[float, float, float, float], known: list[TextLine]):
+def _in_same_place(box: Box, known: list[TextLine]) -> TextLine | None:
     """The line of `known` standing where `box` stands, if any."""
-    for line in known:
-        k = line.box
-        ix = max(0.0, min(box[2], k[2]) - max(box[0], k[0]))
-        iy = max(0.0, min(box[3], k[3]) - max(box[1], k[1]))
-        union = (box[2] - box[0]) * (box[3] - box[1]) + (k[2] - k[0]) * (k[3] - k[1]) - ix * iy
-        if union > 0 and ix * iy / union >= SAME_PLACE_IOU:
-            return line
-    return None
+    return next((line for line in known if box_iou(box, line.box) >= SAME_PLACE_IOU), None)
 
 
 def read_again(

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from core.model import box_iou
+
 STRIP_HEIGHT = 64
 """Pixels of the unwrapped text band: PP-OCR reads lines of about this height best."""
 TEXT_BAND = (0.50, 0.93)
@@ -44,14 +46,6 @@ class Ring:
 # ------------------------------------------------------------------------------ rings
 
 
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    """Intersection over union of two (x0, y0, x1, y1) boxes."""
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - ix * iy
-    return ix * iy / union if union > 0 else 0.0
-
-
 def fit_ring(ink: np.ndarray, expected: tuple[float, float, float, float]) -> Ring | None:
     """The ring of the seal found near `expected` (a box in the crop): its ink's outer outline.
 
@@ -69,7 +63,7 @@ def fit_ring(ink: np.ndarray, expected: tuple[float, float, float, float]) -> Ri
 
     def overlap(contour: np.ndarray) -> float:
         x, y, w, h = cv2.boundingRect(contour)
-        return _overlap((x, y, x + w, y + h), expected)
+        return box_iou((x, y, x + w, y + h), expected)
 
     contour = max(contours, key=overlap)
     hull = cv2.convexHull(contour)
