@@ -119,14 +119,12 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
                 if free(m.start(), m.end()):
                     take(m.start(), m.end(), label)
         n = len(label)
+        first, last = label[0], label[-1]
         for s in range(len(text) - n + 1):
-            window = text[s : s + n]
-            misses = sum(1 for a, b in zip(window, label) if a != b)
-            if (
-                misses == 1
-                and (window[0] == label[0] or window[-1] == label[-1])
-                and free(s, s + n)
-            ):
+            if text[s] != first and text[s + n - 1] != last:
+                continue  # neither end kept: not this label (checked first, it is cheap)
+            misses = sum(1 for a, b in zip(text[s : s + n], label) if a != b)
+            if misses == 1 and free(s, s + n):
                 take(s, s + n, label)
     return found
 

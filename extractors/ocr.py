@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -40,6 +41,10 @@ def quad_to_box(quad) -> tuple[float, float, float, float]:
     xs = [float(p[0]) for p in quad]
     ys = [float(p[1]) for p in quad]
     return (min(xs), min(ys), max(xs), max(ys))
+
+
+PlaceMatch = Callable[[Box, list[TextLine]], TextLine | None]
+"""The line of a list standing where a box stands, if any (a second reading's test)."""
 
 
 @dataclass(frozen=True)
@@ -127,11 +132,16 @@ class RapidOcrEngine:
         img, quads, page_quads = self._detect(image)
         return [line for line in self._recognise(img, quads, page_quads) if line is not None]
 
-    def read_new(self, image: np.ndarray, known: list[TextLine]) -> list[TextLine]:
+    def read_new(
+        self, image: np.ndarray, known: list[TextLine], same_place: PlaceMatch | None = None
+    ) -> list[TextLine]:
         """`read`, but a line found where one of `known` stands in the same place keeps that
-        line's reading instead of being recognised again (a second reading of a page)."""
+        line's reading instead of being recognised again (a second reading of a page).
+        `same_place(box, known)`: the known line standing at `box`, if any (default: boxes
+        overlapping by SAME_PLACE_IOU)."""
+        same_place = same_place or in_same_place
         img, quads, page_quads = self._detect(image)
-        same = [_in_same_place(quad_to_box(quad), known) for quad in page_quads]
+        same = [same_place(quad_to_box(quad), known) for quad in page_quads]
         new = [i for i, line in enumerate(same) if line is None]
         read = iter(self._recognise(img, quads[new], page_quads[new], keep_empty=True))
         lines = []
@@ -186,7 +196,7 @@ SAME_PLACE_IOU = 0.8
 """Two lines' boxes overlapping this much (intersection over union) stand in the same place."""
 
 
-def _in_same_place(box: Box, known: list[TextLine]) -> TextLine | None:
+def in_same_place(box: Box, known: list[TextLine]) -> TextLine | None:
     """The line of `known` standing where `box` stands, if any."""
     return next((line for line in known if box_iou(box, line.box) >= SAME_PLACE_IOU), None)
 

@@ -19,14 +19,21 @@ MARGIN_ACROSS = 0.3
 """Share of the seal's width added on each side (a date or an authority's name runs out)."""
 MARGIN_DOWN = 0.1
 """Share of the seal's height added above and below."""
+OVERLAP = 0.3
+"""A line read here overlapping one already read by this share of the smaller box is that line."""
 
 
 def lines_under_seals(
     image: np.ndarray, engine: OcrEngine, found: list[seals.SealBox], lines: list[TextLine]
 ) -> list[TextLine]:
-    """Lines read in the seals' regions that overlap none of `lines`, in page pixels."""
+    """Lines read in the seals' regions that overlap none of `lines`, in page pixels.
+
+    With the default engine a line found over one already read is not recognised at all: it
+    would be dropped (most of a region's lines are the page's own, read well the first time).
+    """
     height, width = image.shape[:2]
     extra: list[TextLine] = []
+    read_new = getattr(engine, "read_new", None)
     for x0, y0, x1, y1 in found:
         w, h = x1 - x0, y1 - y0
         left, top = max(0, int(x0 - MARGIN_ACROSS * w)), max(0, int(y0 - MARGIN_DOWN * h))
@@ -35,14 +42,23 @@ def lines_under_seals(
         if right - left < 8 or bottom - top < 8:
             continue
         region = seals.suppress_red(image[top:bottom, left:right])
-        for line in engine.read(region):
-            bx0, by0, bx1, by1 = line.box
-            placed = TextLine(
-                line.text, (bx0 + left, by0 + top, bx1 + left, by1 + top), line.confidence
-            )
-            if not any(_overlap(placed.box, other.box) > 0.3 for other in lines + extra):
+        known = [_moved(line, -left, -top) for line in lines + extra]
+        read = read_new(region, known, _overlapping) if read_new else engine.read(region)
+        for line in read:
+            placed = _moved(line, left, top)
+            if not any(_overlap(placed.box, other.box) > OVERLAP for other in lines + extra):
                 extra.append(placed)
     return extra
+
+
+def _moved(line: TextLine, dx: float, dy: float) -> TextLine:
+    x0, y0, x1, y1 = line.box
+    return TextLine(line.text, (x0 + dx, y0 + dy, x1 + dx, y1 + dy), line.confidence)
+
+
+def _overlapping(box: tuple[float, ...], known: list[TextLine]) -> TextLine | None:
+    """The first of `known` that `box` overlaps more than OVERLAP (such a line is dropped)."""
+    return next((line for line in known if _overlap(box, line.box) > OVERLAP), None)
 
 
 def _overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:

@@ -64,3 +64,31 @@ def test_print_under_a_seal_is_read_again_from_the_seals_region_in_page_pixels()
     box = dated[0].box
     assert abs(box[0] - (x0 + 500)) < 30 and abs(box[1] - (y0 + 300)) < 30
     assert not any("山东省" in line.text for line in extra)  # a line already held is not added
+
+
+def test_a_line_already_held_is_not_recognised_again_in_the_seals_region():
+    from extractors.ocr import get_engine
+    from extractors.under_seals import lines_under_seals
+
+    image, _boxes = _page()
+    page = np.full((1400, 1600, 3), 255, np.uint8)
+    page[300:1200, 500:1400] = image
+    engine = get_engine("rapidocr")
+    recognised: list[int] = []
+    recognise = engine._recognise
+
+    def counting(img, quads, page_quads, keep_empty=False):
+        recognised.append(len(quads))
+        return recognise(img, quads, page_quads, keep_empty)
+
+    engine._recognise = counting
+    try:
+        region = [(740, 540, 1160, 960)]
+        lines_under_seals(page, engine, region, [])
+        alone = sum(recognised)
+        recognised.clear()
+        held = TextLine("山东省软件评测中心", (770.0, 709.0, 1130.0, 781.0), 0.9)
+        lines_under_seals(page, engine, region, [held])
+        assert sum(recognised) == alone - 1  # the institution's line is held: one crop fewer
+    finally:
+        engine._recognise = recognise
