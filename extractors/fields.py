@@ -22,6 +22,7 @@ from extractors.layout import (
     strip_separators,
     without_stray_closes,
 )
+from extractors.term_start import complete_from_term
 from extractors.values import PARSERS, Parsed, is_company_form, is_organisation_name
 
 GAP_UNITS = 4.0
@@ -406,6 +407,8 @@ def extract_fields(kind: PageKind, lines: list[TextLine]) -> dict[str, FieldValu
                 span, parsed = retry, PARSERS[field.type](retry.text)
         out[field.name] = _field(field.name, parsed, span)
     _versions_from_names(out)
+    if kind == PageKind.BUSINESS_LICENSE:
+        out = complete_from_term(out)
     return out
 
 

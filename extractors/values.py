@@ -111,8 +111,29 @@ def parse_sentence(text: str) -> Parsed:
 
 
 def parse_date(text: str) -> Parsed:
+    """The first date in `text`; FAILED when there is none or a digit seems lost from it.
+
+    Print pads a date's month and day alike (2009年05月20日, 2016年1月29日): a month padded
+    beside a one-digit day (2009年05月2日), or the other way round, lost a digit to OCR.
+    """
     day = nz.parse_chinese_date(text)
-    return Parsed(day.isoformat()) if day else FAILED
+    if day is None or _digit_lost(text):
+        return FAILED
+    return Parsed(day.isoformat())
+
+
+_MONTH_DAY = re.compile(r"\d{4}\s*[年./-]\s*(\d{1,2})\s*[月./-]\s*(\d{1,2})(?!\d)")
+
+
+def _digit_lost(text: str) -> bool:
+    """Whether the first date's month and day are padded unlike each other (05月2日, 5月02日)."""
+    match = _MONTH_DAY.search(nz.to_halfwidth(text))
+    if match is None:
+        return False
+    month, day = match.groups()
+    padded = [part.startswith("0") for part in (month, day)]
+    single = [len(part) == 1 for part in (month, day)]
+    return (padded[0] and single[1]) or (padded[1] and single[0])
 
 
 def parse_date_or_unpublished(text: str) -> Parsed:

@@ -561,3 +561,44 @@ def test_text_a_wide_gap_along_the_labels_row_is_not_the_value_printed_just_lowe
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["address"] == "深圳市龙华新区观澜大道芷峪澜湾D栋27C房"
     assert got["legal_representative"] == "卜俊奇"
+
+
+def _founded_and_term(founded: str, term: str) -> list[TextLine]:
+    return [
+        line("营业执照", 800, 0),
+        line("名称", 200, 1),
+        line("苏州云帆软件科技有限公司", 500, 1),
+        line("成立日期", 200, 2),
+        line(founded, 500, 2),
+        line("营业期限", 200, 3),
+        line(term, 500, 3),
+    ]
+
+
+def test_a_founding_date_that_lost_a_digit_is_completed_from_the_terms_start():
+    fields = extract_fields(
+        PageKind.BUSINESS_LICENSE, _founded_and_term("2009年05月2日", "2009年05月20日至长期")
+    )
+    assert fields["established_date"].value == "2009-05-20"
+    assert fields["established_date"].box == fields["business_term"].box  # read there
+    fields = extract_fields(
+        PageKind.BUSINESS_LICENSE,
+        _founded_and_term("2016年07月041E", "2016年07月04日至2036年07月03日"),
+    )
+    assert fields["established_date"].value == "2016-07-04"
+
+
+def test_a_founding_date_the_term_does_not_bear_out_stays_for_a_person():
+    # A digit lost, the term renewed in another year: nothing to complete it with.
+    got = values(
+        PageKind.BUSINESS_LICENSE, _founded_and_term("2001年02月1日", "2011年02月18日至长期")
+    )
+    assert got["established_date"] is None
+    # Read whole, the founding date stands even where the term starts later.
+    got = values(
+        PageKind.BUSINESS_LICENSE, _founded_and_term("2001年12月18日", "2011年12月18日至长期")
+    )
+    assert got["established_date"] == "2001-12-18"
+    # Not read at all: never taken from the term.
+    lines = [ln for ln in _founded_and_term("", "2011年12月18日至长期") if ln.text]
+    assert "established_date" not in values(PageKind.BUSINESS_LICENSE, lines)

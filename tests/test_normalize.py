@@ -599,3 +599,14 @@ def test_parse_wan(text: str, wan: float | None) -> None:
 @given(st.decimals(min_value=0, max_value=10**7, places=2, allow_nan=False))
 def test_parse_wan_reads_arabic_amounts(amount: object) -> None:
     assert parse_wan(f"注册资本：{amount}万元整") == float(amount)  # type: ignore[arg-type]
+
+
+def test_a_date_whose_month_and_day_are_padded_unalike_lost_a_digit():
+    from extractors.values import parse_date
+
+    assert not parse_date("2009年05月2日").ok
+    assert not parse_date("2016年5月02日").ok
+    assert parse_date("2009年05月20日").value == "2009-05-20"
+    assert parse_date("2016年1月29日").value == "2016-01-29"
+    assert parse_date("2004年12月9日").value == "2004-12-09"
+    assert parse_date("二〇二〇年三月五日").value == "2020-03-05"

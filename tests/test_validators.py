@@ -244,6 +244,13 @@ def test_name_read_with_ocr_noise_is_the_same_company(jiangsu):
     assert check_filing(filing(), docs, jiangsu) == []
 
 
+def test_a_stroke_read_apart_beside_a_han_character_is_no_other_software(jiangsu):
+    docs = documents(change={(CERT, "software_name"): "云帆工业互联网平台I"})
+    assert codes(check_filing(filing(), docs, jiangsu)) == []  # 台I: 台's stroke read apart
+    docs = documents(change={(CERT, "software_name"): "云帆工业互联网平台IA"})
+    assert "software_name_mismatch" in codes(check_filing(filing(), docs, jiangsu))
+
+
 # --------------------------------------------------------------------------- unreadable fields
 
 

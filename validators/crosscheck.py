@@ -131,10 +131,29 @@ def _same_report_no(filing_value: str, document_value: Any) -> bool:
 
 
 def same_software_name(filing_name: str, document_value: Any) -> bool:
-    """Names equal in normal form, ignoring a version either side carries at its end."""
+    """Names equal in normal form, ignoring a version either side carries at its end and a
+    stroke OCR read apart beside a Han character (宏川I5G for 宏川5G)."""
     document_name, _ = split_name_version(str(document_value))
     filing_bare, _ = split_name_version(filing_name)
-    return normalize_software_name(filing_bare) == normalize_software_name(document_name)
+    filed, read = normalize_software_name(filing_bare), normalize_software_name(document_name)
+    return filed == read or _one_stray_stroke(filed, read)
+
+
+STRAY_STROKES = "Il|丨!"
+"""What OCR reads for a vertical stroke split off a glyph such as 川 or 门."""
+
+
+def _one_stray_stroke(filed: str, read: str) -> bool:
+    """Whether `read` is `filed` with one lone stroke added just after a Han character and not
+    before a Latin letter (AI, Il: a stroke beside a letter may be part of a word)."""
+    if len(read) != len(filed) + 1:
+        return False
+    for i, ch in enumerate(read):
+        if ch in STRAY_STROKES and 0 < i and read[:i] + read[i + 1 :] == filed:
+            after = read[i + 1 : i + 2]
+            if "\u4e00" <= read[i - 1] <= "\u9fff" and not (after.isascii() and after.isalpha()):
+                return True
+    return False
 
 
 def same_version(filing_version: str, document_value: Any) -> bool:
