@@ -426,7 +426,14 @@ def _fallback(page: PageReader, kind: PageKind, name: str) -> Span | None:
         return page.first_line_that(is_organisation_name)
     if name == "company_type" and kind == PageKind.BUSINESS_LICENSE:
         return page.first_line_that(is_company_form, beside_labels=True)
+    if name == "test_standard":
+        # 检测依据's standard not read: the conclusion names the standard met (符合…的要求).
+        return page.first_line_that(_names_a_standard, beside_labels=True)
     return None
+
+
+def _names_a_standard(text: str) -> bool:
+    return nz.normalize_standard(text) is not None
 
 
 def _versions_from_names(fields: dict[str, FieldValue]) -> None:

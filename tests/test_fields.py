@@ -602,3 +602,20 @@ def test_a_founding_date_the_term_does_not_bear_out_stays_for_a_person():
     # Not read at all: never taken from the term.
     lines = [ln for ln in _founded_and_term("", "2011年12月18日至长期") if ln.text]
     assert "established_date" not in values(PageKind.BUSINESS_LICENSE, lines)
+
+
+def test_a_standard_whose_line_ocr_did_not_find_is_read_from_the_conclusion():
+    lines = [
+        line("产品名称", 200, 1),
+        line("云帆智能制造执行系统", 600, 1),
+        line("检测依据", 200, 2),
+        line("(SQuaRE)第51部分：就绪可用软件产品（RUSP）的质量要求》", 600, 2.45),  # line 1 lost
+        line("经检测，该软件产品符合GB/T25000.51-2016的要求，", 600, 3.6),
+        line("检测结论为通过。", 600, 4.05),
+        line("检测结论", 200, 4.5),
+    ]
+    fields = extract_fields(PageKind.TEST_REPORT, lines)
+    assert fields["test_standard"].value == "GB/T 25000.51-2016"
+    assert fields["test_standard"].box[1] == 360  # read on the conclusion's line
+    unnamed = [ln for ln in lines if "GB/T" not in ln.text]
+    assert extract_fields(PageKind.TEST_REPORT, unnamed)["test_standard"].value is None
