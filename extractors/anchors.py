@@ -126,6 +126,15 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
             misses = sum(1 for a, b in zip(text[s : s + n], label) if a != b)
             if misses == 1 and free(s, s + n):
                 take(s, s + n, label)
+        # One character inside the label not read (注册 | 本 for 注册资本): its first and last
+        # kept, and the shortened label ending where its printed box ends.
+        lost = {label[:i] + label[i + 1 :] for i in range(1, n - 1)}
+        for s in range(len(text) - n + 2):
+            e = s + n - 1
+            if text[s] != first or text[s:e] not in lost:
+                continue
+            if (e == len(text) or row.chars[e].boundary) and free(s, e):
+                take(s, e, label)
     return found
 
 

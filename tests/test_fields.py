@@ -619,3 +619,23 @@ def test_a_standard_whose_line_ocr_did_not_find_is_read_from_the_conclusion():
     assert fields["test_standard"].box[1] == 360  # read on the conclusion's line
     unnamed = [ln for ln in lines if "GB/T" not in ln.text]
     assert extract_fields(PageKind.TEST_REPORT, unnamed)["test_standard"].value is None
+
+
+def test_a_label_with_a_character_inside_it_not_read_is_still_its_label():
+    lines = [
+        line("营业执照", 800, 0),
+        line("名", 200, 1),
+        line("称", 320, 1),
+        line("泰兴宏帆信息技术有限公司", 500, 1),
+        line("注册", 200, 2),
+        line("本", 400, 2),  # 注册资本 spaced: 资 not read
+        line("1200万元整", 500, 2),
+        line("成立日期", 1000, 2),
+        line("2004年3月5日", 1200, 2),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["registered_capital"] == "1200万元整"
+    assert got["established_date"] == "2004-03-05"
+    # Run on into its value, the shortened label is not taken (注册本年 is no label).
+    lines[4:7] = [line("注册本年度1200万元整", 200, 2)]
+    assert "registered_capital" not in values(PageKind.BUSINESS_LICENSE, lines)
