@@ -46,7 +46,7 @@ def lines_under_seals(
         read = read_new(region, known, _overlapping) if read_new else engine.read(region)
         for line in read:
             placed = _moved(line, left, top)
-            if not any(_overlap(placed.box, other.box) > OVERLAP for other in lines + extra):
+            if _overlapping(placed.box, lines + extra) is None:
                 extra.append(placed)
     return extra
 
@@ -57,7 +57,7 @@ def _moved(line: TextLine, dx: float, dy: float) -> TextLine:
 
 
 def _overlapping(box: tuple[float, ...], known: list[TextLine]) -> TextLine | None:
-    """The first of `known` that `box` overlaps more than OVERLAP (such a line is dropped)."""
+    """The first of `known` that `box` overlaps more than OVERLAP: the line standing there."""
     return next((line for line in known if _overlap(box, line.box) > OVERLAP), None)
 
 
