@@ -16,6 +16,7 @@ import numpy as np
 
 from core.errors import OcrEngineUnavailable
 from core.model import Box, TextLine, box_iou
+from extractors.normalize import strip_spaces
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,25 @@ class RapidOcrEngine:
             elif keep_empty:
                 lines.append(None)
         return lines
+
+
+def recognize_line(engine: OcrEngine, image: np.ndarray) -> LineChars:
+    """One line image read by `engine`: without detection where it can, else through `read`."""
+    if hasattr(engine, "recognize_line"):
+        return engine.recognize_line(image)
+    lines = engine.read(image)
+    width = max(1, image.shape[1])
+    chars: list[tuple[str, float, float]] = []
+    for line in sorted(lines, key=lambda ln: ln.box[0]):
+        text = strip_spaces(line.text)
+        step = (line.box[2] - line.box[0]) / max(1, len(text))
+        chars += [
+            (c, (line.box[0] + (i + 0.5) * step) / width, line.confidence)
+            for i, c in enumerate(text)
+        ]
+    text = "".join(c for c, _, _ in chars)
+    confidence = sum(p for _, _, p in chars) / len(chars) if chars else 0.0
+    return LineChars(text, confidence, tuple(chars))
 
 
 SAME_PLACE_IOU = 0.8
@@ -368,7 +388,11 @@ class TesseractEngine:
         return lines
 
 
-ENGINES = {"rapidocr": RapidOcrEngine, "rapidocr3": RapidOcr3Engine, "tesseract": TesseractEngine}
+ENGINES = {
+    "rapidocr": RapidOcrEngine,
+    "rapidocr3": RapidOcr3Engine,
+    "tesseract": TesseractEngine,
+}
 
 
 @lru_cache(maxsize=4)

@@ -21,8 +21,8 @@ import numpy as np
 from core.model import Box, SealReading
 from extractors import seals
 from extractors.imaging import to_bgr
-from extractors.normalize import strip_spaces, to_halfwidth
-from extractors.ocr import LineChars, OcrEngine
+from extractors.normalize import to_halfwidth
+from extractors.ocr import LineChars, OcrEngine, recognize_line
 from extractors.seal_ring import (
     BORDER,
     TEXT_BAND,
@@ -49,25 +49,6 @@ class ArcChar:
     angle: float
     """Radians, clockwise from the image's x axis, of the character's centre on the ring."""
     confidence: float
-
-
-def recognize(engine: OcrEngine, image: np.ndarray) -> LineChars:
-    """One line image read by `engine`: without detection where it can, else through `read`."""
-    if hasattr(engine, "recognize_line"):
-        return engine.recognize_line(image)
-    lines = engine.read(image)
-    width = max(1, image.shape[1])
-    chars: list[tuple[str, float, float]] = []
-    for line in sorted(lines, key=lambda ln: ln.box[0]):
-        text = strip_spaces(line.text)
-        step = (line.box[2] - line.box[0]) / max(1, len(text))
-        chars += [
-            (c, (line.box[0] + (i + 0.5) * step) / width, line.confidence)
-            for i, c in enumerate(text)
-        ]
-    text = "".join(c for c, _, _ in chars)
-    confidence = sum(p for _, _, p in chars) / len(chars) if chars else 0.0
-    return LineChars(text, confidence, tuple(chars))
 
 
 def _arc_chars(
@@ -159,14 +140,14 @@ def read_ring(ink: np.ndarray, ring: Ring, engine: OcrEngine) -> tuple[list[ArcC
     """
     start = math.pi / 2
     strip = unwrap(ink, ring, start, clockwise=True)
-    first = _arc_chars(recognize(engine, strip), start, True, strip)
+    first = _arc_chars(recognize_line(engine, strip), start, True, strip)
     if not first:
         return [], start
     gap, _ = _largest_gap([c.angle for c in first])
     readings = [_main_run(_in_order_from(first, gap))]
     for band in RING_BANDS:
         strip = unwrap(ink, ring, gap, clockwise=True, band=band)
-        chars = _arc_chars(recognize(engine, strip), gap, True, strip)
+        chars = _arc_chars(recognize_line(engine, strip), gap, True, strip)
         if chars:
             readings.append(_main_run(_in_order_from(chars, gap)))
     best = max(
@@ -191,7 +172,7 @@ def _lower_code(ink: np.ndarray, ring: Ring, gap: float, engine: OcrEngine) -> s
     line = _small_print(strip)
     if line is None:
         return ""
-    reading = recognize(engine, line)
+    reading = recognize_line(engine, line)
     digits = "".join(
         c
         for c, _, p in reading.chars
@@ -308,7 +289,7 @@ def _straight_words(inside: np.ndarray, engine: OcrEngine) -> str:
         pad = max(2, (y1 - y0) // 4)
         band = below[max(0, y0 - pad) : y1 + pad, max(0, columns[0] - pad) : columns[-1] + pad]
         band = cv2.copyMakeBorder(band, 8, 8, 8, 8, cv2.BORDER_CONSTANT, value=255)
-        reading = recognize(engine, band)
+        reading = recognize_line(engine, band)
         text = "".join(c for c, _, p in reading.chars if _HAN.match(c) and p >= MIN_TEXT_CONFIDENCE)
         if len(text) >= 2:
             words.append(text)
