@@ -243,7 +243,9 @@ _YEAR_CHARS = r"0-9〇○◯零Oo一二三四五六七八九\-—"
 _SMALL_CHARS = "一二三四五六七八九十廿卅"
 _DATE_PATTERNS = (
     re.compile(
-        rf"(?<![0-9])(?P<y>[{_YEAR_CHARS}]{{4}})\s*年\s*(?P<m>[0-9]{{1,2}}|[{_SMALL_CHARS}]{{1,3}})"
+        # A year in numerals three long with no 〇 lost the 〇 of 二〇: 二二一 is 2021.
+        rf"(?<![0-9])(?P<y>[{_YEAR_CHARS}]{{4}}|(?<![{_YEAR_CHARS}十])二[一二三四五六七八九]{{2}})"
+        rf"\s*年\s*(?P<m>[0-9]{{1,2}}|[{_SMALL_CHARS}]{{1,3}})"
         # The 日 may be lost in Arabic digits (2022年08月 24 under a seal), never in numerals.
         rf"\s*月\s*(?:(?P<d>[0-9]{{1,2}})(?:\s*[日曰号]|(?![0-9]))|(?P<cn>[{_SMALL_CHARS}]{{1,3}})\s*[日曰号])"
     ),
@@ -280,6 +282,7 @@ def _small_number(token: str) -> int | None:
 
 
 def _to_date(year_text: str, month_text: str, day_text: str) -> date | None:
+    year_text = year_text if len(year_text) == 4 else year_text[0] + "〇" + year_text[1:]
     year = int("".join(str(_CN_DIGITS[ch]) for ch in year_text))
     month, day = _small_number(month_text), _small_number(day_text)
     if month is None or day is None or not _MIN_YEAR <= year <= _MAX_YEAR:
@@ -320,11 +323,8 @@ def find_dates(text: str) -> list[tuple[date, int, int]]:
 
 
 def parse_chinese_date(text: str) -> date | None:
-    """The first date in `text`; None when there is none or the first one is impossible (2月30日).
-
-    A later date is never returned in place of an unreadable first one: on a form it would
-    belong to a different field.
-    """
+    """The first date in `text`; None when there is none or the first one is impossible (2月30日):
+    a later date is never returned for an unreadable first one (it is another field's)."""
     matches = date_matches(text)
     return matches[0].value if matches else None
 

@@ -396,6 +396,10 @@ def test_find_dates_keeps_order_and_spans(first: date, second: date) -> None:
         ("二〇二〇年一月五日", date(2020, 1, 5)),
         ("二○二一年十二月三十一日", date(2021, 12, 31)),
         ("二〇二一年十月二十日", date(2021, 10, 20)),
+        ("二二一年十月二十日", date(2021, 10, 20)),  # the thin 〇 lost: there is no other year
+        ("二〇一年十月二十日", None),  # 二〇一〇 or 二〇一X: a digit lost, which is not known
+        ("十二二一年十月二十日", None),
+        ("一九九年十月二十日", None),
         ("２０２０年１月５日", date(2020, 1, 5)),
         ("签发日期：2020年2月29日", date(2020, 2, 29)),
         ("2020年2月30日", None),
