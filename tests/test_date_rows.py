@@ -23,7 +23,12 @@ def box(text: str, x: float, y: float, size: float = 40) -> TextLine:
 
 
 LABEL = box("登记机关", 1000, 900)
-PIECES = [box("2019", 1280, 1030), box("年", 1370, 1035), box("09", 1420, 1025), box("月", 1500, 1035)]
+PIECES = [
+    box("2019", 1280, 1030),
+    box("年", 1370, 1035),
+    box("09", 1420, 1025),
+    box("月", 1500, 1035),
+]
 
 
 def reads(text: str):

@@ -63,3 +63,50 @@ def test_rapidocr3_recognises_one_line_with_each_characters_place(engine):
     assert places == sorted(places) and 0.0 < places[0] < 0.15 and 0.6 < places[-1] < 1.0
     # the engine's next page is read as before: detection is on and no word boxes are kept
     assert TEXT in [line.text.replace(" ", "") for line in engine.read(page())]
+
+
+FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+
+
+def _printed(text: str) -> np.ndarray:
+    from PIL import Image, ImageDraw, ImageFont
+
+    image = Image.new("RGB", (1200, 160), "white")
+    ImageDraw.Draw(image).text((40, 50), text, font=ImageFont.truetype(FONT, 48), fill="black")
+    return np.array(image)[:, :, ::-1].copy()
+
+
+def test_the_default_engine_is_rapidocr_14s_detector_with_the_pp_ocrv6_recogniser():
+    default, shipped = get_engine("rapidocr"), get_engine("rapidocr-v4")
+    assert default.name == "rapidocr" and shipped.name == "rapidocr-v4"
+    assert (
+        Path(default.rec_model)
+        == Path(rapidocr.__file__).parent / "models" / (RAPIDOCR3_MODELS["Rec.model_path"])
+    )
+    assert shipped.rec_model is None
+    from intake.cli.main import ENGINE_NAMES
+
+    assert sorted(ENGINE_NAMES) == sorted(ENGINES)
+
+
+def test_the_default_engine_reads_characters_pp_ocrv4_has_not():
+    name = "宁波市北仑区大碶街道长堎工业区"  # 碶 and 堎 are not among PP-OCRv4's 6,623
+    read = "".join(line.text for line in get_engine("rapidocr").read(_printed(name)))
+    assert read.replace(" ", "") == name
+
+
+def test_the_default_engine_writes_punctuation_beside_chinese_full_width_and_drops_other_scripts():
+    tidy = get_engine("rapidocr")._text
+    assert tidy(" 有限责任公司(自然人投资或控股) ") == "有限责任公司（自然人投资或控股）"
+    assert tidy("住所:南京市,玄武区;") == "住所：南京市，玄武区；"
+    assert tidy("GB/T 25000.51-2016 (V1.0)") == "GB/T 25000.51-2016 (V1.0)"
+    assert tidy("è") == "" and tidy("アイ") == ""
+
+
+def test_seals_are_read_by_pp_ocrv4_and_rows_by_pp_ocrv6_whatever_the_rapidocr_engine():
+    from intake.pipeline.read import Pipeline, PipelineOptions
+
+    default = Pipeline()
+    assert default.seal_engine.name == "rapidocr-v4" and default.row_engine is default.engine
+    shipped = Pipeline(PipelineOptions(engine="rapidocr-v4"))
+    assert shipped.seal_engine is shipped.engine and shipped.row_engine.name == "rapidocr"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from extractors.ocr import get_engine
 from extractors.seal_text import read_seals
+from intake.pipeline.read import Pipeline
 from intake.pipeline.sources import open_source
 from tools.real_paper import load_truth, real_dev_missing_reason
 from tools.real_seals import SealTally, score_seals
@@ -30,7 +30,7 @@ def tune_seals() -> SealTally:
     reason = real_dev_missing_reason()
     if reason:
         pytest.skip(reason)
-    engine = get_engine("rapidocr")
+    engine = Pipeline().seal_engine
     tally = SealTally()
     for entry in load_truth("tune"):
         if entry.seal_text is None:

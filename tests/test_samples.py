@@ -120,14 +120,9 @@ def test_every_field_carries_its_evidence(batch_run):
                     assert 0 <= field["confidence"] <= 1
 
 
-KNOWN_MISREADS: dict[str, list[tuple[str, str]]] = {
-    # 巡 read as 运 in the software name on the photographed certificate (IMG_…133122.jpg),
-    # read with confidence, so the cross-check accuses the applicant. The readers (extractors/)
-    # are being rewritten; this entry goes when they read it right (the test says so).
-    "dev-2021-009-wrong_test_standard+test_institution_not_qualified": [
-        ("software_name_mismatch", "software_name")
-    ],
-}
+KNOWN_MISREADS: dict[str, list[tuple[str, str]]] = {}
+# None today: 巡 read as 运 in dev-2021-009's photographed certificate went with the PP-OCRv6
+# recogniser (seventh session).
 """Flags raised only because a page is misread today, each named with the misreading."""
 
 

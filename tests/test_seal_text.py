@@ -19,7 +19,6 @@ from PIL import Image, ImageDraw
 from core.filing import parse_filing
 from core.model import PageKind, PagePart
 from extractors import seal_text
-from extractors.ocr import get_engine
 from extractors.signature import find_signature
 from intake.pipeline.check import check_case
 from intake.pipeline.read import Pipeline
@@ -36,7 +35,7 @@ INSTITUTION = "江苏省软件产品检测中心"
 
 @pytest.fixture(scope="module")
 def engine():
-    return get_engine("rapidocr")
+    return Pipeline().seal_engine  # the recogniser the pipeline reads seals with
 
 
 def page_with(*seals: tuple[Seal, tuple[int, int]], size=(1400, 1100)) -> np.ndarray:

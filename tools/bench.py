@@ -29,7 +29,7 @@ from intake.pipeline.read import Pipeline, PipelineOptions
 
 MODES = {
     "pipeline": PipelineOptions(engine="rapidocr", cleanup=True, triage=True),
-    "raw-rapidocr": PipelineOptions(engine="rapidocr", cleanup=False, triage=False),
+    "raw-rapidocr": PipelineOptions(engine="rapidocr-v4", cleanup=False, triage=False),
     "raw-tesseract": PipelineOptions(engine="tesseract", cleanup=False, triage=False),
 }
 CODE_AND_DATE_FIELDS = {

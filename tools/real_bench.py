@@ -47,7 +47,7 @@ def read_entries(
     given, receives each document read (by path), for looking at the lines afterwards.
     """
     tally = RealTally()
-    raw_engine = get_engine("rapidocr") if with_raw else None
+    raw_engine = get_engine("rapidocr-v4") if with_raw else None
     raw_seconds = 0.0
     for entry in entries:
         started = time.perf_counter()

@@ -106,7 +106,7 @@ def read_entry(pipeline: Pipeline, entry: TruthEntry, tally: SealTally) -> list[
         return []
     if images.get(page.index) is not None:
         started = time.perf_counter()
-        read_seals(images[page.index], pipeline.engine)
+        read_seals(images[page.index], pipeline.seal_engine)
         tally.seal_seconds += time.perf_counter() - started
     return page.seals
 

@@ -29,6 +29,7 @@ class SealWords(BaseModel):
     authorities: tuple[str, ...]
     near_ratio: float = Field(ge=0.5, le=1.0)
     min_characters: int = Field(ge=2)
+    legal_forms: tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -103,10 +104,13 @@ class SealSighting:
         return organisation(self.reading)
 
     def legible(self, min_confidence: float) -> bool:
-        """Read surely enough, and long enough, to name someone."""
+        """Read surely enough, and long enough, to name someone: more than the end of a
+        legal form and a character (股份有限公司, 信有限公司 are any company's ring, half read)."""
+        words, name = seal_words(), self.organisation
         return (
             self.reading.confidence >= min_confidence
-            and len(self.organisation) >= seal_words().min_characters
+            and len(name) >= words.min_characters
+            and not any(form.endswith(name[1:]) for form in words.legal_forms)
         )
 
     def evidence(self, field: str) -> Evidence:

@@ -10,6 +10,9 @@ from pathlib import Path
 from core.errors import IntakeError, UsageError
 from intake.cli.source_tools import source_tool
 
+ENGINE_NAMES = ["rapidocr", "rapidocr-v4", "rapidocr3", "tesseract"]
+"""extractors.ocr.ENGINES' names, without importing the OCR models to print --help."""
+
 EXIT_CLEAN, EXIT_FLAGGED, EXIT_ERROR = 0, 1, 2
 SERVICE_COMMANDS = frozenset({"serve", "worker", "users", "db", "bench-service"})
 
@@ -29,9 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check one filing against its scans")
     check.add_argument("--filing", required=True, type=Path, help="filing JSON (征集信息表)")
     check.add_argument("--format", choices=["text", "json"], default="text")
-    check.add_argument(
-        "--engine", choices=["rapidocr", "rapidocr3", "tesseract"], default="rapidocr"
-    )
+    check.add_argument("--engine", choices=ENGINE_NAMES, default="rapidocr")
     check.add_argument(
         "--campaign-dir", type=Path, action="append", help="extra campaign YAML folder"
     )
@@ -40,9 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     batch = sub.add_parser("batch", help="check every case folder (filing.json + scans) under DIR")
     batch.add_argument("directory", type=Path)
     batch.add_argument("--out", type=Path, help="write one <filing_id>.json report per case here")
-    batch.add_argument(
-        "--engine", choices=["rapidocr", "rapidocr3", "tesseract"], default="rapidocr"
-    )
+    batch.add_argument("--engine", choices=ENGINE_NAMES, default="rapidocr")
     batch.add_argument("--campaign-dir", type=Path, action="append")
 
     samples = sub.add_parser("samples", help="generate synthetic sample cases")

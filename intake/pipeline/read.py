@@ -35,7 +35,14 @@ from extractors.classify import classify_lines, classify_part
 from extractors.fields import extract_fields, fill_from_darkest_ink
 from extractors.fingerprint import page_fingerprint
 from extractors.label_specs import always_printed, dates_under_seal
-from extractors.ocr import OcrEngine, RapidOcrEngine, get_engine, read_again, recognize_line
+from extractors.ocr import (
+    OcrEngine,
+    RapidOcrEngine,
+    RapidOcrV6RecEngine,
+    get_engine,
+    read_again,
+    recognize_line,
+)
 from extractors.orientation import upright_lines
 from extractors.signature import find_signature
 from extractors.triage import TRIAGE_SIDE, Triager
@@ -78,7 +85,7 @@ class Pipeline:
         self.options = options or PipelineOptions()
         self.engine = engine or get_engine(self.options.engine, self.options.ocr_threads)
         self._triager: Triager | None = None
-        self._row_engine: OcrEngine | None = None
+        self._beside_engines: dict[str, OcrEngine] = {}
 
     @property
     def triager(self) -> Triager:
@@ -89,21 +96,29 @@ class Pipeline:
 
     @property
     def row_engine(self) -> OcrEngine:
-        """What reads a row of print already placed on the page (extractors/date_rows.py).
+        """What reads a row of print already placed on the page (extractors/date_rows.py):
+        the PP-OCRv6 recogniser, the default engine's own (beside RapidOCR 1.4 as shipped too:
+        on the tune part's date rows it read 8 of the dates the page's reading lost and none
+        wrong, PP-OCRv4's 6 and 3 wrong). Any other engine reads its own rows."""
+        return self._beside(RapidOcrEngine, "rapidocr")
 
-        Beside the default engine, rapidocr 3's PP-OCRv6 recogniser (18,708 characters against
-        6,623): on the tune part's date rows it read 8 of the dates the page's reading lost and
-        none wrong, RapidOCR 1.4's recogniser 6 and 3 wrong. Any other engine reads its own rows.
-        """
-        if self._row_engine is None:
-            engine = self.engine
-            if isinstance(engine, RapidOcrEngine):
-                try:
-                    engine = get_engine("rapidocr3", self.options.ocr_threads)
-                except OcrEngineUnavailable:
-                    pass
-            self._row_engine = engine
-        return self._row_engine
+    @property
+    def seal_engine(self) -> OcrEngine:
+        """What reads a seal's unwrapped ring: PP-OCRv4's recogniser. Bent lettering read by the
+        PP-OCRv6 recogniser, with its 18,708 characters, comes out traditional (無錫 for 无锡)
+        or loses the straight 专用章 words (tests/test_seal_text.py)."""
+        return self._beside(RapidOcrV6RecEngine, "rapidocr-v4")
+
+    def _beside(self, kind: type, name: str) -> OcrEngine:
+        """The engine `name` where the pipeline's engine is exactly a `kind`, else its own."""
+        if type(self.engine) is not kind:
+            return self.engine
+        if name not in self._beside_engines:
+            try:
+                self._beside_engines[name] = get_engine(name, self.options.ocr_threads)
+            except OcrEngineUnavailable:
+                self._beside_engines[name] = self.engine
+        return self._beside_engines[name]
 
     # -- documents -------------------------------------------------------------------------
     def read_document(
@@ -385,7 +400,7 @@ class Pipeline:
             if signed is not None:
                 result.fields["has_signature"] = signed
         if self.options.read_seals and (verdict.kind != PageKind.OTHER or result.part):
-            result.seals = seal_text.read_seals(image, self.engine, found)
+            result.seals = seal_text.read_seals(image, self.seal_engine, found)
         if verdict.kind != PageKind.OTHER:
             result.fingerprint = page_fingerprint(image, lines)
         return result
