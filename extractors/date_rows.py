@@ -130,14 +130,14 @@ def _row_under(label: TextLine, lines: list[TextLine]) -> DateRow | None:
     row = [p for p in pieces if abs(p.center_y - pieces[0].center_y) <= SAME_ROW * size]
     top = min(p.box[1] for p in row)
     bottom = max(p.box[3] for p in row)
-    left = min(p.box[0] for p in row) - WIDEN * size
-    right = max(p.box[2] for p in row) + WIDEN * size
+    start, end = min(p.box[0] for p in row), max(p.box[2] for p in row)
+    left, right = start - WIDEN * size, end + WIDEN * size
     for other in lines:
         if other in row or other.box[3] <= top or other.box[1] >= bottom:
             continue
-        if other.box[2] <= min(p.box[0] for p in row):
+        if other.box[2] <= start:
             left = max(left, other.box[2] + GAP * size)
-        elif other.box[0] >= max(p.box[2] for p in row):
+        elif other.box[0] >= end:
             right = min(right, other.box[0] - GAP * size)
     box = (left, top - MARGIN * size, right, bottom + MARGIN * size)
     return DateRow(tuple(row), box)

@@ -85,7 +85,6 @@ class Pipeline:
         self.options = options or PipelineOptions()
         self.engine = engine or get_engine(self.options.engine, self.options.ocr_threads)
         self._triager: Triager | None = None
-        self._beside_engines: dict[str, OcrEngine] = {}
 
     @property
     def triager(self) -> Triager:
@@ -110,15 +109,14 @@ class Pipeline:
         return self._beside(RapidOcrV6RecEngine, "rapidocr-v4")
 
     def _beside(self, kind: type, name: str) -> OcrEngine:
-        """The engine `name` where the pipeline's engine is exactly a `kind`, else its own."""
+        """The engine `name` (loaded once per process) where the pipeline's engine is exactly a
+        `kind`; else, or where `name` cannot be loaded, the pipeline's own."""
         if type(self.engine) is not kind:
             return self.engine
-        if name not in self._beside_engines:
-            try:
-                self._beside_engines[name] = get_engine(name, self.options.ocr_threads)
-            except OcrEngineUnavailable:
-                self._beside_engines[name] = self.engine
-        return self._beside_engines[name]
+        try:
+            return get_engine(name, self.options.ocr_threads)
+        except OcrEngineUnavailable:
+            return self.engine
 
     # -- documents -------------------------------------------------------------------------
     def read_document(
