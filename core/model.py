@@ -82,6 +82,9 @@ class FieldValue:
     raw: str | None
     confidence: float
     box: Box | None
+    second: Any = None
+    """The value as a second recogniser read it from `box` alone (extractors/second_reading.py);
+    None where it was not read again or read nothing. It never replaces `value`."""
 
 
 @dataclass(frozen=True)

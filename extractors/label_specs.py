@@ -23,6 +23,8 @@ class FieldSpec:
     """Rows under the label where the value may stand (a date under a seal)."""
     always: bool = False
     """Printed on every page of its kind: not found, the page's reading lost it."""
+    reread: bool = False
+    """Compared with the filing: read again from its own box by a second recogniser."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ def load_specs() -> dict[PageKind, KindSpec]:
                         multiline=bool(spec.get("multiline", False)),
                         below=int(spec.get("below", 0)),
                         always=bool(spec.get("always", False)),
+                        reread=bool(spec.get("reread", False)),
                     )
                     for name, spec in body["fields"].items()
                 ),
@@ -77,3 +80,10 @@ def always_printed(kind: PageKind) -> tuple[str, ...]:
     if kind == PageKind.OTHER:
         return ()
     return tuple(f.name for f in load_specs()[kind].fields if f.always)
+
+
+def read_again(kind: PageKind) -> tuple[str, ...]:
+    """The fields of `kind` read again by a second recogniser (labels.yaml: `reread`)."""
+    if kind == PageKind.OTHER:
+        return ()
+    return tuple(f.name for f in load_specs()[kind].fields if f.reread)

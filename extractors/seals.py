@@ -7,6 +7,7 @@ import math
 import cv2
 import numpy as np
 
+from core.model import TextLine
 from extractors.imaging import darkness, shrink, to_bgr, to_grey
 
 SealBox = tuple[int, int, int, int]
@@ -242,3 +243,35 @@ def seal_candidates(image: np.ndarray, strict: list[SealBox] | None = None) -> l
         if not any(_boxes_overlap(box, other) for other in found):
             found.append(box)
     return found[:MAX_SEALS]
+
+
+def without_seal_lettering(
+    lines: list[TextLine], image: np.ndarray, found: list[SealBox]
+) -> list[TextLine]:
+    """Drop what OCR read of a red seal's own lettering, keeping text printed under the seal.
+
+    A line counts as lettering when it lies inside a seal, has no digits (a date under a seal
+    stays) and its ink is red: black print beneath the seal — the institution's name and the
+    date printed under a report's seal, whose ring and star crowd the same box — keeps dark ink
+    that is not red of at least half its red ink. `found`: the page's seals (find_red_seals).
+    """
+    if not found:
+        return lines
+    red = red_mask(image)
+    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+    kept = []
+    for line in lines:
+        x0, y0, x1, y1 = (int(round(v)) for v in line.box)
+        area = max(1, (x1 - x0) * (y1 - y0))
+        inside = max(
+            max(0, min(x1, sx1) - max(x0, sx0)) * max(0, min(y1, sy1) - max(y0, sy0)) / area
+            for sx0, sy0, sx1, sy1 in found
+        )
+        if inside >= 0.6 and not any(c.isdigit() for c in line.text):
+            in_red = red[y0:y1, x0:x1] > 0
+            red_ink = int(np.count_nonzero(in_red))
+            black_ink = int(np.count_nonzero((grey[y0:y1, x0:x1] < 170) & ~in_red))
+            if red_ink and black_ink < 0.5 * red_ink:
+                continue
+        kept.append(line)
+    return kept

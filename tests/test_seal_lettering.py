@@ -7,7 +7,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from core.model import TextLine
-from intake.pipeline.read import _without_seal_lettering
+from extractors.seals import without_seal_lettering
 
 FONT = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
 RED, BLACK = (238, 138, 138), (20, 20, 20)  # RGB: stamp ink as scanned, lighter than print
@@ -44,7 +44,7 @@ def test_black_print_under_a_seal_stays_and_the_seals_lettering_goes():
     texts = {"lettering": "检验检测专用章", "institution": "山东省软件评测中心",
              "date": "二〇二〇年三月二十三日"}  # fmt: skip
     lines = [TextLine(texts[k], tuple(float(v) for v in box), 0.95) for k, box in boxes.items()]
-    kept = [line.text for line in _without_seal_lettering(lines, image, [(240, 240, 660, 660)])]
+    kept = [line.text for line in without_seal_lettering(lines, image, [(240, 240, 660, 660)])]
     assert kept == ["山东省软件评测中心", "二〇二〇年三月二十三日"]
 
 

@@ -250,7 +250,7 @@ def check_against_filing(
         if reading.status is ReadStatus.UNREADABLE:
             flags.append(unreadable_flag(reading, campaign.min_confidence, comparison.filing_value))
             continue
-        if not comparison.equal(comparison.filing_value, reading.value):
+        if not any(comparison.equal(comparison.filing_value, v) for v in reading.values):
             flags.append(
                 make_flag(
                     comparison.code,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from core.model import DocumentResult, Evidence, FieldValue, Flag, PageKind
 from extractors.normalize import is_valid_credit_code, normalize_credit_code
@@ -86,6 +87,15 @@ class Reading:
     def value(self):
         return self.evidence.field.value if self.evidence else None
 
+    @property
+    def values(self) -> tuple[Any, ...]:
+        """The value and, where a second recogniser read the field's box otherwise, its reading:
+        a comparison the paper passes under either reading is passed."""
+        if self.evidence is None:
+            return (None,)
+        found = self.evidence.field
+        return (found.value,) if is_empty(found.second) else (found.value, found.second)
+
 
 def read_field(
     evidence: dict[tuple[PageKind, str], Evidence],
@@ -93,11 +103,15 @@ def read_field(
     field: str,
     min_confidence: float,
 ) -> Reading:
-    """How well `field` of `kind` was read, judged against the campaign's `min_confidence`."""
+    """How well `field` of `kind` was read, judged against the campaign's `min_confidence`;
+    a value the second recogniser read the same in its box is sure whatever the first's
+    confidence (two recognisers trained apart agreeing)."""
     found = evidence.get((kind, field))
     if found is not None:
-        usable = found.field.confidence >= min_confidence and (
-            not is_empty(found.field.value) or field in NULLABLE_FIELDS
+        read = found.field
+        agreed = not is_empty(read.second) and read.second == read.value
+        usable = (read.confidence >= min_confidence or agreed) and (
+            not is_empty(read.value) or field in NULLABLE_FIELDS
         )
         status = ReadStatus.READ if usable else ReadStatus.UNREADABLE
         return Reading(kind, field, status, found)

@@ -32,13 +32,20 @@ def distrust_misread_code(evidence: dict[tuple[PageKind, str], Evidence], filing
     confidence is set to nothing, so that the checks ask a person (`unreadable_field`, naming
     the failed check) instead of raising `credit_code_mismatch` and `invalid_credit_code` on
     characters OCR got wrong. Where the filing's code fails too, both are judged as they are.
+    Where the second recogniser's reading of the code's box passes (extractors/second_reading.py),
+    that reading is the code printed, and the one that fails is kept as the second.
     """
     found = evidence.get((LICENCE, "credit_code"))
     if found is None or not isinstance(found.field.value, str):
         return
-    code = normalize_credit_code(found.field.value)
-    filed = normalize_credit_code(filing.applicant.credit_code or "")
-    if is_valid_credit_code(code) or not is_valid_credit_code(filed):
+    if is_valid_credit_code(normalize_credit_code(found.field.value)):
+        return
+    second = found.field.second
+    if isinstance(second, str) and is_valid_credit_code(normalize_credit_code(second)):
+        read = replace(found.field, value=normalize_credit_code(second), second=found.field.value)
+        evidence[(LICENCE, "credit_code")] = replace(found, field=read)
+        return
+    if not is_valid_credit_code(normalize_credit_code(filing.applicant.credit_code or "")):
         return
     evidence[(LICENCE, "credit_code")] = replace(found, field=replace(found.field, confidence=0.0))
 

@@ -89,14 +89,16 @@ def _rule_copyright_holder(rule_input: RuleInput, flags: list[Flag]) -> None:
     if holders is None:
         return
     holder_names = [holders.value] if isinstance(holders.value, str) else list(holders.value)
+    read_again = holders.evidence.field.second if holders.evidence else None
+    again_names = [read_again] if isinstance(read_again, str) else list(read_again or [])
     applicant_names = [filing.applicant.name]
     license_name = rule_input.read(PageKind.BUSINESS_LICENSE, "name")
     if license_name.status is ReadStatus.READ:
-        applicant_names.append(str(license_name.value))
+        applicant_names += [str(v) for v in license_name.values]
     # A place in a holder's name read one character off the county the credit code names
     # (沐阳 for 沭阳) is a misread, as on the licence.
     same = same_applicant_name(filing.applicant.credit_code or "")
-    if not any(same(a, h) for a in applicant_names for h in holder_names):
+    if not any(same(a, h) for a in applicant_names for h in holder_names + again_names):
         flags.append(
             make_flag(
                 "applicant_not_copyright_holder",

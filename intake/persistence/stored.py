@@ -72,6 +72,7 @@ def _field_value(name: str, stored: dict[str, Any]) -> FieldValue:
         raw=stored.get("raw"),
         confidence=float(stored.get("confidence") if stored.get("confidence") is not None else 0),
         box=tuple(box) if box else None,
+        second=stored.get("second"),
     )
 
 

@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-import cv2
 import numpy as np
 
 from core.errors import DocumentUnreadable, OcrEngineUnavailable
@@ -44,6 +43,7 @@ from extractors.ocr import (
     recognize_line,
 )
 from extractors.orientation import upright_lines
+from extractors.second_reading import with_second_readings
 from extractors.signature import find_signature
 from extractors.triage import TRIAGE_SIDE, Triager
 from intake.pipeline.sources import InputLimits, open_source, sha256_of
@@ -72,6 +72,9 @@ class PipelineOptions:
     """CPU threads per OCR model; None uses every core (one process per core: set 1)."""
     read_seals: bool = True
     """Read the lettering of red seals on the key pages and the parts of a bound report."""
+    read_twice: bool = True
+    """Read each field compared with the filing again from its box by the second recogniser
+    (extractors/second_reading.py)."""
     page_workers: int = 1
     """Pages of one file read at once on threads. Two overlap one page's line detection (one
     at a time) with the rest of the other page, but hold two pages and their OCR's memory:
@@ -107,6 +110,15 @@ class Pipeline:
         PP-OCRv6 recogniser, with its 18,708 characters, comes out traditional (無錫 for 无锡)
         or loses the straight 专用章 words (tests/test_seal_text.py)."""
         return self._beside(RapidOcrV6RecEngine, "rapidocr-v4")
+
+    @property
+    def second_engine(self) -> OcrEngine | None:
+        """What reads a compared field's box again (extractors/second_reading.py): the other of
+        the two RapidOCR recognisers; None for any other engine, or the option off."""
+        if not self.options.read_twice:
+            return None
+        other = self.seal_engine if type(self.engine) is RapidOcrV6RecEngine else self.row_engine
+        return other if other is not self.engine else None
 
     def _beside(self, kind: type, name: str) -> OcrEngine:
         """The engine `name` (loaded once per process) where the pipeline's engine is exactly a
@@ -365,7 +377,7 @@ class Pipeline:
     ) -> PageResult:
         height, width = image.shape[:2]
         found = seals.find_red_seals(image)  # found once: for the lettering, the seals, has_seal
-        lines = _without_seal_lettering(lines, image, found)
+        lines = seals.without_seal_lettering(lines, image, found)
         verdict = classify_lines(lines, height)
         if kind is not None:  # set by a person: read as that kind whatever the titles say
             verdict = replace(verdict, kind=kind)
@@ -384,6 +396,11 @@ class Pipeline:
         if lost and not text_layer:  # a text layer holds its words whatever crosses them
             self._read_darkest_ink(result, image)
         self._read_lost_dates(result, image, found, text_layer)
+        second = None if text_layer else self.second_engine  # a text layer is read exactly
+        if second is not None:
+            result.fields = with_second_readings(
+                verdict.kind, result.fields, image, lambda crop: recognize_line(second, crop)
+            )
         lines = result.lines
         if verdict.kind == PageKind.BUSINESS_LICENSE:
             # The QR code is a second reading of the printed codes: it confirms, never invents.
@@ -444,38 +461,6 @@ class Pipeline:
             return
         result.ink_lines = read_again(self.engine, ink, result.lines, scale=INK_READING_SCALE)
         result.fields = fill_from_darkest_ink(result.kind, result.fields, result.ink_lines)
-
-
-def _without_seal_lettering(
-    lines: list[TextLine], image: np.ndarray, found: list[seals.SealBox]
-) -> list[TextLine]:
-    """Drop what OCR read of a red seal's own lettering, keeping text printed under the seal.
-
-    A line counts as lettering when it lies inside a seal, has no digits (a date under a seal
-    stays) and its ink is red: black print beneath the seal — the institution's name and the
-    date printed under a report's seal, whose ring and star crowd the same box — keeps dark ink
-    that is not red of at least half its red ink. `found`: the page's seals (seals.find_red_seals).
-    """
-    if not found:
-        return lines
-    red = seals.red_mask(image)
-    grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
-    kept = []
-    for line in lines:
-        x0, y0, x1, y1 = (int(round(v)) for v in line.box)
-        area = max(1, (x1 - x0) * (y1 - y0))
-        inside = max(
-            max(0, min(x1, sx1) - max(x0, sx0)) * max(0, min(y1, sy1) - max(y0, sy0)) / area
-            for sx0, sy0, sx1, sy1 in found
-        )
-        if inside >= 0.6 and not any(c.isdigit() for c in line.text):
-            in_red = red[y0:y1, x0:x1] > 0
-            red_ink = int(np.count_nonzero(in_red))
-            black_ink = int(np.count_nonzero((grey[y0:y1, x0:x1] < 170) & ~in_red))
-            if red_ink and black_ink < 0.5 * red_ink:
-                continue
-        kept.append(line)
-    return kept
 
 
 def _seal_field(image: np.ndarray | None, found: list[seals.SealBox] | None = None):

@@ -129,6 +129,7 @@ def _field(fv: FieldValue, extra: dict[str, Any] | None = None) -> dict[str, Any
         "raw": fv.raw,
         "confidence": fv.confidence,
         "box": _box(fv.box),
+        **({"second": fv.second} if fv.second is not None else {}),
         **(extra or {}),
     }
 

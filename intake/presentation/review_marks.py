@@ -134,10 +134,20 @@ class FieldMark:
     approved_by: str | None = None
     """Who approved the correction, when it needed a second person's approval."""
     flag_ids: tuple[int, ...] = ()
+    second: Any = None
+    """The second recogniser's reading of the box (extractors/second_reading.py)."""
 
     @property
     def shown_value(self) -> str:
         return shown_value(self.name, self.value)
+
+    @property
+    def shown_second(self) -> str | None:
+        """The second reading where it differs from the value shown, else None."""
+        if self.second is None or self.corrected_by:
+            return None
+        shown = shown_value(self.name, self.second)
+        return shown if shown != self.shown_value else None
 
     @property
     def shown_filed(self) -> str:
@@ -460,6 +470,7 @@ def review_marks(report: dict[str, Any], filing: Filing, campaign: Campaign) -> 
                         correction_reason=read.get("correction_reason"),
                         approved_by=read.get("approved_by"),
                         flag_ids=tuple(f.id for f in standing),
+                        second=read.get("second"),
                     )
                 )
             page_marks.fields.sort(key=lambda f: catalogue.field_rank(kind, f.name))
