@@ -190,12 +190,15 @@ def test_bound_report_seal_that_could_not_be_read_raises_nothing(jiangsu):
 
 
 def test_a_seal_read_as_no_more_than_a_legal_form_names_no_one(jiangsu):
-    for tail in ("股份有限公司", "信有限公司", "限责任公司"):
+    for tail in ("股份有限公司", "信有限公司", "限责任公司", "股分有限公司"):
         docs = bundle((PagePart.REPORT_COVER, [seal(APPLICANT)]),
                       (PagePart.FILING_FORM, [seal(tail, confidence=0.95)]))  # fmt: skip
         assert check_filing(filing(), docs, jiangsu) == [], tail
     docs = bundle((PagePart.REPORT_COVER, [seal(APPLICANT)]),
                   (PagePart.FILING_FORM, [seal("恒通有限公司", confidence=0.95)]))  # fmt: skip
+    assert only(check_filing(filing(), docs, jiangsu), "report_not_stamped_by_applicant")
+    docs = bundle((PagePart.REPORT_COVER, [seal(APPLICANT)]),
+                  (PagePart.FILING_FORM, [seal("恒通公司", confidence=0.95)]))  # fmt: skip
     assert only(check_filing(filing(), docs, jiangsu), "report_not_stamped_by_applicant")
 
 

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from rapidfuzz.distance import Hamming
 
 from core.model import DocumentResult, Evidence, FieldValue, PageKind, PagePart, SealReading
 from core.yamlfile import invalid_file, read_yaml
@@ -39,6 +40,11 @@ def seal_words() -> SealWords:
         return SealWords.model_validate(read_yaml(SEAL_DATA_PATH))
     except ValidationError as exc:
         raise invalid_file(SEAL_DATA_PATH, exc) from None
+
+
+LONG_FORM = 6
+"""A legal form this long (股份有限公司, 有限责任公司) read with one character otherwise is still
+that form; a shorter one so read may be a name (恒通公司)."""
 
 
 def organisation(reading: SealReading) -> str:
@@ -105,12 +111,17 @@ class SealSighting:
 
     def legible(self, min_confidence: float) -> bool:
         """Read surely enough, and long enough, to name someone: more than the end of a
-        legal form and a character (股份有限公司, 信有限公司 are any company's ring, half read)."""
+        legal form and a character (股份有限公司, 信有限公司 are any company's ring, half read),
+        and more than a long legal form with one character misread (股分有限公司)."""
         words, name = seal_words(), self.organisation
         return (
             self.reading.confidence >= min_confidence
             and len(name) >= words.min_characters
             and not any(form.endswith(name[1:]) for form in words.legal_forms)
+            and not any(
+                len(form) == len(name) >= LONG_FORM and Hamming.distance(form, name) <= 1
+                for form in words.legal_forms
+            )
         )
 
     def evidence(self, field: str) -> Evidence:
