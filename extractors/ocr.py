@@ -7,7 +7,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Protocol
 
@@ -94,6 +94,9 @@ class RapidOcrEngine:
         threads that call them (onnxruntime's sessions may be run concurrently; RapidOCR's steps
         keep no state)."""
 
+    _foreign: frozenset[str] = frozenset()
+    """Characters the recogniser may write that the readers drop (see RapidOcrV6RecEngine)."""
+
     def _text(self, text: str) -> str:
         """A line's text as the recogniser gave it, without surrounding blanks."""
         return text.strip()
@@ -130,7 +133,11 @@ class RapidOcrEngine:
             total, words, columns, _states, confidences = info[0]
             flat = [(c, col) for word, cols in zip(words, columns) for c, col in zip(word, cols)]
             if len(flat) == len(confidences) and total:
-                chars = [(c, col / total, float(p)) for (c, col), p in zip(flat, confidences)]
+                chars = [
+                    (c, col / total, float(p))
+                    for (c, col), p in zip(flat, confidences)
+                    if c not in self._foreign
+                ]
         return LineChars(self._text(text), float(score or 0.0), tuple(chars))
 
     def read_raw(self, image: np.ndarray) -> list[RawLine]:
@@ -399,6 +406,7 @@ class TesseractEngine:
 
 _FULL_WIDTH = {"(": "（", ")": "）", ",": "，", ":": "：", ";": "；"}
 _HALF_BESIDE_HAN = re.compile(r"(?<=[\u3400-\u9fff（）])[(),:;]|[(),:;](?=[\u3400-\u9fff（）])")
+_KEPT = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\U00020000-\U0003134f\uff01-\uff5e\u30fb]")
 _EXPECTED = re.compile(r"[0-9A-Za-z\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
@@ -423,10 +431,29 @@ class RapidOcrV6RecEngine(RapidOcrEngine):
 
     def _text(self, text: str) -> str:
         """PP-OCRv6 writes punctuation beside Chinese half-width, where PP-OCRv4 (and the
-        readers) write it full-width: （…）， ： ； as printed. A line of nothing but letters of
-        other scripts (è, ア) is noise its 18,708 characters let it read."""
-        text = _HALF_BESIDE_HAN.sub(lambda m: _FULL_WIDTH[m.group(0)], text.strip())
+        readers) write it full-width: （…）， ： ； as printed. Of the characters it alone knows
+        only the Han ones are kept: the others (☑, ⇧, è, ア …) are noise on this paper, the tail
+        of a spaced 类 read as ☑ before 型. A line left with none expected is dropped."""
+        text = "".join(c for c in text if c not in self._foreign).strip()
+        text = _HALF_BESIDE_HAN.sub(lambda m: _FULL_WIDTH[m.group(0)], text)
         return text if _EXPECTED.search(text) else ""
+
+    @cached_property
+    def _foreign(self) -> frozenset[str]:
+        """The characters PP-OCRv6 reads that PP-OCRv4 cannot, but for Han ones, blanks,
+        full-width letters and digits (Ｘ) and the middle dot of a transcribed name (・)."""
+        import onnxruntime
+        import rapidocr_onnxruntime
+
+        v4 = Path(rapidocr_onnxruntime.__file__).parent / "models" / "ch_PP-OCRv4_rec_infer.onnx"
+        session = onnxruntime.InferenceSession(str(v4), providers=["CPUExecutionProvider"])
+        known = set(session.get_modelmeta().custom_metadata_map["character"].splitlines())
+        ours = self._ocr.text_rec.postprocess_op.character
+        return frozenset(
+            c
+            for c in ours
+            if len(c) == 1 and c not in known and not c.isspace() and not _KEPT.match(c)
+        )
 
 
 ENGINES = {

@@ -101,6 +101,12 @@ def test_the_default_engine_writes_punctuation_beside_chinese_full_width_and_dro
     assert tidy("住所:南京市,玄武区;") == "住所：南京市，玄武区；"
     assert tidy("GB/T 25000.51-2016 (V1.0)") == "GB/T 25000.51-2016 (V1.0)"
     assert tidy("è") == "" and tidy("アイ") == ""
+    # of the characters only PP-OCRv6 knows, the Han ones stay and the symbols go
+    assert tidy("☑型") == "型" and tidy("⇧深圳市颢天电子有限公司") == "深圳市颢天电子有限公司"
+    assert tidy("注册资本 100万元 ©") == "注册资本 100万元"
+    assert (
+        tidy("代码 ９１３２０１００ＭＡ１Ｘ") == "代码 ９１３２０１００ＭＡ１Ｘ"
+    )  # full-width stays
 
 
 def test_seals_are_read_by_pp_ocrv4_and_rows_by_pp_ocrv6_whatever_the_rapidocr_engine():
