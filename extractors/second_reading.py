@@ -57,10 +57,9 @@ def _within(read: str, value: str) -> str:
     to within a quarter of the value's characters (尔深圳市… for 深圳市…, the 称 of 名称 cut in
     two). Two readings further apart are left as read."""
     for cut in (slice(1, None), slice(None, -1)):
-        shorter, edits = read[cut], Levenshtein.distance(read[cut], value)
+        edits = Levenshtein.distance(read[cut], value)
         if len(read) > len(value) and edits < Levenshtein.distance(read, value):
-            if edits <= len(value) // 4:
-                read = shorter
+            read = read[cut] if edits <= len(value) // 4 else read
     return read
 
 
@@ -86,9 +85,10 @@ def with_second_readings(
             continue
         text = _without_label(read_line(suppress_red(crop)).text, specs[name].labels)
         parsed = PARSERS[specs[name].type](text)
+        if not parsed.ok or not parsed.value:
+            continue
         second = parsed.value
         if isinstance(second, str) and isinstance(found.value, str):
             second = _within(second, found.value)
-        if parsed.ok and second:
-            out[name] = replace(found, second=second)
+        out[name] = replace(found, second=second)
     return out
