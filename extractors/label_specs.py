@@ -80,10 +80,3 @@ def always_printed(kind: PageKind) -> tuple[str, ...]:
     if kind == PageKind.OTHER:
         return ()
     return tuple(f.name for f in load_specs()[kind].fields if f.always)
-
-
-def read_again(kind: PageKind) -> tuple[str, ...]:
-    """The fields of `kind` read again by a second recogniser (labels.yaml: `reread`)."""
-    if kind == PageKind.OTHER:
-        return ()
-    return tuple(f.name for f in load_specs()[kind].fields if f.reread)

@@ -16,7 +16,7 @@ import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from core.model import FieldValue, PageKind
-from extractors.label_specs import load_specs, read_again
+from extractors.label_specs import load_specs
 from extractors.normalize import strip_spaces
 from extractors.ocr import LineChars
 from extractors.seals import suppress_red
@@ -71,24 +71,22 @@ def with_second_readings(
 ) -> dict[str, FieldValue]:
     """`fields`, each marked `reread` in labels.yaml given the value `read_line` reads in its
     box (red ink suppressed), parsed as the field is; unchanged where nothing parses."""
-    names = read_again(kind)
-    if not names:
+    if kind == PageKind.OTHER:
         return fields
-    specs = {spec.name: spec for spec in load_specs()[kind].fields}
     out = dict(fields)
-    for name in names:
-        found = fields.get(name)
+    for spec in (spec for spec in load_specs()[kind].fields if spec.reread):
+        found = fields.get(spec.name)
         if found is None or found.box is None or found.value is None:
             continue
         crop = _crop(image, found.box)
         if crop is None:
             continue
-        text = _without_label(read_line(suppress_red(crop)).text, specs[name].labels)
-        parsed = PARSERS[specs[name].type](text)
+        text = _without_label(read_line(suppress_red(crop)).text, spec.labels)
+        parsed = PARSERS[spec.type](text)
         if not parsed.ok or not parsed.value:
             continue
         second = parsed.value
         if isinstance(second, str) and isinstance(found.value, str):
             second = _within(second, found.value)
-        out[name] = replace(found, second=second)
+        out[spec.name] = replace(found, second=second)
     return out

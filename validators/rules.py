@@ -89,8 +89,8 @@ def _rule_copyright_holder(rule_input: RuleInput, flags: list[Flag]) -> None:
     if holders is None:
         return
     holder_names = [holders.value] if isinstance(holders.value, str) else list(holders.value)
-    read_again = holders.evidence.field.second if holders.evidence else None
-    again_names = [read_again] if isinstance(read_again, str) else list(read_again or [])
+    second = holders.evidence.field.second if holders.evidence else None
+    again_names = [second] if isinstance(second, str) else list(second or [])
     applicant_names = [filing.applicant.name]
     license_name = rule_input.read(PageKind.BUSINESS_LICENSE, "name")
     if license_name.status is ReadStatus.READ:
