@@ -12,7 +12,7 @@ import pytest
 from core.errors import CampaignInvalid, CampaignNotFound
 from core.filing import Filing
 from core.model import DocumentResult, FieldValue, Flag, PageKind, PageResult, Severity
-from extractors.normalize import credit_code_check_char
+from extractors.normalize import credit_code_check_char, is_valid_credit_code
 from intake.pipeline.report import CheckReport, render_text
 from tests import new_rule
 from tests.helpers import CONTRACT
@@ -819,9 +819,26 @@ def test_credit_code_misread_by_a_look_alike_is_no_mismatch_but_invalid(jiangsu)
     assert codes(flags) == ["invalid_credit_code"]
 
 
-def test_a_read_code_failing_its_check_against_a_valid_filed_one_asks_a_person(jiangsu):
-    """Every licence prints a code that passes its check: one read failing it is a misread."""
-    misread = CODE[:5] + ("I" if CODE[5] != "I" else "L") + CODE[6:]
+def _other_char(ch: str) -> str:
+    return "9" if ch != "9" else "8"
+
+
+def test_a_read_code_one_character_from_the_filed_one_is_the_filed_code_misread(jiangsu):
+    """Every licence prints a code that passes its check, and two such codes differ in two
+    characters at least: a reading failing the check one character from the filing's is it."""
+    for at in (2, 5, 12, 17):  # the province, the county, the body, the check character
+        misread = CODE[:at] + _other_char(CODE[at]) + CODE[at + 1 :]
+        docs = documents(change={(LIC, "credit_code"): misread})
+        assert check_filing(filing(), docs, jiangsu) == [], at
+
+
+def test_a_read_code_failing_its_check_further_from_the_filed_one_asks_a_person(jiangsu):
+    twice = CODE[:5] + _other_char(CODE[5]) + CODE[6:12]
+    misread = next(
+        twice + ch + CODE[13:]
+        for ch in "0123456789"
+        if ch != CODE[12] and not is_valid_credit_code(twice + ch + CODE[13:])
+    )
     flags = check_filing(filing(), documents(change={(LIC, "credit_code"): misread}), jiangsu)
     assert codes(flags) == ["unreadable_field"]
     assert "未通过校验位检查" in flags[0].message and misread in flags[0].message

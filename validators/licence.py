@@ -16,6 +16,7 @@ from dataclasses import replace
 from core.filing import Filing
 from core.model import DocumentResult, Evidence, Flag, PageKind
 from extractors.normalize import (
+    codes_alike,
     is_valid_credit_code,
     is_valid_registration_number,
     normalize_credit_code,
@@ -34,6 +35,12 @@ def distrust_misread_code(evidence: dict[tuple[PageKind, str], Evidence], filing
     characters OCR got wrong. Where the filing's code fails too, both are judged as they are.
     Where the second recogniser's reading of the code's box passes (extractors/second_reading.py),
     that reading is the code printed, and the one that fails is kept as the second.
+
+    A reading that fails its check and stands one character from the filing's code, or differs
+    from it only by look-alikes (1/L, 0/O), is the filing's code misread: the check character
+    proves a character wrong, and two codes that pass their checks differ in two characters at
+    least, so no other company's code is that close. It is judged as the filing's code (what
+    was read stays in `raw`).
     """
     found = evidence.get((LICENCE, "credit_code"))
     if found is None or not isinstance(found.field.value, str):
@@ -45,9 +52,21 @@ def distrust_misread_code(evidence: dict[tuple[PageKind, str], Evidence], filing
         read = replace(found.field, value=normalize_credit_code(second), second=found.field.value)
         evidence[(LICENCE, "credit_code")] = replace(found, field=read)
         return
-    if not is_valid_credit_code(normalize_credit_code(filing.applicant.credit_code or "")):
+    filed = normalize_credit_code(filing.applicant.credit_code or "")
+    if not is_valid_credit_code(filed):
+        return
+    if misread_of(filed, normalize_credit_code(found.field.value)):
+        evidence[(LICENCE, "credit_code")] = replace(found, field=replace(found.field, value=filed))
         return
     evidence[(LICENCE, "credit_code")] = replace(found, field=replace(found.field, confidence=0.0))
+
+
+def misread_of(code: str, read: str) -> bool:
+    """Whether `read`, failing its check character, is `code` with one character misread or
+    with look-alike characters only (1/L, 0/O, …)."""
+    if len(read) != len(code) or is_valid_credit_code(read):
+        return False
+    return codes_alike(code, read) or sum(a != b for a, b in zip(code, read)) == 1
 
 
 def old_licence(
