@@ -7,6 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from rapidfuzz.distance import Levenshtein
+
 from extractors import normalize as nz
 from extractors.company_types import known_form
 from extractors.entities import organisations
@@ -40,14 +42,24 @@ def parse_credit_code(text: str) -> Parsed:
     return Parsed(runs[0]) if runs else FAILED
 
 
-_ORGANISATION_FORM = re.compile(
-    r"(?:有限公司|公司|合作社|工作室|经营部|事务所|研究院|研究所|中心|商行|厂|店)"
+_FORMS = "有限公司|公司|合作社|工作室|经营部|事务所|研究院|研究所|中心|商行|厂|店"
+_ORGANISATION_FORM = re.compile(f"(?:{_FORMS})")
+"""The legal forms a company's name ends with; text after the last one may be something else."""
+
+_UNIT_ENDING = re.compile(
+    f"(?:{_FORMS}|企业|部|行|坊|馆|铺|社|站|所|院|室|场|园|吧)"
+    r"(?:[（(](?:个体工商户|普通合伙|有限合伙|特殊普通合伙)[）)])?"
 )
-_WHOLE_NAME = re.compile(r"[\u4e00-\u9fff（）()·A-Za-z0-9]{2,40}?" + _ORGANISATION_FORM.pattern)
+"""How a unit's name ends: a legal form, or a shop's or a branch's word (…销售部, …支行,
+…烘焙坊（个体工商户）)."""
+
+_WHOLE_NAME = re.compile(r"[\u4e00-\u9fff（）()·A-Za-z0-9]{2,40}?" + _UNIT_ENDING.pattern)
+_ENDS_AS_UNIT = re.compile(_UNIT_ENDING.pattern + "$")
 
 
 def is_organisation_name(text: str) -> bool:
-    """Whether `text` is, whole, an organisation's name: words ending in a form (…有限公司, …店)."""
+    """Whether `text` is, whole, an organisation's name: words ending as a unit's name does
+    (…有限公司, …店, …销售部)."""
     return _WHOLE_NAME.fullmatch(nz.strip_spaces(nz.to_halfwidth(text))) is not None
 
 
@@ -67,22 +79,40 @@ MAX_TAIL = 8
 
 def _without_tail(name: str) -> str:
     """A name ends with its organisational form (…有限公司, …厂, …店); a short run after the last
-    one that opens no bracket is something else read on the same line (a watermark, 喷绘)."""
+    one that opens no bracket and is no branch's or shop's name (…南京销售部) is something else
+    read on the same line (a watermark, 喷绘)."""
     forms = list(_ORGANISATION_FORM.finditer(name))
     if not forms:
         return name
     end = forms[-1].end()
     tail = name[end:]
-    if tail and len(tail) <= MAX_TAIL and tail[0] not in "（(":
+    if tail and len(tail) <= MAX_TAIL and tail[0] not in "（(" and not _ENDS_AS_UNIT.search(tail):
         return name[:end]
     return name
+
+
+LEGAL_FORMS = ("有限责任公司", "股份有限公司", "有限公司")
+"""The forms a misread end of a name is mended to."""
+
+
+def _with_form_mended(name: str) -> tuple[str, bool]:
+    """A name that ends as no unit does but one character from a legal form (…有限公可,
+    …有限公 clipped at a fold) ends with that form misread; a name ending in another word
+    (…有色公司) is left as read."""
+    if _ENDS_AS_UNIT.search(name):
+        return name, False
+    for form in LEGAL_FORMS:
+        for size in (len(form) - 1, len(form), len(form) + 1):
+            if len(name) - size >= 2 and Levenshtein.distance(name[-size:], form) == 1:
+                return name[:-size] + form, True
+    return name, False
 
 
 def parse_company(text: str) -> Parsed:
     # No name or company type holds a colon; one read inside comes from a spaced label.
     name = nz.normalize_company_name(correct_places(re.sub(r"[:：]", "", text)))
-    name = _without_tail(name)
-    return Parsed(name) if name else FAILED
+    name, mended = _with_form_mended(_without_tail(name))
+    return Parsed(name, repaired=mended) if name else FAILED
 
 
 def parse_company_type(text: str) -> Parsed:

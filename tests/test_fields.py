@@ -639,3 +639,36 @@ def test_a_label_with_a_character_inside_it_not_read_is_still_its_label():
     # Run on into its value, the shortened label is not taken (注册本年 is no label).
     lines[4:7] = [line("注册本年度1200万元整", 200, 2)]
     assert "registered_capital" not in values(PageKind.BUSINESS_LICENSE, lines)
+
+
+def test_a_branch_or_a_shop_after_the_company_it_belongs_to_is_part_of_the_name():
+    from extractors.values import parse_company
+
+    assert parse_company("南京云帆科技有限公司江宁销售部").value == "南京云帆科技有限公司江宁销售部"
+    assert parse_company("南京银行股份有限公司江宁支行").value == "南京银行股份有限公司江宁支行"
+    # A watermark read on the name's line is no part of it.
+    assert parse_company("南京云帆科技有限公司仅限申报使用").value == "南京云帆科技有限公司"
+
+
+def test_a_name_ending_one_character_from_its_legal_form_ends_with_that_form():
+    from extractors.values import parse_company
+
+    mended = parse_company("南京云帆科技有限公可")
+    assert mended.value == "南京云帆科技有限公司" and mended.repaired
+    assert parse_company("南京云帆科技股份有限公").value == "南京云帆科技股份有限公司"
+    assert parse_company("南京云帆科技有限责任公同").value == "南京云帆科技有限责任公司"
+    # Two characters lost is a name cut short, and a name ending in another word is as printed.
+    assert parse_company("南京云帆科技有限").value == "南京云帆科技有限"
+    assert parse_company("上海有色公司").value == "上海有色公司"
+
+
+def test_a_shops_name_is_found_by_its_ending_where_its_label_was_lost():
+    lines = [
+        line("营业执照", 800, 0),
+        line("深圳市福田区铭泰隆电子销售部", 420, 2),
+        line("类型", 200, 3),
+        line("个体工商户", 420, 3),
+        line("经营者", 200, 4),
+        line("张伟", 420, 4),
+    ]
+    assert values(PageKind.BUSINESS_LICENSE, lines)["name"] == "深圳市福田区铭泰隆电子销售部"
