@@ -46,8 +46,15 @@ _FORMS = "有限公司|公司|合作社|工作室|经营部|事务所|研究院|
 _ORGANISATION_FORM = re.compile(f"(?:{_FORMS})")
 """The legal forms a company's name ends with; text after the last one may be something else."""
 
+_SHOP_WORDS = (
+    "企业|销售部|营业部|门市部|服务部|分部|支行|分行|银行|车行|旅行社|坊|馆|铺|吧"
+    "|加油站|服务站|医院|诊所|药房|农场|养殖场|幼儿园"
+)
+"""How a branch's or a shop's name ends: whole words, never a single character an address
+(…303室, …广场, …工业园, …号院) or a label (经营场所, 统一社…) ends with too."""
+
 _UNIT_ENDING = re.compile(
-    f"(?:{_FORMS}|企业|部|行|坊|馆|铺|社|站|所|院|室|场|园|吧)"
+    f"(?:{_FORMS}|{_SHOP_WORDS})"
     r"(?:[（(](?:个体工商户|普通合伙|有限合伙|特殊普通合伙)[）)])?"
 )
 """How a unit's name ends: a legal form, or a shop's or a branch's word (…销售部, …支行,

@@ -672,3 +672,25 @@ def test_a_shops_name_is_found_by_its_ending_where_its_label_was_lost():
         line("张伟", 420, 4),
     ]
     assert values(PageKind.BUSINESS_LICENSE, lines)["name"] == "深圳市福田区铭泰隆电子销售部"
+
+
+def test_an_address_or_a_label_is_never_taken_for_a_name_by_its_ending():
+    from extractors.values import is_organisation_name
+
+    for text in (
+        "上海市虹口区曲阳路888号888室",
+        "经营场所",
+        "营业场所",
+        "统一社",
+        "万达广场",
+        "工业园",
+    ):
+        assert not is_organisation_name(text), text
+    lines = [
+        line("营业执照", 800, 0),
+        line("云顶b座1502室", 420, 1),  # the end of an address wrapped above the lost 名称
+        line("陕西如高电气有限公司", 420, 2),
+        line("类型", 200, 3),
+        line("有限责任公司（自然人投资或控股）", 420, 3),
+    ]
+    assert values(PageKind.BUSINESS_LICENSE, lines)["name"] == "陕西如高电气有限公司"
