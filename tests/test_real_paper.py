@@ -13,14 +13,15 @@ from intake.pipeline.read import Pipeline
 from tools.real_bench import read_entries
 from tools.real_paper import load_truth, real_dev_missing_reason
 
-# Reached on the tuning part (tests/real/truth.yaml, split: tune) on 2026-12-02, seventh session:
-# 91.5% of legible values (498/544), credit codes 92.9% (39/42), no false alarm on 94.9% (56/59)
-# of documents with an agreeing filing (sixth session: 89.5%, 92.9%, 94.9%; fifth: 89.2%, 92.9%,
+# Reached on the tuning part (tests/real/truth.yaml, split: tune) on 2026-12-03, ninth session:
+# 91.5% of legible values (498/544), credit codes 92.9% (39/42), no false alarm on 96.6% (57/59)
+# of documents with an agreeing filing (seventh and eighth sessions: 91.5%, 92.9%, 94.9%; sixth
+# session: 89.5%, 92.9%, 94.9%; fifth: 89.2%, 92.9%,
 # 91.5%; fourth: 86.8%, 92.9%, 86.4%; third: 84.4%, 88.1%, 83.1%; second: 81.4%, 88.1%, 81.4%;
 # first: 73.3%, 88.1%, 66.1%). The floors sit a little under those; raise them as the readers improve.
 FLOOR_ALL_VALUES = 0.905
 FLOOR_CREDIT_CODE = 0.90
-FLOOR_NO_FALSE_ALARM = 0.93
+FLOOR_NO_FALSE_ALARM = 0.95
 
 pytestmark = pytest.mark.slow
 
