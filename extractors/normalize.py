@@ -131,6 +131,16 @@ def codes_alike(a: str, b: str) -> bool:
     return len(a) == len(b) and all(x == y or y in _CONFUSABLE.get(x, ()) for x, y in zip(a, b))
 
 
+def misread_of(code: str, read: str) -> bool:
+    """Whether `read`, failing its check character, is `code` read with one character wrong or
+    with look-alike characters only (1/L, 0/O, …): two codes that pass their checks differ in
+    two characters at least, so no other valid code is that close."""
+    code, read = normalize_credit_code(code), normalize_credit_code(read)
+    if len(read) != len(code) or is_valid_credit_code(read):
+        return False
+    return codes_alike(code, read) or sum(a != b for a, b in zip(code, read)) == 1
+
+
 _MAX_FORCED_POSITIONS = 4
 _MAX_FORCED_COMBINATIONS = 32
 

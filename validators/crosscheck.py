@@ -12,10 +12,10 @@ from rapidfuzz.distance import Levenshtein
 from core.filing import Filing
 from core.model import Evidence, Flag, PageKind
 from extractors.normalize import (
-    codes_alike,
     company_key,
     credit_code_region,
     is_valid_credit_code,
+    misread_of,
     normalize_credit_code,
     normalize_registration_no,
     normalize_report_no,
@@ -111,12 +111,10 @@ def licence_code_agrees(
 
 
 def _same_credit_code(filing_value: str, document_value: Any) -> bool:
-    """Equal; or a reading that fails its own check character and differs from the filing only
-    by look-alike characters (1/L, 0/O, …) — the same printed code, misread."""
+    """Equal; or a reading that fails its own check character and is the filing's code with a
+    character misread or look-alikes (1/L, 0/O, …) — the same printed code, misread."""
     read = normalize_credit_code(str(document_value))
-    if normalize_credit_code(filing_value) == read:
-        return True
-    return not is_valid_credit_code(read) and codes_alike(filing_value, read)
+    return normalize_credit_code(filing_value) == read or misread_of(filing_value, read)
 
 
 def _same_registration_no(filing_value: str, document_value: Any) -> bool:

@@ -16,9 +16,9 @@ from dataclasses import replace
 from core.filing import Filing
 from core.model import DocumentResult, Evidence, Flag, PageKind
 from extractors.normalize import (
-    codes_alike,
     is_valid_credit_code,
     is_valid_registration_number,
+    misread_of,
     normalize_credit_code,
 )
 from validators.evidence import ReadStatus, read_field
@@ -55,18 +55,10 @@ def distrust_misread_code(evidence: dict[tuple[PageKind, str], Evidence], filing
     filed = normalize_credit_code(filing.applicant.credit_code or "")
     if not is_valid_credit_code(filed):
         return
-    if misread_of(filed, normalize_credit_code(found.field.value)):
+    if misread_of(filed, found.field.value):
         evidence[(LICENCE, "credit_code")] = replace(found, field=replace(found.field, value=filed))
         return
     evidence[(LICENCE, "credit_code")] = replace(found, field=replace(found.field, confidence=0.0))
-
-
-def misread_of(code: str, read: str) -> bool:
-    """Whether `read`, failing its check character, is `code` with one character misread or
-    with look-alike characters only (1/L, 0/O, …)."""
-    if len(read) != len(code) or is_valid_credit_code(read):
-        return False
-    return codes_alike(code, read) or sum(a != b for a, b in zip(code, read)) == 1
 
 
 def old_licence(
