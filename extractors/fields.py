@@ -222,7 +222,8 @@ class PageReader:
         above the label's own row. Rows count when they stand right of the label (and left of
         the value's right bound), carry no label, lie below the text of the cell above (whose
         lines run on without a gap), and — when the label's row has a value of its own —
-        follow on from that value without a gap.
+        follow on from that value without a gap; never a line far along the row (the 须知
+        beside an old licence's 住所).
         """
         row = self.rows[hit.row]
         height = row.bottom - row.top
@@ -247,6 +248,8 @@ class PageReader:
                 continue
             if value and lower_top - self.rows[r].bottom > 0.5 * height:
                 break
+            if chars[0].box[0] - hit.right > FAR_UNITS * self.unit:
+                break  # far along the row: another block's (the 须知 beside an old licence)
             blocks.insert(0, chars)
             lower_top = self.rows[r].top
         return [c for block in blocks for c in block]

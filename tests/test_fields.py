@@ -230,6 +230,25 @@ def test_a_value_stops_at_a_wide_gap_and_at_a_block_of_notes():
     assert got["address"] == "娄星区金谷市场55栋"
 
 
+
+def test_a_note_far_along_the_row_above_a_tall_label_is_not_the_start_of_its_value():
+    # 住 and 所 read as boxes taller than the print, the 须知's line 7 standing a little above
+    # the label's row far to the right: a cell's text above a centred label is the cell's own,
+    # never a line that far along.
+    H2 = 2.6 * H
+    lines = [
+        line("名称", 200, 2),
+        line("娄底龙山竹业有限公司", 420, 2, width=400),
+        TextLine("住", (200, 400, 240, 400 + H2)),
+        TextLine("所", (300, 385, 340, 385 + H2)),
+        line("7.《企业法人营业执照》被吊销后，不得开展与清算无关的经营活动。", 1600, 3.9),
+        line("娄星区金谷市场55栋", 420, 4.35, width=360),
+        line("法定代表人姓名", 200, 5.3),
+        line("王立志", 420, 5.3, width=120),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["address"] == "娄星区金谷市场55栋"
+
 def test_a_column_of_values_after_labels_read_with_their_colons_is_no_block_of_notes():
     # Each label is one OCR line with its colon; every value starts on one left edge, four rows
     # or more: that edge is the column of values, and each value is its label's.
