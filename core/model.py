@@ -8,6 +8,8 @@ from typing import Any
 
 import numpy as np
 
+from core.lattice import Lattice
+
 Box = tuple[float, float, float, float]
 """[x0, y0, x1, y1] in pixels of the upright page image."""
 
@@ -85,6 +87,10 @@ class FieldValue:
     second: Any = None
     """The value as a second recogniser read it from `box` alone (extractors/second_reading.py);
     None where it was not read again or read nothing. It never replaces `value`."""
+    steps: Lattice | None = None
+    """What the recogniser saw along the value in `box` (core/lattice.py), kept
+    so the checks can ask how well the paper bears out what the filing says; None where the
+    box was not read again or its reading did not hold the value."""
 
 
 @dataclass(frozen=True)

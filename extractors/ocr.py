@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from core.errors import OcrEngineUnavailable
+from core.lattice import Lattice
 from core.model import Box, TextLine, box_iou
 from extractors.normalize import strip_spaces
 
@@ -27,6 +28,8 @@ class LineChars:
     confidence: float
     chars: tuple[tuple[str, float, float], ...] = ()
     """(character, centre as a fraction of the image's width, confidence), left to right."""
+    steps: Lattice | None = None
+    """Each step's likely characters, where asked for and the engine has them."""
 
 
 class OcrEngine(Protocol):
@@ -118,15 +121,25 @@ class RapidOcrEngine:
                 lines.append(TextLine(text=text, box=quad_to_box(quad), confidence=float(score)))
         return lines
 
-    def recognize_line(self, image: np.ndarray) -> LineChars:
-        """Recognise `image` as one line of text (no detection, no line classifier).
+    def recognize_line(self, image: np.ndarray, with_steps: bool = False) -> LineChars:
+        """Recognise `image` as one line of text (no detection, no line classifier); with
+        `with_steps`, keep each step's likely characters too (core/lattice.py).
 
         For strips that are known to be one line, such as a seal's unwrapped ring: the detector
-        would enlarge a thin strip to 736 pixels high before finding the line again.
+        would enlarge a thin strip to 736 pixels high before finding the line again. The same
+        steps as RapidOCR's own recogniser, for one image.
         """
         if image.ndim == 2:
             image = np.stack([image] * 3, axis=-1)
-        results, _ = self._ocr.text_rec([image], return_word_box=True)
+        rec = self._ocr.text_rec
+        _, height, width = rec.rec_image_shape
+        ratio = image.shape[1] / max(1, image.shape[0])
+        widest = max(width / height, ratio)
+        batch = rec.resize_norm_img(image, widest)[np.newaxis, :].astype(np.float32)
+        probabilities = rec.session(batch)[0]
+        results = rec.postprocess_op(
+            probabilities, True, wh_ratio_list=[ratio], max_wh_ratio=widest
+        )
         text, score, *info = results[0]
         chars: list[tuple[str, float, float]] = []
         if info and info[0] and text:
@@ -138,7 +151,12 @@ class RapidOcrEngine:
                     for (c, col), p in zip(flat, confidences)
                     if c not in self._foreign
                 ]
-        return LineChars(self._text(text), float(score or 0.0), tuple(chars))
+        steps = (
+            Lattice.from_probabilities(probabilities[0], rec.postprocess_op.character)
+            if with_steps
+            else None
+        )
+        return LineChars(self._text(text), float(score or 0.0), tuple(chars), steps)
 
     def read_raw(self, image: np.ndarray) -> list[RawLine]:
         """Read a page in any orientation in one pass, keeping each line's quad and flip.
@@ -209,10 +227,15 @@ class RapidOcrEngine:
         return lines
 
 
-def recognize_line(engine: OcrEngine, image: np.ndarray) -> LineChars:
-    """One line image read by `engine`: without detection where it can, else through `read`."""
+def recognize_line(engine: OcrEngine, image: np.ndarray, with_steps: bool = False) -> LineChars:
+    """One line image read by `engine`: without detection where it can, else through `read`
+    (with no steps)."""
     if hasattr(engine, "recognize_line"):
-        return engine.recognize_line(image)
+        return (
+            engine.recognize_line(image, with_steps=True)
+            if with_steps
+            else (engine.recognize_line(image))
+        )
     lines = engine.read(image)
     width = max(1, image.shape[1])
     chars: list[tuple[str, float, float]] = []
@@ -303,8 +326,9 @@ class RapidOcr3Engine:
                 lines.append(TextLine(text=text, box=quad_to_box(quad), confidence=float(score)))
         return lines
 
-    def recognize_line(self, image: np.ndarray) -> LineChars:
-        """As RapidOcrEngine.recognize_line: one line's characters with their places along it."""
+    def recognize_line(self, image: np.ndarray, with_steps: bool = False) -> LineChars:
+        """As RapidOcrEngine.recognize_line: one line's characters with their places along it
+        (no steps: rapidocr 3 keeps its recogniser's output to itself)."""
         if image.ndim == 2:
             image = np.stack([image] * 3, axis=-1)
         ocr = self._ocr

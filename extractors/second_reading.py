@@ -11,14 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import replace
+from datetime import date
 
 import numpy as np
 from rapidfuzz.distance import Levenshtein
+from rapidfuzz.fuzz import ratio
 
+from core.lattice import Lattice
 from core.model import FieldValue, PageKind
 from extractors.label_specs import load_specs
 from extractors.normalize import strip_spaces
 from extractors.ocr import LineChars
+from extractors.printed_forms import printed_dates
 from extractors.seals import suppress_red
 from extractors.values import PARSERS
 
@@ -63,6 +67,27 @@ def _within(read: str, value: str) -> str:
     return read
 
 
+def _printed(found: FieldValue) -> list[str]:
+    """The ways the value read may stand printed: a date in each of its printed forms."""
+    value = found.value
+    if isinstance(value, list | tuple) and len(value) == 1:  # one copyright holder
+        value = value[0]
+    if not isinstance(value, str):
+        return []
+    try:
+        return printed_dates(date.fromisoformat(value))
+    except ValueError:
+        return [value]
+
+
+def _value_steps(steps: Lattice, found: FieldValue) -> Lattice | None:
+    """The steps along the value alone (its label and what else the box took in left out),
+    spelling the printed form of it the steps read most like; None where none is like them."""
+    around = [(form, steps.around(form)) for form in _printed(found)]
+    found_ = [(ratio(form, window.text), window) for form, window in around if window]
+    return max(found_, key=lambda pair: pair[0])[1] if found_ else None
+
+
 def with_second_readings(
     kind: PageKind,
     fields: dict[str, FieldValue],
@@ -70,7 +95,8 @@ def with_second_readings(
     read_line: Callable[[np.ndarray], LineChars],
 ) -> dict[str, FieldValue]:
     """`fields`, each marked `reread` in labels.yaml given the value `read_line` reads in its
-    box (red ink suppressed), parsed as the field is; unchanged where nothing parses."""
+    box (red ink suppressed), parsed as the field is, and the steps the reading saw along the
+    value, where it gives them (`FieldValue.steps`)."""
     if kind == PageKind.OTHER:
         return fields
     out = dict(fields)
@@ -81,11 +107,12 @@ def with_second_readings(
         crop = _crop(image, found.box)
         if crop is None:
             continue
-        text = _without_label(read_line(suppress_red(crop)).text, spec.labels)
+        again = read_line(suppress_red(crop))
+        if again.steps is not None:
+            found = replace(found, steps=_value_steps(again.steps, found))
+        text = _without_label(again.text, spec.labels)
         parsed = PARSERS[spec.type](text)
-        if not parsed.ok or not parsed.value:
-            continue
-        second = parsed.value
+        second = parsed.value if parsed.ok and parsed.value else None
         if isinstance(second, str) and isinstance(found.value, str):
             second = _within(second, found.value)
         out[spec.name] = replace(found, second=second)

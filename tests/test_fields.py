@@ -230,7 +230,6 @@ def test_a_value_stops_at_a_wide_gap_and_at_a_block_of_notes():
     assert got["address"] == "娄星区金谷市场55栋"
 
 
-
 def test_a_note_far_along_the_row_above_a_tall_label_is_not_the_start_of_its_value():
     # 住 and 所 read as boxes taller than the print, the 须知's line 7 standing a little above
     # the label's row far to the right: a cell's text above a centred label is the cell's own,
@@ -248,6 +247,7 @@ def test_a_note_far_along_the_row_above_a_tall_label_is_not_the_start_of_its_val
     ]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["address"] == "娄星区金谷市场55栋"
+
 
 def test_a_column_of_values_after_labels_read_with_their_colons_is_no_block_of_notes():
     # Each label is one OCR line with its colon; every value starts on one left edge, four rows

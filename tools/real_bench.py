@@ -22,6 +22,7 @@ from intake.pipeline.check import check_case
 from intake.pipeline.read import Pipeline, PipelineOptions
 from intake.pipeline.sources import open_source
 from tools.bench import peak_mb
+from tools.real_lookalikes import LookalikeTally, score_lookalikes
 from tools.real_paper import (
     SCORED_FIELDS,
     RealTally,
@@ -40,11 +41,13 @@ def read_entries(
     pipeline: Pipeline,
     with_raw: bool = False,
     keep: dict[str, DocumentResult] | None = None,
+    lookalikes: LookalikeTally | None = None,
 ) -> tuple[RealTally, float]:
     """Read every entry with the pipeline, score it; with `with_raw`, also raw RapidOCR's text.
 
     Returns the tally and the seconds raw RapidOCR took over the same images; `keep`, when
-    given, receives each document read (by path), for looking at the lines afterwards.
+    given, receives each document read (by path), for looking at the lines afterwards;
+    `lookalikes`, filings one look-alike character off each licence's name, checked.
     """
     tally = RealTally()
     raw_engine = get_engine("rapidocr-v4") if with_raw else None
@@ -62,6 +65,8 @@ def read_entries(
             raw_seconds += seconds
         flags = _flags_on_agreeing_filing(entry, document)
         score_document(entry, document, tally, raw_lines=raw_lines, flags=flags)
+        if lookalikes is not None:
+            score_lookalikes(entry, document, lookalikes)
     return tally, raw_seconds
 
 
@@ -164,7 +169,10 @@ def main(argv: list[str] | None = None) -> int:
         entries = entries[: args.limit]
     pipeline = Pipeline(PipelineOptions(engine=args.engine))
     kept: dict[str, DocumentResult] = {}
-    tally, raw_seconds = read_entries(entries, pipeline, with_raw=True, keep=kept)
+    lookalikes = LookalikeTally()
+    tally, raw_seconds = read_entries(
+        entries, pipeline, with_raw=True, keep=kept, lookalikes=lookalikes
+    )
     if args.dump:
         args.dump.write_bytes(pickle.dumps(kept))
     kinds = Counter(e.kind for e in entries)
@@ -188,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         f"no false alarm (agreeing filing) {_pct(tally.no_false_alarm, tally.checked_for_alarms)}"
         + (f"  — {dict(tally.false_alarms)}" if tally.false_alarms else "")
     )
+    print(lookalikes.summary())
     _print_qr(entries, kept)
     per_page = tally.seconds / max(tally.pages, 1)
     raw_per_page = raw_seconds / max(len(entries), 1)

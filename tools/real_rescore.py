@@ -16,14 +16,23 @@ import pickle
 from dataclasses import replace
 from pathlib import Path
 
-from core.model import DocumentResult, PageKind
+from core.model import DocumentResult, FieldValue, PageKind
 from extractors import certificate_numbers, qr
 from extractors.fields import extract_fields, fill_from_darkest_ink
 from extractors.layout import group_rows
 from intake.pipeline.check import check_case
+from tools.real_lookalikes import LookalikeTally, score_lookalikes
 from tools.real_paper import RealTally, agreeing_filing, load_truth, score_document
 
 _SECOND_READINGS = ("qr_credit_code", "qr_registration_number", "has_seal", "has_signature")
+
+
+def _as_read_before(found: FieldValue, before: FieldValue | None) -> FieldValue:
+    """`found` with the second reading and steps its box was given when read from the image,
+    where it stands in the same box (they come from the image, which is not read here)."""
+    if before is None or before.box != found.box:
+        return found
+    return replace(found, second=before.second, steps=before.steps)
 
 
 def reread(document: DocumentResult) -> DocumentResult:
@@ -34,6 +43,9 @@ def reread(document: DocumentResult) -> DocumentResult:
         if page.ink_lines:
             fields = fill_from_darkest_ink(page.kind, fields, page.ink_lines)
         fields |= {k: v for k, v in page.fields.items() if k in _SECOND_READINGS}
+        fields = {
+            name: _as_read_before(found, page.fields.get(name)) for name, found in fields.items()
+        }
         if page.kind == PageKind.BUSINESS_LICENSE:
             fields = qr.confirm_printed(fields)
         if page.kind == PageKind.COPYRIGHT_CERTIFICATE:
@@ -51,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     documents: dict[str, DocumentResult] = pickle.loads(args.dump.read_bytes())
     tally = RealTally()
+    lookalikes = LookalikeTally()
     for entry in load_truth(args.split):
         if entry.path not in documents:
             continue
@@ -58,6 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         filing = agreeing_filing(entry)
         flags = check_case(filing, [document]) if filing is not None else None
         score_document(entry, document, tally, flags=flags)
+        score_lookalikes(entry, document, lookalikes)
         if args.show and args.show in entry.path:
             for page in document.pages:
                 print(f"--- {entry.path} page {page.index} {page.kind.value}")
@@ -73,6 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     for name, s in sorted(tally.fields.items()):
         print(f"  {name:45} {s.right:3}/{s.total:3}")
+    print(lookalikes.summary())
+    if not args.quiet:
+        for miss in lookalikes.missed:
+            print("  look-alike filing not flagged: " + miss)
     return 0
 
 

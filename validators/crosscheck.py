@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -25,6 +25,7 @@ from extractors.normalize import (
     split_name_version,
 )
 from extractors.places import repair_by_region
+from validators.borne_out import Printed, as_filed, as_printed_date, borne_out
 from validators.campaign import Campaign
 from validators.evidence import ReadStatus, read_field, unreadable_flag
 from validators.flags import make_flag
@@ -42,6 +43,9 @@ class Comparison:
     field: str
     filing_value: Any
     equal: Equal
+    printed: Printed | None = None
+    """How the filed value would be printed, to ask whether the paper bears it out where the
+    reading says otherwise (validators/borne_out.py); None: not asked."""
 
 
 @dataclass(frozen=True)
@@ -187,6 +191,7 @@ def comparisons(filing: Filing, code_agrees: bool = False) -> list[Comparison]:
             "name",
             filing.applicant.name,
             same_applicant_name(filing.applicant.credit_code, code_agrees),
+            as_filed,
         ),
         Comparison(
             "established_date_mismatch",
@@ -194,9 +199,15 @@ def comparisons(filing: Filing, code_agrees: bool = False) -> list[Comparison]:
             "established_date",
             filing.applicant.established_date,
             _same_date,
+            as_printed_date,
         ),
         Comparison(
-            "software_name_mismatch", certificate, "software_name", p.name, same_software_name
+            "software_name_mismatch",
+            certificate,
+            "software_name",
+            p.name,
+            same_software_name,
+            as_filed,
         ),
         Comparison(
             "software_name_mismatch", certificate, "software_version", product.version, same_version
@@ -207,6 +218,7 @@ def comparisons(filing: Filing, code_agrees: bool = False) -> list[Comparison]:
             "development_completed_date",
             p.development_completed_date,
             _same_date,
+            as_printed_date,
         ),
         Comparison(
             "registration_no_mismatch",
@@ -214,11 +226,14 @@ def comparisons(filing: Filing, code_agrees: bool = False) -> list[Comparison]:
             "registration_no",
             p.copyright_registration_no,
             _same_registration_no,
+            as_filed,
         ),
         Comparison(
             "test_report_no_mismatch", report, "report_no", p.test_report_no, _same_report_no
         ),
-        Comparison("test_product_mismatch", report, "product_name", p.name, same_software_name),
+        Comparison(
+            "test_product_mismatch", report, "product_name", p.name, same_software_name, as_filed
+        ),
         Comparison(
             "test_product_mismatch", report, "product_version", product.version, same_version
         ),
@@ -259,3 +274,36 @@ def check_against_filing(
                 )
             )
     return flags
+
+
+def take_what_the_paper_bears_out(
+    filing: Filing, evidence: dict[tuple[PageKind, str], Evidence]
+) -> None:
+    """Each compared field whose reading differs from the filing but whose recogniser's steps
+    bear the filed value out (validators/borne_out.py: the filed character the close second of
+    its step) is the filed value misread, and judged as it by every check: its value becomes
+    the filed one, what was read stays in `raw`. So is a certificate's one copyright holder
+    that the steps read as the applicant."""
+    for comparison in comparisons(filing):
+        found = evidence.get((comparison.kind, comparison.field))
+        filed = comparison.filing_value
+        if found is None or comparison.printed is None or _blank(filed):
+            continue
+        read = (v for v in (found.field.value, found.field.second) if v is not None)
+        if any(comparison.equal(filed, v) for v in read):
+            continue
+        if borne_out(found.field.steps, filed, comparison.printed):
+            value = filed.isoformat() if isinstance(filed, date) else filed
+            evidence[(comparison.kind, comparison.field)] = replace(
+                found, field=replace(found.field, value=value)
+            )
+    holders = evidence.get((PageKind.COPYRIGHT_CERTIFICATE, "copyright_holders"))
+    if holders is None or not isinstance(holders.field.value, list | tuple):
+        return
+    read = holders.field.value
+    same = same_applicant_name(filing.applicant.credit_code or "")
+    if len(read) == 1 and not same(filing.applicant.name, read[0]):
+        if borne_out(holders.field.steps, filing.applicant.name, as_filed):
+            evidence[(PageKind.COPYRIGHT_CERTIFICATE, "copyright_holders")] = replace(
+                holders, field=replace(holders.field, value=[filing.applicant.name])
+            )

@@ -12,7 +12,7 @@ from validators import (  # noqa: F401 — importing them registers their rules
     seal_rules,
 )
 from validators.campaign import Campaign
-from validators.crosscheck import check_against_filing
+from validators.crosscheck import check_against_filing, take_what_the_paper_bears_out
 from validators.evidence import collect_evidence
 from validators.flags import dedupe_flags, load_flag_catalogue, make_flag
 from validators.licence import check_licence, distrust_misread_code
@@ -71,6 +71,7 @@ def check_filing(filing: Filing, documents: list[DocumentResult], campaign: Camp
     """Every flag of one filing against its documents and campaign (not duplicate_application)."""
     evidence = collect_evidence(documents)
     distrust_misread_code(evidence, filing)
+    take_what_the_paper_bears_out(filing, evidence)
     flags = unreadable_documents(documents)
     flags += check_against_filing(filing, evidence, campaign)
     flags += check_campaign_rules(filing, evidence, documents, campaign)

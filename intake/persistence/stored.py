@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.filing import Filing
+from core.lattice import Lattice
 from core.model import (
     DocumentResult,
     FieldValue,
@@ -73,6 +74,7 @@ def _field_value(name: str, stored: dict[str, Any]) -> FieldValue:
         confidence=float(stored.get("confidence") if stored.get("confidence") is not None else 0),
         box=tuple(box) if box else None,
         second=stored.get("second"),
+        steps=Lattice.from_json(stored.get("steps")),
     )
 
 

@@ -399,7 +399,10 @@ class Pipeline:
         second = None if text_layer else self.second_engine  # a text layer is read exactly
         if second is not None:
             result.fields = with_second_readings(
-                verdict.kind, result.fields, image, lambda crop: recognize_line(second, crop)
+                verdict.kind,
+                result.fields,
+                image,
+                lambda crop: recognize_line(second, crop, with_steps=True),
             )
         lines = result.lines
         if verdict.kind == PageKind.BUSINESS_LICENSE:

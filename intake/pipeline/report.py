@@ -80,8 +80,9 @@ def _box(box) -> list[float] | None:
 
 
 def field_json(fv: FieldValue) -> dict[str, Any]:
-    """A field as the report's JSON: value, raw text, confidence and box (how pages store it)."""
-    return _field(fv)
+    """A field as pages store it: the report's JSON (value, raw text, confidence, box) and the
+    recogniser's steps along the value, which the report leaves out."""
+    return _field(fv) | ({"steps": fv.steps.to_json()} if fv.steps is not None else {})
 
 
 def seal_json(seal: SealReading) -> dict[str, Any]:
