@@ -104,8 +104,18 @@ class PageReader:
         return out
 
     def _first_row(self, hit: Anchor, right: float) -> list[CharRef]:
-        """The value beside its label, up to the right bound."""
+        """The value beside its label, up to the right bound; a first character that is the
+        label's last, read again by the value's line where it overlaps the label's box
+        (营业期限 | 限2015年…), is the label's."""
         chars = self._region_chars(hit.row, hit.right - 0.3 * self.unit, right, after=hit.end)
+        label_line = self.rows[hit.row].chars[hit.end - 1].line
+        if (
+            chars
+            and chars[0].line is not label_line
+            and chars[0].char == hit.label[-1]
+            and (chars[0].box[0] + chars[0].box[2]) / 2 <= hit.right + 0.2 * self.unit
+        ):
+            chars = chars[1:]
         if chars and chars[0].box[0] - hit.right > FAR_UNITS * self.unit:
             return []  # text far along the label's row is another block's; the value is lower
         if (

@@ -713,3 +713,16 @@ def test_an_address_or_a_label_is_never_taken_for_a_name_by_its_ending():
         line("有限责任公司（自然人投资或控股）", 420, 3),
     ]
     assert values(PageKind.BUSINESS_LICENSE, lines)["name"] == "陕西如高电气有限公司"
+
+
+def test_a_labels_last_character_read_again_at_the_start_of_its_value_is_the_labels():
+    # OCR read 营业期限 as one line and the value's line from under the label's 限 on.
+    lines = [
+        line("成立日期2015年1月16日", 200, 1),
+        TextLine("营业期限", (200, 200, 200 + 4 * H, 200 + H)),
+        TextLine("限2015年1月16日至2065年1月15日", (200 + 3.5 * H, 203, 200 + 25 * H, 203 + H)),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["business_term"] == "2015年1月16日至2065年1月15日"
+    lines[2] = TextLine("限2015年1月16日起", (200 + 6 * H, 203, 200 + 16 * H, 203 + H))
+    assert values(PageKind.BUSINESS_LICENSE, lines)["business_term"].startswith("限")
