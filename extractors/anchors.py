@@ -110,6 +110,14 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
         for m in label_pattern(label).finditer(text):
             if free(m.start(), m.end()):
                 take(m.start(), m.end(), label)
+    for label in (lab for lab in labels if len(lab) == 2):
+        # A speck read as a character of its own between a spaced label's two (类 | 牛 | 型).
+        for m in re.finditer(re.escape(label[0]) + "." + re.escape(label[1]), text):
+            first, speck, second = row.chars[m.start() : m.end()]
+            alone = speck.line is not first.line and speck.line is not second.line
+            if alone and len(speck.line.text.strip()) == 1 and first.line is not second.line:
+                if free(m.start(), m.end()):
+                    take(m.start(), m.end(), label)
     for label in labels:
         if label not in fuzzy:
             continue

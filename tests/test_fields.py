@@ -726,3 +726,15 @@ def test_a_labels_last_character_read_again_at_the_start_of_its_value_is_the_lab
     assert got["business_term"] == "2015年1月16日至2065年1月15日"
     lines[2] = TextLine("限2015年1月16日起", (200 + 6 * H, 203, 200 + 16 * H, 203 + H))
     assert values(PageKind.BUSINESS_LICENSE, lines)["business_term"].startswith("限")
+
+
+def test_a_speck_read_as_a_character_between_a_spaced_labels_two_is_no_part_of_it():
+    # 类　型 printed spaced, a speck between read as 牛 in a box of its own; 类型 is preferred
+    # to 组成形式 where both are printed (a 个体工商户 licence).
+    lines = [
+        TextLine("类", (200, 200, 200 + H, 200 + H)),
+        TextLine("牛", (200 + 1.2 * H, 202, 200 + 2.2 * H, 202 + H), 0.6),
+        TextLine("型个体工商户", (200 + 2.6 * H, 201, 200 + 8.6 * H, 201 + H)),
+        line("组成形式个人经营", 1200, 2),
+    ]
+    assert values(PageKind.BUSINESS_LICENSE, lines)["company_type"] == "个体工商户"
