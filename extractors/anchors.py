@@ -111,12 +111,14 @@ def _row_anchors(r: int, row: Row, labels: list[str], fuzzy: frozenset[str]) -> 
             if free(m.start(), m.end()):
                 take(m.start(), m.end(), label)
     for label in (lab for lab in labels if len(lab) == 2):
-        # A speck read as a character of its own between a spaced label's two (类 | 牛 | 型).
-        for m in re.finditer(re.escape(label[0]) + "." + re.escape(label[1]), text):
-            first, speck, second = row.chars[m.start() : m.end()]
-            alone = speck.line is not first.line and speck.line is not second.line
-            if alone and len(speck.line.text.strip()) == 1 and first.line is not second.line:
-                if free(m.start(), m.end()):
+        # A speck read as a line of its own, a character or two, between a spaced label's two
+        # characters (类 | 牛 | 型, 类 | DG | 型).
+        for m in re.finditer(re.escape(label[0]) + ".{1,2}?" + re.escape(label[1]), text):
+            first, *specks, second = row.chars[m.start() : m.end()]
+            speck = specks[0].line
+            alone = all(c.line is speck for c in specks) and speck not in (first.line, second.line)
+            if alone and "".join(speck.text.split()) == "".join(c.char for c in specks):
+                if first.line is not second.line and free(m.start(), m.end()):
                     take(m.start(), m.end(), label)
     for label in labels:
         if label not in fuzzy:
