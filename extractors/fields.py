@@ -126,6 +126,29 @@ class PageReader:
             return []  # a gap that would end a value, and the value's line sits just lower
         return strip_separators(self._before_gap(chars))
 
+    def _after_its_second_character(self, hit: Anchor, right: float) -> tuple[int, list[CharRef]]:
+        """The value of a two-character label found by its first alone (住 of 住所, a
+        stacked or lone character), where the label's second character starts the value's
+        line on the row above or below, beside it (住 | 所深圳市… read a little higher): its
+        row and characters after that second one."""
+        if hit.end - hit.start != 1 or len(hit.label) != 2:
+            return hit.row, []
+        for r in (hit.row - 1, hit.row + 1):
+            if not 0 <= r < len(self.rows):
+                continue
+            row = self.rows[r]
+            for i, c in enumerate(row.chars):
+                if c.char != hit.label[1] or not c.boundary or c.box[0] < hit.right:
+                    continue
+                overlap = min(c.box[3], hit.bottom) - max(c.box[1], hit.top)
+                if overlap < 0.5 * min(c.box[3] - c.box[1], hit.bottom - hit.top):
+                    continue
+                chars = [ch for ch in row.chars[i + 1 :] if ch.line is c.line]
+                chars = [ch for ch in chars if (ch.box[0] + ch.box[2]) / 2 < right]
+                if chars:
+                    return r, strip_separators(self._before_gap(chars))
+        return hit.row, []
+
     def _beside_below(self, hit: Anchor) -> bool:
         """The next row holds a line starting at the label's right edge, beside the label."""
         if hit.row + 1 >= len(self.rows):
@@ -277,16 +300,15 @@ class PageReader:
             first_row = hit.row
             chars = self._first_row(hit, right)
             if not chars:
+                first_row, chars = self._after_its_second_character(hit, right)
+            if not chars:
                 first_row, chars = self._under_label(hit, right, bottom)
             if field.multiline:
                 chars = self._without_noise(chars)
                 # A character or two beside a centred label is seal residue, not the value's start.
                 lead = chars if len(chars) > 2 else []
-                chars = (
-                    self._rows_above(hit, lead, right)
-                    + chars
-                    + self._continuation(hit, first_row, chars, right, bottom)
-                )
+                above = self._rows_above(hit, lead, right) if first_row >= hit.row else []
+                chars = above + chars + self._continuation(hit, first_row, chars, right, bottom)
                 chars = without_stray_closes(self._without_noise(chars))
             for extra in range(1, field.below + 1):
                 if field.type != "date" or nz.find_dates(span_of(chars).text):

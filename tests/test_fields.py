@@ -760,3 +760,19 @@ def test_a_speck_read_as_a_character_between_a_spaced_labels_two_is_no_part_of_i
     ]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["company_type"] == "有限责任公司（自然人投资或控股的法人独资）"
+
+
+def test_a_label_found_by_its_first_character_reads_the_line_its_second_starts_beside_it():
+    # 住　所 printed wide apart: 住 read alone (its box taller than the print, as where OCR read
+    # the labels' first characters as one vertical line), 所 as the start of the value's line,
+    # a little higher and so on the row above.
+    lines = [
+        line("名称深圳市捷泰成进出口有限公司", 200, 1),
+        line("企业类型有限责任公司", 200, 2),
+        line("所深圳市罗湖区黄贝街道深南东路1086号", 200 + 5 * H, 3),
+        TextLine("住", (200, 300 + 0.35 * H, 200 + H, 300 + 1.7 * H)),
+        line("法定代表人唐敏", 200, 4.2),
+    ]
+    assert (
+        values(PageKind.BUSINESS_LICENSE, lines)["address"] == "深圳市罗湖区黄贝街道深南东路1086号"
+    )
