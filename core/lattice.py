@@ -48,21 +48,24 @@ class Lattice:
 
     @classmethod
     def from_probabilities(cls, probs: np.ndarray, characters: list[str]) -> Lattice:
-        """From a recogniser's (steps × classes) output, class 0 the blank; runs of steps
-        sure of nothing kept as one (they only part two characters)."""
+        """From a recogniser's (steps × classes) output, class 0 the blank; a space counts
+        as the blank (blanks in print are never compared), a step likely of nothing keeps its
+        likeliest, and runs of steps sure of nothing are kept as one (they only part two
+        characters)."""
         steps: list[tuple[tuple[str, float], ...]] = []
         for row in probs:
             kept = np.flatnonzero(row >= KEEP)
+            if len(kept) == 0:
+                kept = [int(np.argmax(row))]
             merged: dict[str, float] = {}
             for index in kept:
                 char = BLANK if index == 0 else _same(characters[index])
-                if char.isspace():
-                    continue
+                char = BLANK if char.isspace() else char
                 merged[char] = merged.get(char, 0.0) + float(row[index])
             step = tuple(sorted(merged.items(), key=lambda kv: -kv[1]))
-            if step == ((BLANK, step[0][1]),) and steps and len(steps[-1]) == 1:
-                if steps[-1][0][0] == BLANK:
-                    continue
+            only_blank = len(step) == 1 and step[0][0] == BLANK
+            if only_blank and steps and steps[-1] == ((BLANK, steps[-1][0][1]),):
+                continue
             steps.append(step)
         return cls(tuple(steps))
 

@@ -9,7 +9,7 @@ import pytest
 
 from core.lattice import FLOOR, Lattice
 
-CHARACTERS = ["blank", "沭", "沈", "阳", "科", "技", "称", "1"]
+CHARACTERS = ["blank", "沭", "沈", "阳", "科", "技", "称", "1", " "]
 
 
 def _probs(*steps: dict[str, float]) -> np.ndarray:
@@ -95,3 +95,13 @@ def test_steps_survive_storage():
     assert again is not None and again.text == steps.text
     assert math.isclose(again.support("沭阳科技"), steps.support("沭阳科技"), rel_tol=1e-3)
     assert Lattice.from_json(None) is None
+
+
+def test_a_step_likely_of_nothing_keeps_its_likeliest_and_a_space_is_a_blank():
+    flat = np.full((1, len(CHARACTERS)), 1.0 / len(CHARACTERS), np.float32) * 0.01
+    flat[0, CHARACTERS.index("科")] = 0.0015  # nothing as likely as KEEP
+    steps = Lattice.from_probabilities(flat, CHARACTERS)
+    assert steps.steps[0][0][0] == "科" and steps.text == "科"
+    spaced = Lattice.from_probabilities(_probs({"沈": 0.9}, {" ": 0.9}, {"阳": 0.9}), CHARACTERS)
+    assert spaced.text == "沈阳"
+    assert spaced.support("沈 阳") == pytest.approx(1.0)

@@ -116,3 +116,17 @@ def test_seals_are_read_by_pp_ocrv4_and_rows_by_pp_ocrv6_whatever_the_rapidocr_e
     assert default.seal_engine.name == "rapidocr-v4" and default.row_engine is default.engine
     shipped = Pipeline(PipelineOptions(engine="rapidocr-v4"))
     assert shipped.seal_engine is shipped.engine and shipped.row_engine.name == "rapidocr"
+
+
+@pytest.mark.parametrize("name", ["rapidocr-v4", "rapidocr"])
+def test_a_line_recognised_with_its_steps_reads_the_same_and_a_blank_strip_too(name):
+    engine = get_engine(name)
+    strip = np.full((64, 900, 3), 255, np.uint8)
+    cv2.putText(strip, TEXT, (30, 48), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (0, 0, 0), 3)
+    plain, stepped = engine.recognize_line(strip), engine.recognize_line(strip, with_steps=True)
+    assert plain.steps is None and stepped.text == plain.text
+    assert stepped.steps is not None and stepped.steps.text == TEXT
+    assert stepped.steps.support(TEXT) == pytest.approx(1.0)
+    assert stepped.steps.support(TEXT.replace("M", "W")) < 0.5
+    blank = engine.recognize_line(np.full((40, 300, 3), 255, np.uint8), with_steps=True)
+    assert blank.steps is not None and blank.steps.text == ""
