@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from extractors.amounts import parse_wan
 from extractors.normalize import (
     CREDIT_CODE_ALPHABET,
     OCR_CONFUSABLE_PAIRS,
@@ -24,7 +25,6 @@ from extractors.normalize import (
     normalize_standard,
     normalize_version,
     parse_chinese_date,
-    parse_wan,
     repair_credit_code,
     same_company,
     split_holders,

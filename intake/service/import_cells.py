@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from typing import Any, Literal
 
+from extractors.amounts import parse_wan
 from extractors.normalize import (
     date_matches,
     normalize_credit_code,
-    parse_wan,
     split_holders,
     strip_spaces,
     to_halfwidth,
