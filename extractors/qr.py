@@ -22,6 +22,7 @@ from extractors.normalize import (
     codes_alike,
     is_valid_credit_code,
     is_valid_registration_number,
+    misread_of,
     normalize_credit_code,
 )
 
@@ -142,19 +143,24 @@ def qr_fields(readings: list[QrReading]) -> dict[str, FieldValue]:
     return fields
 
 
+def _alike(qr_code: str, read: str) -> bool:
+    return codes_alike(read, qr_code)
+
+
 def confirm_printed(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
     """The page's fields with the printed codes checked against the QR's reading of them.
 
     Where the printed code reads the same as the QR's, its confidence is raised. Where the
     printed reading fails its own check character and differs from the QR's code only by
-    characters OCR confuses (1/L, 0/O, 8/B …), it is the same printed code misread: the QR's
-    characters are taken, the OCR text kept as `raw`. A code the page did not yield is never
+    characters OCR confuses (1/L, 0/O, 8/B …) — or, for a credit code, in one character (two
+    valid codes differ in two at least: extractors/normalize.misread_of) — it is the same
+    printed code misread: the QR's characters are taken, the OCR text kept as `raw`. A code the page did not yield is never
     filled in from the QR; a valid printed code that differs is left for the rules to flag.
     """
     out = dict(fields)
-    for printed_name, qr_name, valid in (
-        ("credit_code", "qr_credit_code", is_valid_credit_code),
-        ("registration_number", "qr_registration_number", is_valid_registration_number),
+    for printed_name, qr_name, valid, close in (
+        ("credit_code", "qr_credit_code", is_valid_credit_code, misread_of),
+        ("registration_number", "qr_registration_number", is_valid_registration_number, _alike),
     ):
         printed, qr = fields.get(printed_name), fields.get(qr_name)
         if printed is None or qr is None or printed.value is None:
@@ -163,7 +169,7 @@ def confirm_printed(fields: dict[str, FieldValue]) -> dict[str, FieldValue]:
         if read == qr.value:
             confidence = max(printed.confidence, CONFIRMED_CONFIDENCE)
             out[printed_name] = replace(printed, confidence=confidence)
-        elif not valid(read) and codes_alike(read, qr.value):
+        elif not valid(read) and close(qr.value, read):
             confidence = max(printed.confidence, CONFIRMED_CONFIDENCE)
             out[printed_name] = replace(printed, value=qr.value, confidence=confidence)
     return out

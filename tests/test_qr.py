@@ -120,6 +120,22 @@ def test_confirm_printed_takes_the_qr_characters_for_a_look_alike_misread():
     assert fields["credit_code"].raw == misread
 
 
+def test_confirm_printed_takes_the_qr_code_for_a_reading_one_character_off_failing_its_check():
+    # 9 read as S: no look-alike pair, but one character from the QR's valid code, which no
+    # other valid code stands that close to.
+    code = "92411102MA9LUPTM9Q"
+    misread = "92411102MASLUPTM9Q"
+    fields = confirm_printed(
+        {"credit_code": fv("credit_code", misread), "qr_credit_code": fv("qr_credit_code", code)}
+    )
+    assert fields["credit_code"].value == code and fields["credit_code"].raw == misread
+    twice = "92411102MASLUPTM8Q"  # two characters off: left for the checks to judge
+    fields = confirm_printed(
+        {"credit_code": fv("credit_code", twice), "qr_credit_code": fv("qr_credit_code", code)}
+    )
+    assert fields["credit_code"].value == twice
+
+
 class NoOcr:
     name = "none"
 
