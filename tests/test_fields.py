@@ -776,3 +776,17 @@ def test_a_label_found_by_its_first_character_reads_the_line_its_second_starts_b
     assert (
         values(PageKind.BUSINESS_LICENSE, lines)["address"] == "深圳市罗湖区黄贝街道深南东路1086号"
     )
+
+
+def test_an_old_sole_traders_licence_prints_its_term_as_its_validity_on_two_lines():
+    lines = [
+        line("个体工商户营业执照", 600, 0),
+        line("经营场所柳堡镇工业集中区", 200, 1),
+        line("发照机关", 200, 2),
+        line("执照有效期：自2011年6月21日", 200, 3),
+        line("至2015年6月21日", 475, 3.45),
+        line("二零一一年六月十日", 1400, 3.45),
+        line("中华人民共和国国家工商行政管理总局制", 300, 5.5),
+    ]
+    got = values(PageKind.BUSINESS_LICENSE, lines)
+    assert got["business_term"] == "自2011年6月21日至2015年6月21日"
