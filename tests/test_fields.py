@@ -305,17 +305,6 @@ def test_type_is_preferred_to_the_composition_form_of_an_individual_licence():
         line("个体工商户", 420, 3),
     ]
     assert values(PageKind.BUSINESS_LICENSE, lines)["company_type"] == "个体工商户"
-    # Two Latin letters so read, and the value wrapping onto the next row: the label is found,
-    # so the value is read in its column with its wrapped line.
-    lines = [
-        TextLine("类", (200, 200, 200 + H, 200 + H)),
-        TextLine("DG", (200 + 1.2 * H, 200, 200 + 3.0 * H, 200 + H), 0.5),
-        TextLine("型有限责任公司（自然人投资或控股", (200 + 3.4 * H, 199, 200 + 19.4 * H, 199 + H)),
-        TextLine("的法人独资）", (200 + 4.6 * H, 199 + 0.65 * H, 200 + 10.6 * H, 199 + 1.65 * H)),
-        line("法定代表人袁", 200, 3.3),
-    ]
-    got = values(PageKind.BUSINESS_LICENSE, lines)
-    assert got["company_type"] == "有限责任公司（自然人投资或控股的法人独资）"
 
 
 def test_the_date_under_the_seal_is_not_another_labels_date():
