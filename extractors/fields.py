@@ -310,6 +310,8 @@ class PageReader:
                 above = self._rows_above(hit, lead, right) if first_row >= hit.row else []
                 chars = above + chars + self._continuation(hit, first_row, chars, right, bottom)
                 chars = without_stray_closes(self._without_noise(chars))
+            elif chars and field.wraps_when and field.wraps_when.search(span_of(chars).text):
+                chars = chars + self._continuation(hit, first_row, chars, right, bottom)
             for extra in range(1, field.below + 1):
                 if field.type != "date" or nz.find_dates(span_of(chars).text):
                     break

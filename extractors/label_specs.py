@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -25,6 +26,9 @@ class FieldSpec:
     """Printed on every page of its kind: not found, the page's reading lost it."""
     reread: bool = False
     """Compared with the filing: read again from its own box by a second recogniser."""
+    wraps_when: re.Pattern[str] | None = None
+    """A value not `multiline` carries on onto the rows under it only where its first row's
+    text matches this (a 营业期限 whose first line leaves the period open: 自2011年6月21日)."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,7 @@ def load_specs() -> dict[PageKind, KindSpec]:
                         below=int(spec.get("below", 0)),
                         always=bool(spec.get("always", False)),
                         reread=bool(spec.get("reread", False)),
+                        wraps_when=re.compile(spec["wraps_when"]) if "wraps_when" in spec else None,
                     )
                     for name, spec in body["fields"].items()
                 ),
@@ -64,7 +69,7 @@ def load_specs() -> dict[PageKind, KindSpec]:
             )
             for kind, body in raw.items()
         }
-    except (KeyError, TypeError, ValueError) as exc:
+    except (KeyError, TypeError, ValueError, re.error) as exc:
         raise IntakeError(f"labels.yaml 配置有误：{exc!r}") from exc
 
 

@@ -779,3 +779,18 @@ def test_an_old_sole_traders_licence_prints_its_term_as_its_validity_on_two_line
     ]
     got = values(PageKind.BUSINESS_LICENSE, lines)
     assert got["business_term"] == "自2011年6月21日至2015年6月21日"
+
+
+def test_a_term_complete_on_its_first_line_never_takes_in_the_line_under_it():
+    lines = [
+        line("营业期限", 200, 1),
+        line("2015年1月16日至2065年1月15日", 420, 1),
+        line("市场主体应当于每年1月1日至6月30日", 420, 1.45),
+        line("营业期限", 200, 3),
+        line("长期", 420, 3),
+        line("二〇一九年十一月六日", 420, 3.45),
+    ]
+    got = extract_fields(PageKind.BUSINESS_LICENSE, lines[:3])["business_term"]
+    assert got.value == "2015年1月16日至2065年1月15日"
+    got = extract_fields(PageKind.BUSINESS_LICENSE, lines[3:])["business_term"]
+    assert got.value == "长期"
