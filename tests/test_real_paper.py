@@ -14,14 +14,14 @@ from tools.real_bench import read_entries
 from tools.real_lookalikes import LookalikeTally
 from tools.real_paper import load_truth, real_dev_missing_reason
 
-# Reached on the tuning part (tests/real/truth.yaml, split: tune) on 2026-12-03, ninth session:
-# 91.5% of legible values (498/544), credit codes 92.9% (39/42), no false alarm on 96.6% (57/59)
-# of documents with an agreeing filing (seventh and eighth sessions: 91.5%, 92.9%, 94.9%; sixth
-# session: 89.5%, 92.9%, 94.9%; fifth: 89.2%, 92.9%,
-# 91.5%; fourth: 86.8%, 92.9%, 86.4%; third: 84.4%, 88.1%, 83.1%; second: 81.4%, 88.1%, 81.4%;
-# first: 73.3%, 88.1%, 66.1%). The floors sit a little under those; raise them as the readers improve.
-FLOOR_ALL_VALUES = 0.905
-FLOOR_CREDIT_CODE = 0.90
+# Reached on the tuning part (tests/real/truth.yaml, split: tune) on 2026-12-04, tenth session:
+# 93.2% of legible values (507/544), credit codes 95.2% (40/42), no false alarm on 96.6% (57/59)
+# of documents with an agreeing filing (ninth session: 91.5%, 92.9%, 96.6%; seventh and eighth:
+# 91.5%, 92.9%, 94.9%; sixth: 89.5%, 92.9%, 94.9%; fifth: 89.2%, 92.9%, 91.5%; fourth: 86.8%,
+# 92.9%, 86.4%; third: 84.4%, 88.1%, 83.1%; second: 81.4%, 88.1%, 81.4%; first: 73.3%, 88.1%,
+# 66.1%). The floors sit a little under those; raise them as the readers improve.
+FLOOR_ALL_VALUES = 0.925
+FLOOR_CREDIT_CODE = 0.93
 FLOOR_NO_FALSE_ALARM = 0.95
 # A name filed one character off the paper, that character the one the second recogniser's step
 # found next likeliest after the printed one: 63 of 66 raise applicant_name_mismatch (tenth
