@@ -64,6 +64,11 @@ _WHOLE_NAME = re.compile(r"[\u4e00-\u9fff（）()·A-Za-z0-9]{2,40}?" + _UNIT_EN
 _ENDS_AS_UNIT = re.compile(_UNIT_ENDING.pattern + "$")
 
 
+def ends_as_unit(text: str) -> bool:
+    """Whether `text` ends as a unit's name does: a legal form, or a shop's or branch's word."""
+    return _ENDS_AS_UNIT.search(nz.strip_spaces(nz.to_halfwidth(text))) is not None
+
+
 def is_organisation_name(text: str) -> bool:
     """Whether `text` is, whole, an organisation's name: words ending as a unit's name does
     (…有限公司, …店, …销售部)."""

@@ -1,6 +1,7 @@
 """A reading that differs from the filing, where the recogniser's own steps bear the filed
 value out (its character second in its step, close behind), is a misread and raises no flag;
-where the steps are sure of what they read, the mismatch stands."""
+where the steps are sure of what they read, the mismatch stands. A name read only to where it
+was cut off is no mismatch either: it asks a person."""
 
 from __future__ import annotations
 
@@ -119,3 +120,13 @@ def test_the_steps_are_stored_with_the_page_but_left_out_of_the_report():
     doc.pages[0].fields["name"] = found
     report = _document(doc)
     assert all("steps" not in f for p in report["pages"] for f in p["fields"].values())
+
+
+def test_a_name_read_only_to_where_a_watermark_cut_it_asks_a_person_instead_of_a_mismatch():
+    cut = APPLICANT[:5]  # the rest lost under a watermark: it ends as no unit's name does
+    flags = _check(filing(), documents(change={(LIC, "name"): cut}))
+    assert codes(flags) == ["unreadable_field"]
+    assert f"只识别出名称的开头「{cut}」" in flags[0].message
+    branch = APPLICANT + "南京分公司"  # a whole name that is another unit's: a mismatch
+    flags = codes(_check(filing(**{"applicant.name": branch}), documents()))
+    assert "applicant_name_mismatch" in flags and "unreadable_field" not in flags

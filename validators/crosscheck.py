@@ -25,6 +25,7 @@ from extractors.normalize import (
     split_name_version,
 )
 from extractors.places import repair_by_region
+from extractors.values import ends_as_unit
 from validators.borne_out import Printed, as_filed, as_printed_date, borne_out
 from validators.campaign import Campaign
 from validators.evidence import ReadStatus, read_field, unreadable_flag
@@ -99,6 +100,19 @@ def same_applicant_name(credit_code: str, code_agrees: bool = False) -> Equal:
         )
 
     return equal
+
+
+def partly_read(filed: str, read: Any) -> bool:
+    """Whether a name read is the filed name's beginning that stops short of ending as a unit's
+    name does (中通服网盈 for 中通服网盈科技有限公司, the rest lost under a watermark): a reading
+    cut off, which says nothing against the filing — a person reads the rest, it is no mismatch."""
+    read_key, filed_key = company_key(str(read or "")), company_key(filed)
+    return (
+        len(read_key) >= 2
+        and len(read_key) < len(filed_key)
+        and filed_key.startswith(read_key)
+        and not ends_as_unit(str(read))
+    )
 
 
 def licence_code_agrees(
@@ -264,6 +278,14 @@ def check_against_filing(
             flags.append(unreadable_flag(reading, campaign.min_confidence, comparison.filing_value))
             continue
         if not any(comparison.equal(comparison.filing_value, v) for v in reading.values):
+            if comparison.field == "name" and partly_read(comparison.filing_value, reading.value):
+                reason = f"只识别出名称的开头「{reading.value}」，其余未能识别（疑被水印、折痕或遮挡覆盖）"
+                flags.append(
+                    unreadable_flag(
+                        reading, campaign.min_confidence, comparison.filing_value, reason=reason
+                    )
+                )
+                continue
             flags.append(
                 make_flag(
                     comparison.code,
