@@ -370,6 +370,10 @@ def normalize_software_name(text: str) -> str:
     return name.strip(_NAME_QUOTES)
 
 
+_NAME_END_MARKS = "-_—:：,，.。·"
+"""Marks a software name never ends with: a speck read after it or after its version (V1.1.)."""
+
+
 def split_name_version(name: str) -> tuple[str, str | None]:
     """Split a trailing version off a software name: 云帆系统V2.0 → (云帆系统, V2.0).
 
@@ -377,14 +381,14 @@ def split_name_version(name: str) -> tuple[str, str | None]:
     IPv6-like ending stays in the name. A trailing 【简称：…】/[简称…]/（简称…） note is dropped,
     before or after the version. The name comes back in normal_software_name form.
     """
-    work = _TRAILING_ALIAS.sub("", normalize_software_name(name))
+    work = _TRAILING_ALIAS.sub("", normalize_software_name(name)).rstrip(_NAME_END_MARKS)
     version = None
     match = _TRAILING_VERSION.search(work)
     if match:
         version = normalize_version(match.group())
         work = work[: match.start()]
     work = _TRAILING_ALIAS.sub("", work)
-    return work.rstrip("-_—:：,，.。·"), version
+    return work.rstrip(_NAME_END_MARKS), version
 
 
 # --------------------------------------------------------------------------- document numbers

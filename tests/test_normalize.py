@@ -489,6 +489,7 @@ def test_normalize_version_examples(text: str, version: str | None) -> None:
         ("云帆IPv6", "云帆IPv6", None),
         ("工业4.0平台", "工业4.0平台", None),
         ("云帆智能制造执行系统", "云帆智能制造执行系统", None),
+        ("易川微服务治理平台软件V1.1.", "易川微服务治理平台软件", "V1.1"),  # a speck after it
     ],
 )
 def test_split_name_version_examples(raw: str, name: str, version: str | None) -> None:
