@@ -83,9 +83,9 @@ def _printed(found: FieldValue) -> list[str]:
 def _value_steps(steps: Lattice, found: FieldValue) -> Lattice | None:
     """The steps along the value alone (its label and what else the box took in left out),
     spelling the printed form of it the steps read most like; None where none is like them."""
-    around = [(form, steps.around(form)) for form in _printed(found)]
-    found_ = [(ratio(form, window.text), window) for form, window in around if window]
-    return max(found_, key=lambda pair: pair[0])[1] if found_ else None
+    windows = [(form, steps.around(form)) for form in _printed(found)]
+    alike = [(ratio(form, window.text), window) for form, window in windows if window]
+    return max(alike, key=lambda pair: pair[0])[1] if alike else None
 
 
 def with_second_readings(
