@@ -78,30 +78,29 @@ class Lattice:
             return None
         return cls(tuple(tuple((str(c), float(p)) for c, p in step) for step in stored))
 
-    @property
-    def text(self) -> str:
-        """The recogniser's own reading: each step's likeliest, repeats and blanks dropped."""
+    def _spelt(self) -> list[tuple[int, str]]:
+        """The recogniser's own reading as (first step, character): each step's likeliest,
+        repeats and blanks dropped."""
         out, last = [], BLANK
-        for step in self.steps:
+        for i, step in enumerate(self.steps):
             char = step[0][0] if step else BLANK
             if char != last and char != BLANK:
-                out.append(char)
+                out.append((i, char))
             last = char
-        return "".join(out)
+        return out
+
+    @property
+    def text(self) -> str:
+        """The recogniser's own reading."""
+        return "".join(char for _, char in self._spelt())
 
     def around(self, value: str) -> Lattice | None:
         """Only the steps that spell the part of the reading most like `value` (a label's
         character or a neighbour's the box took in left out), with the blank step before it;
         None where no part of the reading is much like `value`."""
         value = "".join(_same(c) for c in value if not c.isspace())
-        starts, chars, last = [], [], BLANK
-        for i, step in enumerate(self.steps):
-            char = step[0][0] if step else BLANK
-            if char != last and char != BLANK:
-                starts.append(i)
-                chars.append(char)
-            last = char
-        text = "".join(chars)
+        spelt = self._spelt()
+        starts, text = [i for i, _ in spelt], "".join(c for _, c in spelt)
         if not value or not text:
             return None
         if len(text) <= len(value):
@@ -128,6 +127,9 @@ class Lattice:
         n = len(states)
         floor = math.log(FLOOR)
         table = [dict(step) for step in self.steps]
+        skip = np.array(
+            [s >= 2 and states[s] != BLANK and states[s] != states[s - 2] for s in range(n)]
+        )
         score = np.full(n, -np.inf)
         for t, probs in enumerate(table):
             emit = np.array([math.log(probs[s]) if s in probs else floor for s in states])
@@ -141,9 +143,6 @@ class Lattice:
             stay = score
             step1 = np.concatenate(([-np.inf], score[:-1]))
             step2 = np.concatenate(([-np.inf, -np.inf], score[:-2]))
-            skip = np.array(
-                [s >= 2 and states[s] != BLANK and states[s] != states[s - 2] for s in range(n)]
-            )
             best = np.maximum(stay, step1)
             best = np.where(skip, np.maximum(best, step2), best)
             score = best + emit
