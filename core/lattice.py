@@ -78,7 +78,7 @@ class Lattice:
             return None
         return cls(tuple(tuple((str(c), float(p)) for c, p in step) for step in stored))
 
-    def _spelt(self) -> list[tuple[int, str]]:
+    def spelt(self) -> list[tuple[int, str]]:
         """The recogniser's own reading as (first step, character): each step's likeliest,
         repeats and blanks dropped."""
         out, last = [], BLANK
@@ -92,14 +92,14 @@ class Lattice:
     @property
     def text(self) -> str:
         """The recogniser's own reading."""
-        return "".join(char for _, char in self._spelt())
+        return "".join(char for _, char in self.spelt())
 
     def around(self, value: str) -> Lattice | None:
         """Only the steps that spell the part of the reading most like `value` (a label's
         character or a neighbour's the box took in left out), with the blank step before it;
         None where no part of the reading is much like `value`."""
         value = "".join(_same(c) for c in value if not c.isspace())
-        spelt = self._spelt()
+        spelt = self.spelt()
         starts, text = [i for i, _ in spelt], "".join(c for _, c in spelt)
         if not value or not text:
             return None

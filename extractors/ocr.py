@@ -231,11 +231,9 @@ def recognize_line(engine: OcrEngine, image: np.ndarray, with_steps: bool = Fals
     """One line image read by `engine`: without detection where it can, else through `read`
     (with no steps)."""
     if hasattr(engine, "recognize_line"):
-        return (
-            engine.recognize_line(image, with_steps=True)
-            if with_steps
-            else (engine.recognize_line(image))
-        )
+        if with_steps:
+            return engine.recognize_line(image, with_steps=True)
+        return engine.recognize_line(image)  # an engine that keeps no steps takes no such word
     lines = engine.read(image)
     width = max(1, image.shape[1])
     chars: list[tuple[str, float, float]] = []

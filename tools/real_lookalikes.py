@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from core.filing import Filing
-from core.lattice import BLANK
+from core.lattice import BLANK, Lattice
 from core.model import DocumentResult
 from intake.pipeline.check import check_case
 from tools.real_paper import TruthEntry, agreeing_filing, page_of_kind
@@ -41,19 +41,13 @@ class LookalikeTally:
         )
 
 
-def _variants(name: str, steps) -> list[str]:
+def _variants(name: str, steps: Lattice) -> list[str]:
     """`name` with one character replaced by its step's likeliest other character."""
     out = []
-    position = -1
-    last = BLANK
-    for step in steps.steps:
-        char = step[0][0] if step else BLANK
-        if char != last and char != BLANK:
-            position += 1
-            others = [c for c, _ in step[1:] if c not in (BLANK, char)]
-            if others and position < len(name) and name[position] == char:
-                out.append(name[:position] + others[0] + name[position + 1 :])
-        last = char
+    for position, (i, char) in enumerate(steps.spelt()):
+        others = [c for c, _ in steps.steps[i][1:] if c not in (BLANK, char)]
+        if others and position < len(name) and name[position] == char:
+            out.append(name[:position] + others[0] + name[position + 1 :])
     return out
 
 
